@@ -1,0 +1,91 @@
+# replgw: plain GNU make. `make run` and `make test` are the two commands a newcomer needs;
+# both install the Debian packages first when they are missing (`make deps`).
+
+CC      ?= cc
+BUILD   ?= build
+PKGS    := libmicrohttpd jansson sqlite3
+DEB_PKGS := build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev \
+            libcmocka-dev curl sqlite3
+
+WARN    := -Wall -Wextra -Werror -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wpointer-arith -Wformat=2 -Wvla -Wundef -fno-common
+OPT     ?= -g -O2
+SAN     ?=
+CFLAGS  := -std=c11 $(WARN) $(OPT) $(SAN) -D_POSIX_C_SOURCE=200809L -I. -MMD -MP
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LDLIBS   = $(PKG_LIBS) -lpthread
+
+UTIL_SRC := $(wildcard util/*.c)
+DB_SRC   := $(wildcard db/*.c)
+CIM_SRC  := $(wildcard cim/*.c)
+API_SRC  := $(wildcard api/*.c)
+SRV_SRC  := $(filter-out server/main.c,$(wildcard server/*.c))
+LIB_SRC  := $(UTIL_SRC) $(DB_SRC) $(CIM_SRC) $(API_SRC) $(SRV_SRC)
+LIB_OBJS := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/openapi_yaml.o
+
+UNIT_SRC  := $(wildcard tests/unit/*/*.c)
+UNIT_BINS := $(UNIT_SRC:%.c=$(BUILD)/%)
+INT_SRC   := $(wildcard tests/integration/test_*.c)
+INT_BINS  := $(INT_SRC:%.c=$(BUILD)/%)
+INT_HELP  := $(BUILD)/tests/integration/harness.o
+
+.PHONY: all deps run test check lint clean
+.SECONDARY:
+all: $(BUILD)/replgw
+
+deps:
+	@missing=""; for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing$$missing"; \
+	  sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
+	fi
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+
+# openapi.yaml is compiled in, so the binary always serves the contract it was built with.
+$(BUILD)/gen/openapi_yaml.c: openapi.yaml
+	@mkdir -p $(@D)
+	@{ echo '#include "server/srv.h"'; echo 'const char srv_openapi_yaml[] = {'; \
+	  od -An -v -tx1 $< | sed 's/\([0-9a-f][0-9a-f]\)/0x\1,/g'; echo '0};'; \
+	  echo 'const size_t srv_openapi_yaml_len = sizeof(srv_openapi_yaml) - 1;'; } > $@
+
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.c
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+
+$(BUILD)/replgw: $(LIB_OBJS) $(BUILD)/server/main.o
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(LIB_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $< $(LIB_OBJS) -o $@ $(LDLIBS) -lcmocka
+
+$(BUILD)/tests/integration/test_%: tests/integration/test_%.c $(INT_HELP) $(BUILD)/util/rg_util.o
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	./$(BUILD)/replgw --listen 127.0.0.1 --port 8080 --db ./replgw.db
+
+# Builds everything with -Werror, then runs unit, integration, corpus and lint checks.
+test: deps
+	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(INT_BINS)
+	@BUILD=$(BUILD) bash tests/run.sh
+
+# The same suite in its own build directory under AddressSanitizer + UBSan.
+check: deps
+	@$(MAKE) --no-print-directory test BUILD=build-san OPT="-O1 -g" \
+	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+
+lint: deps
+	bash scripts/check-layers.sh
+	bash scripts/lint-openapi.sh
+
+clean:
+	rm -rf build build-san
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

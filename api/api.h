@@ -1,0 +1,153 @@
+/* api: the JSON face of the model. Each handler takes a transport-free api_request (method,
+ * path parameters, query, body) and fills an api_reply (status, JSON body, a few headers). It
+ * parses and strictly checks JSON (unknown fields, wrong types and duplicate keys are 400 naming
+ * the field), converts to and from cim/ structs, and writes every error as
+ * application/problem+json through the one table in api_problem.c. No MHD, no SQLite here.
+ */
+#ifndef API_H
+#define API_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cim/cim.h"
+
+struct api_kv {
+    const char *key;
+    const char *value; /* NULL for a key given without '=' */
+};
+
+struct api_request {
+    const char *method;
+    const char *path;
+    const char *id; /* the {id} path segment, NULL when the route has none */
+    const struct api_kv *query;
+    size_t n_query;
+    const char *body; /* NULL when there is none */
+    size_t body_len;
+};
+
+struct api_reply {
+    unsigned status;
+    json_t *body;        /* owned; NULL for no body (204) */
+    const char *content_type; /* static; NULL = application/json */
+    char *text;          /* owned; a non-JSON body (openapi.yaml), used when body is NULL */
+    size_t text_len;
+    char *location;      /* owned; Location header or NULL */
+    char *etag;          /* owned; ETag header or NULL */
+    int retry_after;     /* seconds; 0 = no Retry-After header */
+};
+
+/* Releases what reply owns and zeroes it. NULL-safe. */
+void api_reply_clear(struct api_reply *reply);
+
+/* Everything a handler needs; borrowed for the life of the server. */
+struct api_ctx {
+    struct cim_service *svc;
+    const char *openapi; /* the contract served at /openapi.yaml */
+    size_t openapi_len;
+};
+
+typedef void (*api_handler)(struct api_ctx *ctx, const struct api_request *req,
+                            struct api_reply *reply);
+
+/* Resource handlers; each fills reply completely, errors included. */
+void api_groups_create(struct api_ctx *ctx, const struct api_request *req, struct api_reply *reply);
+void api_groups_list(struct api_ctx *ctx, const struct api_request *req, struct api_reply *reply);
+void api_groups_get(struct api_ctx *ctx, const struct api_request *req, struct api_reply *reply);
+void api_elements_create(struct api_ctx *ctx, const struct api_request *req,
+                         struct api_reply *reply);
+void api_elements_list(struct api_ctx *ctx, const struct api_request *req,
+                       struct api_reply *reply);
+void api_elements_get(struct api_ctx *ctx, const struct api_request *req, struct api_reply *reply);
+void api_elements_delete(struct api_ctx *ctx, const struct api_request *req,
+                         struct api_reply *reply);
+void api_capabilities(struct api_ctx *ctx, const struct api_request *req, struct api_reply *reply);
+void api_livez(struct api_ctx *ctx, const struct api_request *req, struct api_reply *reply);
+void api_openapi(struct api_ctx *ctx, const struct api_request *req, struct api_reply *reply);
+
+/* ---- problems (api_problem.c) ---- */
+
+/* Problems that are not a CIM method outcome. */
+enum api_problem {
+    API_P_BAD_REQUEST,      /* 400: malformed JSON, wrong type, unknown field (ReturnValue 5) */
+    API_P_BAD_QUERY,        /* 400: a bad query parameter (no ReturnValue) */
+    API_P_NOT_FOUND,        /* 404 */
+    API_P_METHOD,           /* 405 */
+    API_P_NOT_ACCEPTABLE,   /* 406 */
+    API_P_TOO_LARGE,        /* 413 */
+    API_P_MEDIA_TYPE,       /* 415 */
+    API_P_INTERNAL,         /* 500 */
+    API_P_UNAVAILABLE,      /* 503 */
+};
+
+/* Replaces reply with a problem body for a CIM outcome. with_rv says whether a CIM method was
+ * called (then ReturnValue, ReturnValueName and Parameter are included). */
+void api_reply_cim(struct api_reply *reply, const struct cim_err *err, bool with_rv);
+
+/* Replaces reply with a transport or request problem; param may be NULL. API_P_BAD_REQUEST
+ * carries ReturnValue 5 when with_rv is true. */
+void api_reply_problem(struct api_reply *reply, enum api_problem p, bool with_rv,
+                       const char *param, const char *fmt, ...) RG_PRINTF(5, 6);
+
+/* ---- strict JSON input (api_json.c) ---- */
+
+/* Parses the request body as one JSON object with duplicate keys rejected. Returns a new
+ * reference, or NULL after writing a 400 problem into reply. */
+json_t *api_json_body(const struct api_request *req, struct api_reply *reply, bool with_rv);
+
+/* Checks that obj has no member other than the names listed; 400 naming the first stranger
+ * (prefix + "." + name when prefix is not NULL). Returns 0, or -1 after replying. */
+int api_json_known_fields(const json_t *obj, const char *const *names, size_t n,
+                          struct api_reply *reply, bool with_rv);
+
+/* Typed getters. Absent and null leave the default (NULL / -1); a wrong type is a 400 naming
+ * the field. Return 0, or -1 after replying. Strings are borrowed from obj. */
+int api_json_string(const json_t *obj, const char *name, const char **out,
+                    struct api_reply *reply, bool with_rv);
+int api_json_bool(const json_t *obj, const char *name, int *out, struct api_reply *reply,
+                  bool with_rv);
+
+/* ---- query strings and pagination (api_json.c) ---- */
+
+struct api_page {
+    int limit;
+    long long after_id;
+};
+
+/* Reads limit (1..API_MAX_LIMIT, default API_DEFAULT_LIMIT) and cursor, and checks that the
+ * query holds nothing but those and the names in extra. Returns 0, or -1 after a 400 naming the
+ * bad parameter. */
+int api_query_page(const struct api_request *req, const char *const *extra, size_t n_extra,
+                   struct api_page *page, struct api_reply *reply);
+
+/* The value of query parameter key, or NULL. */
+const char *api_query_get(const struct api_request *req, const char *key);
+
+/* The "next" link for a list: path?limit=N&cursor=ID plus filter (key, value) when value is not
+ * NULL, percent-encoded. New string or NULL on OOM. */
+char *api_next_link(const char *path, int limit, long long cursor, const char *filter_key,
+                    const char *filter_value);
+
+/* Parses the {id} path segment (a positive decimal); false when it is not one. */
+bool api_path_id(const char *s, int64_t *id);
+
+/* A strong ETag for version generation of object id: "\"<kind><id>.<generation>\"". New string
+ * (caller frees), NULL on OOM. */
+char *api_etag(char kind, int64_t id, int64_t generation);
+
+#define API_DEFAULT_LIMIT 100
+#define API_MAX_LIMIT 1000
+
+/* ---- ReplicationSettingData in JSON (api_rsd.c) ---- */
+
+/* Converts the ReplicationSettingData parameter (a JSON object of properties, or a MOF
+ * embedded-instance string) into rsd, which must be initialised. Returns 0, or -1 after a
+ * problem reply (400 for a wrong JSON type, 422 for a value the class does not allow). */
+int api_rsd_from_json(const json_t *j, struct cim_rsd *rsd, struct api_reply *reply);
+
+/* The JSON object of rsd's properties. New reference, NULL on OOM. */
+json_t *api_rsd_to_json(const struct cim_rsd *rsd);
+
+#endif

@@ -1,0 +1,218 @@
+/* /replication-groups: CreateGroup (POST), enumeration (GET) and GetInstance with the ordered
+ * members (GET /{id}). Converts between JSON and cim_create_req / cim_group; the rules
+ * themselves are cim_group's. */
+#include "api/api.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define GROUPS_PATH "/replication-groups"
+
+static const char *const create_fields[] = {
+    "GroupName",           "Members",          "Persistent",
+    "DeleteOnEmptyElement", "DeleteOnUnassociated", "ServiceAccessPoint",
+    "ReplicationSettingData",
+};
+
+static json_t *members_to_json(const struct cim_group *g)
+{
+    json_t *j = json_array();
+
+    for (size_t i = 0; j && i < g->n_members; i++) {
+        const struct cim_member *m = &g->members[i];
+        char id[24];
+
+        snprintf(id, sizeof(id), "%lld", (long long)m->element_id);
+        if (json_array_append_new(j, json_pack("{s:I, s:s, s:s, s:s+}", "AssignedSequence",
+                                               (json_int_t)m->seq, "Member", m->path, "id", id,
+                                               "href", "/logical-elements/", id))) {
+            json_decref(j);
+            return NULL;
+        }
+    }
+    return j;
+}
+
+/* The group's JSON representation (see openapi.yaml ReplicationGroup). New reference or NULL. */
+static json_t *group_to_json(const struct cim_group *g)
+{
+    char id[24];
+    json_t *j;
+
+    snprintf(id, sizeof(id), "%lld", (long long)g->id);
+    j = json_pack("{s:s, s:s, s:s, s:s?, s:b, s:b, s:b, s:I, s:s, s:s, s:o?, s:o}", "id", id,
+                  "InstanceID", g->instance_id, "ElementName", g->element_name, "Description",
+                  g->description, "Persistent", g->persistent, "DeleteOnEmptyElement",
+                  g->delete_on_empty, "DeleteOnUnassociated", g->delete_on_unassoc, "Generation",
+                  (json_int_t)g->generation, "ReplicationGroup", g->path, "HostingSystem",
+                  g->system_path, "Members", members_to_json(g), "ReplicationSettingData",
+                  g->rsd ? api_rsd_to_json(g->rsd) : json_null());
+    return j;
+}
+
+/* Fills reply with group g, its ETag and, for a creation, Location and ReturnValue. */
+static void reply_group(struct api_reply *reply, const struct cim_group *g, bool created)
+{
+    api_reply_clear(reply);
+    reply->status = created ? 201 : 200;
+    reply->body = group_to_json(g);
+    reply->etag = api_etag('g', g->id, g->generation);
+    if (created) {
+        reply->location = rg_asprintf(GROUPS_PATH "/%lld", (long long)g->id);
+        if (reply->body &&
+            (json_object_set_new(reply->body, "ReturnValue", json_integer(CIM_RV_SUCCESS)) ||
+             json_object_set_new(reply->body, "ReturnValueName",
+                                 json_string(cim_rv_name(CIM_RV_SUCCESS)))))
+            json_decref(reply->body), reply->body = NULL;
+    }
+    if (!reply->body || !reply->etag || (created && !reply->location))
+        api_reply_problem(reply, API_P_INTERNAL, false, NULL, "out of memory");
+}
+
+/* Reads Members: absent or null = not given; otherwise an array of strings. */
+static int read_members(const json_t *j_req, struct cim_create_req *creq, const char ***refs,
+                        struct api_reply *reply)
+{
+    const json_t *j_members = json_object_get(j_req, "Members");
+    size_t n;
+
+    *refs = NULL;
+    if (!j_members || json_is_null(j_members))
+        return 0;
+    if (!json_is_array(j_members)) {
+        api_reply_problem(reply, API_P_BAD_REQUEST, true, "Members",
+                          "Members must be an array of object paths");
+        return -1;
+    }
+    n = json_array_size(j_members);
+    *refs = calloc(n ? n : 1, sizeof(**refs));
+    if (!*refs) {
+        api_reply_problem(reply, API_P_INTERNAL, false, NULL, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const json_t *j_ref = json_array_get(j_members, i);
+        char param[32];
+
+        if (!json_is_string(j_ref)) {
+            snprintf(param, sizeof(param), "Members[%zu]", i);
+            api_reply_problem(reply, API_P_BAD_REQUEST, true, param,
+                              "%s must be a string (an object path or element URL)", param);
+            return -1;
+        }
+        (*refs)[i] = json_string_value(j_ref);
+    }
+    creq->members = *refs;
+    creq->n_members = n;
+    creq->members_given = true;
+    return 0;
+}
+
+void api_groups_create(struct api_ctx *ctx, const struct api_request *req, struct api_reply *reply)
+{
+    struct cim_create_req creq = {.persistent = -1, .delete_on_empty = -1,
+                                  .delete_on_unassoc = -1};
+    struct cim_rsd rsd = {0};
+    struct cim_group group = {0};
+    struct cim_err err;
+    const char **refs = NULL;
+    const json_t *j_rsd;
+    json_t *j_req = NULL;
+
+    cim_err_clear(&err);
+    j_req = api_json_body(req, reply, true);
+    if (!j_req)
+        goto out;
+    if (api_json_known_fields(j_req, create_fields, RG_ARRAY_LEN(create_fields), reply, true) ||
+        api_json_string(j_req, "GroupName", &creq.group_name, reply, true) ||
+        api_json_bool(j_req, "Persistent", &creq.persistent, reply, true) ||
+        api_json_bool(j_req, "DeleteOnEmptyElement", &creq.delete_on_empty, reply, true) ||
+        api_json_bool(j_req, "DeleteOnUnassociated", &creq.delete_on_unassoc, reply, true) ||
+        api_json_string(j_req, "ServiceAccessPoint", &creq.service_access_point, reply, true) ||
+        read_members(j_req, &creq, &refs, reply))
+        goto out;
+    j_rsd = json_object_get(j_req, "ReplicationSettingData");
+    if (j_rsd && !json_is_null(j_rsd)) {
+        if (cim_rsd_init(&rsd) != 0) {
+            api_reply_problem(reply, API_P_INTERNAL, false, NULL, "out of memory");
+            goto out;
+        }
+        if (api_rsd_from_json(j_rsd, &rsd, reply) != 0)
+            goto out;
+        creq.rsd = &rsd;
+    }
+    if (cim_group_create(ctx->svc, &creq, &group, &err) != CIM_RV_SUCCESS) {
+        api_reply_cim(reply, &err, true);
+        goto out;
+    }
+    reply_group(reply, &group, true);
+out:
+    cim_group_clear(&group);
+    cim_rsd_free(&rsd);
+    free(refs);
+    json_decref(j_req);
+}
+
+void api_groups_get(struct api_ctx *ctx, const struct api_request *req, struct api_reply *reply)
+{
+    struct cim_group group;
+    struct cim_err err;
+    int64_t id;
+
+    cim_err_clear(&err);
+    if (!api_path_id(req->id, &id)) {
+        api_reply_problem(reply, API_P_NOT_FOUND, false, NULL, "no replication group with id %s",
+                          req->id);
+        return;
+    }
+    if (cim_group_get(ctx->svc, id, &group, &err) != CIM_RV_SUCCESS) {
+        api_reply_cim(reply, &err, false);
+        return;
+    }
+    reply_group(reply, &group, false);
+    cim_group_clear(&group);
+}
+
+void api_groups_list(struct api_ctx *ctx, const struct api_request *req, struct api_reply *reply)
+{
+    static const char *const filters[] = {"ElementName"};
+    struct cim_group *groups = NULL;
+    struct cim_err err;
+    struct api_page page;
+    const char *name;
+    size_t n = 0, shown;
+    int64_t total = 0;
+    json_t *j_items = NULL;
+    char *next = NULL;
+
+    cim_err_clear(&err);
+    if (api_query_page(req, filters, RG_ARRAY_LEN(filters), &page, reply) != 0)
+        return;
+    name = api_query_get(req, "ElementName");
+    /* One row more than the page tells whether a next page exists. */
+    if (cim_group_list(ctx->svc, page.after_id, page.limit + 1, name, &groups, &n, &total, &err) !=
+        CIM_RV_SUCCESS) {
+        api_reply_cim(reply, &err, false);
+        return;
+    }
+    shown = n > (size_t)page.limit ? (size_t)page.limit : n;
+    j_items = json_array();
+    for (size_t i = 0; j_items && i < shown; i++)
+        if (json_array_append_new(j_items, group_to_json(&groups[i])))
+            json_decref(j_items), j_items = NULL;
+    if (n > shown)
+        next = api_next_link(GROUPS_PATH, page.limit, (long long)groups[shown - 1].id,
+                             "ElementName", name);
+    api_reply_clear(reply);
+    reply->status = 200;
+    reply->body = j_items ? json_pack("{s:o, s:I, s:s?}", "items", j_items, "count",
+                                      (json_int_t)total, "next", next)
+                          : NULL;
+    if (!reply->body || (n > shown && !next))
+        api_reply_problem(reply, API_P_INTERNAL, false, NULL, "out of memory");
+    free(next);
+    for (size_t i = 0; i < n; i++)
+        cim_group_clear(&groups[i]);
+    free(groups);
+}

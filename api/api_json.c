@@ -1,0 +1,209 @@
+/* Strict JSON input and query strings: the body must be one object without duplicate keys,
+ * every member must be known and of its declared type, and each failure names the field. Also
+ * the pagination parameters shared by every list and its "next" link. */
+#include "api/api.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+json_t *api_json_body(const struct api_request *req, struct api_reply *reply, bool with_rv)
+{
+    json_error_t jerr;
+    json_t *j;
+
+    if (!req->body || req->body_len == 0) {
+        api_reply_problem(reply, API_P_BAD_REQUEST, with_rv, NULL,
+                          "the request needs a JSON object body");
+        return NULL;
+    }
+    j = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!j) {
+        api_reply_problem(reply, API_P_BAD_REQUEST, with_rv, NULL,
+                          "malformed JSON at line %d, column %d: %s", jerr.line, jerr.column,
+                          jerr.text);
+        return NULL;
+    }
+    if (!json_is_object(j)) {
+        json_decref(j);
+        api_reply_problem(reply, API_P_BAD_REQUEST, with_rv, NULL,
+                          "the request body must be a JSON object");
+        return NULL;
+    }
+    return j;
+}
+
+int api_json_known_fields(const json_t *obj, const char *const *names, size_t n,
+                          struct api_reply *reply, bool with_rv)
+{
+    const char *key;
+    json_t *value;
+
+    json_object_foreach((json_t *)obj, key, value) {
+        size_t i;
+
+        for (i = 0; i < n && strcmp(key, names[i]) != 0; i++)
+            ;
+        if (i == n) {
+            api_reply_problem(reply, API_P_BAD_REQUEST, with_rv, key, "unknown field '%s'", key);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int api_json_string(const json_t *obj, const char *name, const char **out,
+                    struct api_reply *reply, bool with_rv)
+{
+    const json_t *j = json_object_get(obj, name);
+
+    *out = NULL;
+    if (!j || json_is_null(j))
+        return 0;
+    if (!json_is_string(j)) {
+        api_reply_problem(reply, API_P_BAD_REQUEST, with_rv, name, "%s must be a string", name);
+        return -1;
+    }
+    *out = json_string_value(j);
+    return 0;
+}
+
+int api_json_bool(const json_t *obj, const char *name, int *out, struct api_reply *reply,
+                  bool with_rv)
+{
+    const json_t *j = json_object_get(obj, name);
+
+    *out = -1;
+    if (!j || json_is_null(j))
+        return 0;
+    if (!json_is_boolean(j)) {
+        api_reply_problem(reply, API_P_BAD_REQUEST, with_rv, name, "%s must be true or false",
+                          name);
+        return -1;
+    }
+    *out = json_is_true(j);
+    return 0;
+}
+
+const char *api_query_get(const struct api_request *req, const char *key)
+{
+    for (size_t i = 0; i < req->n_query; i++)
+        if (strcmp(req->query[i].key, key) == 0)
+            return req->query[i].value ? req->query[i].value : "";
+    return NULL;
+}
+
+/* Parses a whole decimal number in [min, max]; returns 0 or -1. */
+static int parse_number(const char *s, long long min, long long max, long long *out)
+{
+    char *end;
+    long long v;
+
+    if (!s || *s < '0' || *s > '9')
+        return -1;
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (errno || *end || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int api_query_page(const struct api_request *req, const char *const *extra, size_t n_extra,
+                   struct api_page *page, struct api_reply *reply)
+{
+    const char *s;
+    long long v;
+
+    page->limit = API_DEFAULT_LIMIT;
+    page->after_id = 0;
+    for (size_t i = 0; i < req->n_query; i++) {
+        const char *key = req->query[i].key;
+        size_t k;
+
+        for (k = 0; k < n_extra && strcmp(key, extra[k]) != 0; k++)
+            ;
+        if (k == n_extra && strcmp(key, "limit") != 0 && strcmp(key, "cursor") != 0) {
+            api_reply_problem(reply, API_P_BAD_QUERY, false, key,
+                              "unknown query parameter '%s'", key);
+            return -1;
+        }
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(req->query[j].key, key) == 0) {
+                api_reply_problem(reply, API_P_BAD_QUERY, false, key,
+                                  "query parameter '%s' is given twice", key);
+                return -1;
+            }
+    }
+    if ((s = api_query_get(req, "limit"))) {
+        if (parse_number(s, 1, API_MAX_LIMIT, &v) != 0) {
+            api_reply_problem(reply, API_P_BAD_QUERY, false, "limit",
+                              "limit must be a whole number from 1 to %d", API_MAX_LIMIT);
+            return -1;
+        }
+        page->limit = (int)v;
+    }
+    /* The cursor is the id of the last item of the previous page: keyset pagination stays
+     * correct while rows are added and deleted. Clients treat it as opaque. */
+    if ((s = api_query_get(req, "cursor"))) {
+        if (parse_number(s, 0, INT64_MAX, &v) != 0) {
+            api_reply_problem(reply, API_P_BAD_QUERY, false, "cursor",
+                              "cursor is not one this server gave out");
+            return -1;
+        }
+        page->after_id = v;
+    }
+    return 0;
+}
+
+bool api_path_id(const char *s, int64_t *id)
+{
+    long long v;
+
+    if (!s || parse_number(s, 1, INT64_MAX, &v) != 0)
+        return false;
+    *id = v;
+    return true;
+}
+
+char *api_etag(char kind, int64_t id, int64_t generation)
+{
+    return rg_asprintf("\"%c%lld.%lld\"", kind, (long long)id, (long long)generation);
+}
+
+/* Appends s percent-encoded (RFC 3986 unreserved characters kept) to buf at *len. */
+static void append_encoded(char *buf, size_t *len, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+            *p == '-' || *p == '.' || *p == '_' || *p == '~') {
+            buf[(*len)++] = (char)*p;
+        } else {
+            buf[(*len)++] = '%';
+            buf[(*len)++] = hex[*p >> 4];
+            buf[(*len)++] = hex[*p & 15];
+        }
+    }
+    buf[*len] = '\0';
+}
+
+char *api_next_link(const char *path, int limit, long long cursor, const char *filter_key,
+                    const char *filter_value)
+{
+    size_t cap = strlen(path) + 64 +
+                 (filter_value ? strlen(filter_key) + 3 * strlen(filter_value) + 2 : 0);
+    char *buf = malloc(cap);
+    size_t len;
+
+    if (!buf)
+        return NULL;
+    len = (size_t)snprintf(buf, cap, "%s?limit=%d&cursor=%lld", path, limit, cursor);
+    if (filter_value) {
+        len += (size_t)snprintf(buf + len, cap - len, "&%s=", filter_key);
+        append_encoded(buf, &len, filter_value);
+    }
+    return buf;
+}

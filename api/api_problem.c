@@ -1,0 +1,121 @@
+/* The only place that writes error replies: one table from CIM return values and transport
+ * problems to HTTP status, title and problem type, and one builder of application/problem+json
+ * bodies (RFC 9457) that also carry ReturnValue, ReturnValueName and Parameter. */
+#include "api/api.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PROBLEM_TYPE_BASE "https://replgw.dev/problems/"
+#define PROBLEM_JSON "application/problem+json"
+
+struct problem_def {
+    unsigned status;
+    const char *slug;
+    const char *title;
+};
+
+/* API.md "Errors": ReturnValue -> HTTP. 5 is 422 here (a well-formed request with an invalid
+ * value); the 400 flavour of 5 (malformed JSON, wrong types, unknown fields) is
+ * API_P_BAD_REQUEST below. */
+static const struct problem_def rv_defs[] = {
+    [CIM_RV_NOT_SUPPORTED] = {501, "not-supported", "Not Supported"},
+    [CIM_RV_UNKNOWN] = {500, "unknown", "Unknown"},
+    [CIM_RV_TIMEOUT] = {503, "timeout", "Timeout"},
+    [CIM_RV_FAILED] = {500, "failed", "Failed"},
+    [CIM_RV_INVALID_PARAMETER] = {422, "invalid-parameter", "Invalid Parameter"},
+    [CIM_RV_IN_USE] = {409, "in-use", "In Use"},
+    [CIM_RV_NOT_NAMEABLE] = {422, "not-nameable", "Groups are not nameable"},
+    [CIM_RV_NOT_MEMBER] = {409, "not-member", "Member not in group"},
+};
+
+static const struct problem_def transport_defs[] = {
+    [API_P_BAD_REQUEST] = {400, "invalid-parameter", "Invalid Parameter"},
+    [API_P_BAD_QUERY] = {400, "bad-query", "Bad query parameter"},
+    [API_P_NOT_FOUND] = {404, "not-found", "Not Found"},
+    [API_P_METHOD] = {405, "method-not-allowed", "Method Not Allowed"},
+    [API_P_NOT_ACCEPTABLE] = {406, "not-acceptable", "Not Acceptable"},
+    [API_P_TOO_LARGE] = {413, "too-large", "Content Too Large"},
+    [API_P_MEDIA_TYPE] = {415, "unsupported-media-type", "Unsupported Media Type"},
+    [API_P_INTERNAL] = {500, "internal", "Internal Server Error"},
+    [API_P_UNAVAILABLE] = {503, "unavailable", "Service Unavailable"},
+};
+
+void api_reply_clear(struct api_reply *reply)
+{
+    if (!reply)
+        return;
+    json_decref(reply->body);
+    free(reply->text);
+    free(reply->location);
+    free(reply->etag);
+    memset(reply, 0, sizeof(*reply));
+}
+
+/* Builds the body; on OOM the reply keeps its status with no body, which the server sends as is. */
+static void write_problem(struct api_reply *reply, const struct problem_def *def, int rv,
+                          const char *param, const char *detail)
+{
+    json_t *j = NULL;
+    char type[128];
+
+    api_reply_clear(reply);
+    reply->status = def->status;
+    reply->content_type = PROBLEM_JSON;
+    snprintf(type, sizeof(type), "%s%s", PROBLEM_TYPE_BASE, def->slug);
+    j = json_pack("{s:s, s:s, s:i, s:s}", "type", type, "title", def->title, "status",
+                  (int)def->status, "detail", detail ? detail : def->title);
+    if (!j)
+        return;
+    if (rv >= 0 &&
+        (json_object_set_new(j, "ReturnValue", json_integer(rv)) ||
+         json_object_set_new(j, "ReturnValueName", json_string(cim_rv_name((enum cim_rv)rv))))) {
+        json_decref(j);
+        return;
+    }
+    /* Parameter is always present after a CIM method call (null when no parameter is to blame)
+     * and otherwise only when one is, such as a bad query parameter. */
+    if ((rv >= 0 || (param && *param)) &&
+        json_object_set_new(j, "Parameter", param && *param ? json_string(param) : json_null())) {
+        json_decref(j);
+        return;
+    }
+    reply->body = j;
+}
+
+void api_reply_cim(struct api_reply *reply, const struct cim_err *err, bool with_rv)
+{
+    if (err->rv == CIM_RV_NOT_FOUND) {
+        write_problem(reply, &transport_defs[API_P_NOT_FOUND], -1, NULL, err->detail);
+        return;
+    }
+    if ((unsigned)err->rv >= RG_ARRAY_LEN(rv_defs) || rv_defs[err->rv].status == 0) {
+        /* An unmapped outcome is our bug: log it and answer 500 Unknown. */
+        rg_log(RG_LOG_ERROR, "api: unmapped return value %d: %s", (int)err->rv, err->detail);
+        write_problem(reply, &rv_defs[CIM_RV_UNKNOWN], with_rv ? CIM_RV_UNKNOWN : -1, NULL,
+                      err->detail);
+        return;
+    }
+    write_problem(reply, &rv_defs[err->rv], with_rv ? (int)err->rv : -1, err->param,
+                  err->detail[0] ? err->detail : NULL);
+    if (err->rv == CIM_RV_TIMEOUT)
+        reply->retry_after = 1;
+}
+
+void api_reply_problem(struct api_reply *reply, enum api_problem p, bool with_rv,
+                       const char *param, const char *fmt, ...)
+{
+    char detail[512];
+    va_list ap;
+    int rv = -1;
+
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof(detail), fmt, ap);
+    va_end(ap);
+    if (p == API_P_BAD_REQUEST && with_rv)
+        rv = CIM_RV_INVALID_PARAMETER;
+    write_problem(reply, &transport_defs[p], rv, param, detail);
+    if (p == API_P_UNAVAILABLE)
+        reply->retry_after = 1;
+}

@@ -1,0 +1,185 @@
+/* cim: the replication-group model behind the API. It holds the service's capabilities, turns
+ * references into stored logical elements, and carries out CreateGroup with every CIM rule and
+ * ReturnValue (CIM-NOTES §1, §4, API.md "CreateGroup rules"). It reads and writes through db/
+ * and knows nothing of JSON or HTTP.
+ *
+ * Errors: every function returns enum cim_rv and, on failure, fills the caller's struct cim_err
+ * (which parameter, and why). Output structs are zeroed on failure; they own their strings and
+ * are released with their *_clear function.
+ */
+#ifndef CIM_H
+#define CIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cim/cim_err.h"
+#include "cim/cim_rsd.h"
+
+struct db;
+
+/* Outcome outside the CIM ReturnValue map: the addressed object does not exist. Vendor-specific
+ * range (0x8000..); the api layer turns it into 404 without a ReturnValue. */
+#define CIM_RV_NOT_FOUND ((enum cim_rv)0x8001)
+
+#define CIM_DEFAULT_NAMESPACE "root/cimv2/storage/iscsitarget"
+#define CIM_SYSTEM_CLASS "CIM_ComputerSystem"
+#define CIM_GROUP_CLASS "CIM_ReplicationGroup"
+#define CIM_DEFAULT_ELEMENT_CLASS "MSISCSITARGET_StorageVolume"
+#define CIM_INSTANCE_ORG "REPLGW"
+#define CIM_MAX_NAME_BYTES 256 /* GroupName, ElementName and key values other than DeviceID */
+#define CIM_MAX_DEVICE_ID_BYTES 64
+
+/* GetDefaultGroupPersistency values. */
+enum cim_persistency {
+    CIM_PERSISTENCY_NONE = 0,
+    CIM_PERSISTENCY_PERSISTENT = 2,
+    CIM_PERSISTENCY_NOT_PERSISTENT = 3
+};
+
+/* What the service supports; set at start-up, read-only afterwards. Strings are borrowed and
+ * must outlive the service. */
+struct cim_caps {
+    const char *system_name;
+    const char *ns;
+    bool nameable;            /* group feature 14 */
+    bool empty_groups;        /* group feature 5 */
+    bool temporary_groups;    /* group feature 13 */
+    bool multiple_membership; /* group feature 23 */
+    uint64_t max_members;     /* elements per group; 0 = unlimited */
+    uint64_t max_groups;      /* groups in the store; 0 = unlimited */
+    enum cim_persistency default_persistency;
+    const char *const *access_points; /* Name keys of known remote service access points */
+    size_t n_access_points;
+};
+
+struct cim_service {
+    struct db *db;        /* borrowed */
+    struct cim_caps caps; /* copied; its strings borrowed */
+    int64_t system_id;
+    char *system_path;    /* owned: the hosting CIM_ComputerSystem's object path */
+};
+
+/* Checks caps for contradictions, records the hosting system in the database, and fills svc.
+ * On failure writes a reason to why and leaves svc zeroed. */
+int cim_service_init(struct cim_service *svc, struct db *db, const struct cim_caps *caps,
+                     char *why, size_t why_len);
+void cim_service_fini(struct cim_service *svc);
+
+/* The object path of the access point named name on this system (caller frees), NULL on OOM. */
+char *cim_service_access_point_path(const struct cim_service *svc, const char *name);
+
+/* Maps a db_rc to a ReturnValue in err: busy 3, full or refused 4, unclassified 2, conflict 6. */
+enum cim_rv cim_rv_from_db(int db_rc, struct cim_err *err, const char *what);
+
+/* ---- logical elements ---- */
+
+struct cim_membership {
+    int64_t group_id;
+    char *group_path;
+    int64_t seq;
+};
+
+struct cim_element {
+    int64_t id;
+    char *class_name;
+    char *device_id;
+    char *sys_class;
+    char *sys_name;
+    char *element_name; /* NULL when not given */
+    char *path;
+    int64_t generation;
+    struct cim_membership *groups; /* the groups it belongs to, by group id */
+    size_t n_groups;
+};
+void cim_element_clear(struct cim_element *e);
+
+/* A new element's keys; NULL means the default (class MSISCSITARGET_StorageVolume, system class
+ * CIM_ComputerSystem, the service's system name). Strings borrowed for the call. */
+struct cim_element_req {
+    const char *class_name;
+    const char *device_id;
+    const char *sys_class;
+    const char *sys_name;
+    const char *element_name;
+};
+
+/* Registers an element. 5 naming the bad field; 6 when an element with the same keys exists. */
+enum cim_rv cim_element_create(struct cim_service *svc, const struct cim_element_req *req,
+                               struct cim_element *out, struct cim_err *err);
+/* CIM_RV_NOT_FOUND when absent. */
+enum cim_rv cim_element_get(struct cim_service *svc, int64_t id, struct cim_element *out,
+                            struct cim_err *err);
+/* Up to limit elements after after_id; *out a new array of *n elements (clear each, free it);
+ * *total the number of elements. */
+enum cim_rv cim_element_list(struct cim_service *svc, int64_t after_id, int limit,
+                             struct cim_element **out, size_t *n, int64_t *total,
+                             struct cim_err *err);
+/* Deletes an element that belongs to no group: 6 when it is a member, NOT_FOUND when absent. */
+enum cim_rv cim_element_delete(struct cim_service *svc, int64_t id, struct cim_err *err);
+
+/* Resolves a reference in any accepted form (WBEM URI, WMI path, /logical-elements/{id} URL)
+ * to a stored element id. 5 naming param when it does not parse or resolve. Reads the
+ * database; callable inside a transaction. */
+enum cim_rv cim_element_resolve(struct cim_service *svc, const char *ref, const char *param,
+                                int64_t *id, struct cim_err *err);
+
+/* ---- replication groups ---- */
+
+struct cim_member {
+    int64_t element_id;
+    int64_t seq; /* AssignedSequence */
+    char *path;
+};
+
+struct cim_group {
+    int64_t id;
+    char *instance_id;
+    char *element_name;
+    char *description; /* NULL when none */
+    bool persistent;
+    bool delete_on_empty;
+    bool delete_on_unassoc;
+    int64_t generation;
+    char *path;        /* the group's object path (the ReplicationGroup out-parameter) */
+    char *system_path; /* the hosting system's (CIM_HostedCollection.Antecedent) */
+    struct cim_member *members; /* ordered by seq */
+    size_t n_members;
+    struct cim_rsd *rsd; /* NULL when the group has no setting data */
+};
+void cim_group_clear(struct cim_group *g);
+
+/* The InstanceID of group id ("REPLGW:{id}") and its object path; new strings (caller frees),
+ * NULL on OOM. */
+char *cim_group_instance_id(int64_t id);
+char *cim_group_path(const struct cim_service *svc, int64_t id);
+
+/* CreateGroup's inputs. -1 in a flag means absent (use the default). Strings borrowed. */
+struct cim_create_req {
+    const char *group_name;
+    const char *const *members;
+    size_t n_members;
+    bool members_given;
+    int persistent;
+    int delete_on_empty;
+    int delete_on_unassoc;
+    const char *service_access_point;
+    const struct cim_rsd *rsd;
+};
+
+/* CreateGroup: validates req against the rules and capabilities, then writes the group, its
+ * hosting link, ordered members and setting data in one durable transaction. On success *out is
+ * the stored group as GET would return it. Any failure leaves the database unchanged. */
+enum cim_rv cim_group_create(struct cim_service *svc, const struct cim_create_req *req,
+                             struct cim_group *out, struct cim_err *err);
+/* The group with members and setting data; NOT_FOUND when absent. */
+enum cim_rv cim_group_get(struct cim_service *svc, int64_t id, struct cim_group *out,
+                          struct cim_err *err);
+/* Up to limit groups after after_id, optionally only those whose ElementName equals name;
+ * *out a new array (clear each, free it); *total counts all matching groups. */
+enum cim_rv cim_group_list(struct cim_service *svc, int64_t after_id, int limit, const char *name,
+                           struct cim_group **out, size_t *n, int64_t *total,
+                           struct cim_err *err);
+
+#endif

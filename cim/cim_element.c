@@ -1,0 +1,445 @@
+/* Logical elements: the inventory of volumes that can become group members, and resolution of
+ * a member reference in any of its three forms to one stored element (API.md "Names and
+ * shapes"). Elements are CIM_LogicalDevice subclasses keyed by SystemCreationClassName,
+ * SystemName, CreationClassName and DeviceID (CIM-NOTES §3). */
+#include "cim/cim.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cim/cim_path.h"
+#include "db/db.h"
+
+#define URL_PREFIX "/logical-elements/"
+
+/* The four keys in canonical order (cim_path_format sorts case-insensitively; these are
+ * already in that order). Values of the two class-name keys compare case-insensitively. */
+enum { K_CCN, K_DEVICE, K_SCCN, K_SYSNAME, K_COUNT };
+static const char *const key_names[K_COUNT] = {"CreationClassName", "DeviceID",
+                                               "SystemCreationClassName", "SystemName"};
+
+void cim_element_clear(struct cim_element *e)
+{
+    if (!e)
+        return;
+    free(e->class_name);
+    free(e->device_id);
+    free(e->sys_class);
+    free(e->sys_name);
+    free(e->element_name);
+    free(e->path);
+    for (size_t i = 0; i < e->n_groups; i++)
+        free(e->groups[i].group_path);
+    free(e->groups);
+    memset(e, 0, sizeof(*e));
+}
+
+static char *lower_dup(const char *s)
+{
+    char *d = rg_strdup(s);
+
+    for (char *p = d; p && *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    return d;
+}
+
+/* SupportedStorageObjects 2 StorageVolume and 3 LogicalDisk: a class named
+ * <Schema>_StorageVolume or <Schema>_LogicalDisk. */
+static bool is_element_class(const char *name)
+{
+    static const char *const suffixes[] = {"_StorageVolume", "_LogicalDisk"};
+    size_t len = strlen(name);
+
+    if (len == 0 || len > CIM_MAX_NAME_BYTES || !(isalpha((unsigned char)name[0])))
+        return false;
+    for (const char *p = name; *p; p++)
+        if (!isalnum((unsigned char)*p) && *p != '_')
+            return false;
+    for (size_t i = 0; i < RG_ARRAY_LEN(suffixes); i++) {
+        size_t sl = strlen(suffixes[i]);
+        if (len > sl && rg_strcasecmp(name + len - sl, suffixes[i]) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Writes the element's display path and its case-folded lookup key. Both NULL on OOM. */
+static int make_paths(const char *ns, const char *const values[K_COUNT], char **path, char **key)
+{
+    struct cim_keybinding keys[K_COUNT];
+    char *folded[K_COUNT] = {NULL};
+    int rc = -1;
+
+    *path = NULL;
+    *key = NULL;
+    for (int i = 0; i < K_COUNT; i++) {
+        keys[i].name = (char *)key_names[i];
+        keys[i].value = (char *)values[i];
+        keys[i].type = CIM_KEY_STRING;
+    }
+    *path = cim_path_format(ns, values[K_CCN], keys, K_COUNT);
+    folded[K_CCN] = lower_dup(values[K_CCN]);
+    folded[K_SCCN] = lower_dup(values[K_SCCN]);
+    if (!*path || !folded[K_CCN] || !folded[K_SCCN])
+        goto out;
+    keys[K_CCN].value = folded[K_CCN];
+    keys[K_SCCN].value = folded[K_SCCN];
+    *key = cim_path_format(ns, values[K_CCN], keys, K_COUNT);
+    if (!*key)
+        goto out;
+    rc = 0;
+out:
+    free(folded[K_CCN]);
+    free(folded[K_SCCN]);
+    if (rc != 0) {
+        free(*path);
+        *path = NULL;
+    }
+    return rc;
+}
+
+static enum cim_rv check_text(const char *value, const char *param, size_t max,
+                              struct cim_err *err)
+{
+    size_t len = strlen(value);
+
+    if (len == 0)
+        return cim_err_set(err, CIM_RV_INVALID_PARAMETER, param, "%s must not be empty", param);
+    if (len > max)
+        return cim_err_set(err, CIM_RV_INVALID_PARAMETER, param, "%s is longer than %zu bytes",
+                           param, max);
+    if (!rg_utf8_is_clean_text(value, len))
+        return cim_err_set(err, CIM_RV_INVALID_PARAMETER, param,
+                           "%s must be UTF-8 text without control characters", param);
+    return CIM_RV_SUCCESS;
+}
+
+static enum cim_rv copy_element(const struct db_element *row, struct cim_element *out,
+                                struct cim_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    out->id = row->id;
+    out->generation = row->generation;
+    out->class_name = rg_strdup(row->class_name);
+    out->device_id = rg_strdup(row->device_id);
+    out->sys_class = rg_strdup(row->sys_class);
+    out->sys_name = rg_strdup(row->sys_name);
+    out->element_name = rg_strdup(row->element_name);
+    out->path = rg_strdup(row->path);
+    if (!out->class_name || !out->device_id || !out->sys_class || !out->sys_name || !out->path ||
+        (row->element_name && !out->element_name)) {
+        cim_element_clear(out);
+        return cim_err_set(err, CIM_RV_FAILED, NULL, "out of memory");
+    }
+    return CIM_RV_SUCCESS;
+}
+
+enum cim_rv cim_element_create(struct cim_service *svc, const struct cim_element_req *req,
+                               struct cim_element *out, struct cim_err *err)
+{
+    const char *values[K_COUNT] = {
+        [K_CCN] = req->class_name ? req->class_name : CIM_DEFAULT_ELEMENT_CLASS,
+        [K_DEVICE] = req->device_id,
+        [K_SCCN] = req->sys_class ? req->sys_class : CIM_SYSTEM_CLASS,
+        [K_SYSNAME] = req->sys_name ? req->sys_name : svc->caps.system_name,
+    };
+    struct db_element row = {0};
+    enum cim_rv rv;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if (!req->device_id)
+        return cim_err_set(err, CIM_RV_INVALID_PARAMETER, "DeviceID", "DeviceID is required");
+    if ((rv = check_text(values[K_DEVICE], "DeviceID", CIM_MAX_DEVICE_ID_BYTES, err)) ||
+        (rv = check_text(values[K_SYSNAME], "SystemName", CIM_MAX_NAME_BYTES, err)) ||
+        (req->element_name &&
+         (rv = check_text(req->element_name, "ElementName", CIM_MAX_NAME_BYTES, err))))
+        return rv;
+    if (!is_element_class(values[K_CCN]))
+        return cim_err_set(err, CIM_RV_INVALID_PARAMETER, "CreationClassName",
+                           "CreationClassName must name a StorageVolume or LogicalDisk class "
+                           "(<Schema>_StorageVolume or <Schema>_LogicalDisk)");
+    if ((rv = check_text(values[K_SCCN], "SystemCreationClassName", CIM_MAX_NAME_BYTES, err)))
+        return rv;
+
+    row.class_name = (char *)values[K_CCN];
+    row.device_id = (char *)values[K_DEVICE];
+    row.sys_class = (char *)values[K_SCCN];
+    row.sys_name = (char *)values[K_SYSNAME];
+    row.element_name = (char *)req->element_name;
+    if (make_paths(svc->caps.ns, values, &row.path, &row.path_key) != 0)
+        return cim_err_set(err, CIM_RV_FAILED, NULL, "out of memory");
+    rc = db_element_insert(svc->db, &row);
+    if (rc == DB_CONFLICT)
+        rv = cim_err_set(err, CIM_RV_IN_USE, "DeviceID",
+                         "an element with these keys is already registered: %s", row.path);
+    else if (rc != DB_OK)
+        rv = cim_rv_from_db(rc, err, "register element");
+    else
+        rv = cim_element_get(svc, row.id, out, err);
+    free(row.path);
+    free(row.path_key);
+    return rv;
+}
+
+static enum cim_rv load_memberships(struct cim_service *svc, struct cim_element *e,
+                                    struct cim_err *err)
+{
+    int64_t *groups = NULL, *seqs = NULL;
+    size_t n = 0;
+    enum cim_rv rv = CIM_RV_FAILED;
+    int rc;
+
+    rc = db_member_groups_of(svc->db, e->id, &groups, &seqs, &n);
+    if (rc != DB_OK) {
+        rv = cim_rv_from_db(rc, err, "read memberships");
+        goto out;
+    }
+    if (n > 0) {
+        e->groups = calloc(n, sizeof(*e->groups));
+        if (!e->groups)
+            goto oom;
+    }
+    for (size_t i = 0; i < n; i++) {
+        e->groups[i].group_id = groups[i];
+        e->groups[i].seq = seqs[i];
+        e->n_groups = i + 1;
+        e->groups[i].group_path = cim_group_path(svc, groups[i]);
+        if (!e->groups[i].group_path)
+            goto oom;
+    }
+    rv = CIM_RV_SUCCESS;
+    goto out;
+oom:
+    rv = cim_err_set(err, CIM_RV_FAILED, NULL, "out of memory");
+out:
+    free(groups);
+    free(seqs);
+    return rv;
+}
+
+enum cim_rv cim_element_get(struct cim_service *svc, int64_t id, struct cim_element *out,
+                            struct cim_err *err)
+{
+    struct db_element row;
+    enum cim_rv rv;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    rc = db_element_get(svc->db, id, &row);
+    if (rc == DB_NOTFOUND)
+        return cim_err_set(err, CIM_RV_NOT_FOUND, NULL, "no logical element with id %lld",
+                           (long long)id);
+    if (rc != DB_OK)
+        return cim_rv_from_db(rc, err, "read element");
+    rv = copy_element(&row, out, err);
+    db_element_clear(&row);
+    if (rv == CIM_RV_SUCCESS && (rv = load_memberships(svc, out, err)) != CIM_RV_SUCCESS)
+        cim_element_clear(out);
+    return rv;
+}
+
+enum cim_rv cim_element_list(struct cim_service *svc, int64_t after_id, int limit,
+                             struct cim_element **out, size_t *n, int64_t *total,
+                             struct cim_err *err)
+{
+    struct db_element *rows = NULL;
+    struct cim_element *items = NULL;
+    size_t nrows = 0, done = 0;
+    enum cim_rv rv = CIM_RV_SUCCESS;
+    int rc;
+
+    *out = NULL;
+    *n = 0;
+    *total = 0;
+    rc = db_element_count(svc->db, total);
+    if (rc == DB_OK)
+        rc = db_element_list(svc->db, after_id, limit, &rows, &nrows);
+    if (rc != DB_OK)
+        return cim_rv_from_db(rc, err, "list elements");
+    items = calloc(nrows ? nrows : 1, sizeof(*items));
+    if (!items) {
+        rv = cim_err_set(err, CIM_RV_FAILED, NULL, "out of memory");
+        goto out;
+    }
+    for (; done < nrows; done++) {
+        rv = copy_element(&rows[done], &items[done], err);
+        if (rv == CIM_RV_SUCCESS)
+            rv = load_memberships(svc, &items[done], err);
+        if (rv != CIM_RV_SUCCESS) {
+            cim_element_clear(&items[done]);
+            goto out;
+        }
+    }
+out:
+    for (size_t i = 0; i < nrows; i++)
+        db_element_clear(&rows[i]);
+    free(rows);
+    if (rv != CIM_RV_SUCCESS) {
+        for (size_t i = 0; i < done; i++)
+            cim_element_clear(&items[i]);
+        free(items);
+        *total = 0;
+        return rv;
+    }
+    *out = items;
+    *n = nrows;
+    return CIM_RV_SUCCESS;
+}
+
+struct delete_ctx {
+    struct cim_service *svc;
+    int64_t id;
+    struct cim_err *err;
+};
+
+static int delete_in_txn(struct db *db, void *cls)
+{
+    struct delete_ctx *c = cls;
+    int64_t groups = 0;
+    int rc;
+
+    rc = db_member_group_count(db, c->id, &groups);
+    if (rc != DB_OK)
+        return cim_rv_from_db(rc, c->err, "delete element");
+    if (groups > 0)
+        return cim_err_set(c->err, CIM_RV_IN_USE, NULL,
+                           "the element is a member of %lld replication group(s); remove it from "
+                           "them first",
+                           (long long)groups);
+    rc = db_element_delete(db, c->id);
+    if (rc == DB_NOTFOUND)
+        return cim_err_set(c->err, CIM_RV_NOT_FOUND, NULL, "no logical element with id %lld",
+                           (long long)c->id);
+    return rc == DB_OK ? 0 : cim_rv_from_db(rc, c->err, "delete element");
+}
+
+enum cim_rv cim_element_delete(struct cim_service *svc, int64_t id, struct cim_err *err)
+{
+    struct delete_ctx c = {svc, id, err};
+    int rc = db_txn_run(svc->db, delete_in_txn, &c);
+
+    if (rc == DB_ABORT)
+        return err->rv;
+    return cim_rv_from_db(rc, err, "delete element");
+}
+
+/* "/logical-elements/{id}" with an optional scheme://authority before it. Returns the id, 0 when
+ * text is not in this form, -1 when it is but the id is malformed. */
+static int64_t parse_element_url(const char *text)
+{
+    const char *p = text;
+    char *end;
+    long long id;
+
+    if (strncmp(p, "http://", 7) == 0 || strncmp(p, "https://", 8) == 0) {
+        p = strchr(p + 7 + (p[4] == 's'), '/');
+        if (!p)
+            return 0;
+    }
+    if (strncmp(p, URL_PREFIX, strlen(URL_PREFIX)) != 0)
+        return 0;
+    p += strlen(URL_PREFIX);
+    if (!isdigit((unsigned char)*p))
+        return -1;
+    errno = 0;
+    id = strtoll(p, &end, 10);
+    if (errno || id <= 0 || (*end && strcmp(end, "/") != 0))
+        return -1;
+    return id;
+}
+
+enum cim_rv cim_element_resolve(struct cim_service *svc, const char *ref, const char *param,
+                                int64_t *id, struct cim_err *err)
+{
+    struct cim_path path = {0};
+    const char *values[K_COUNT] = {NULL};
+    char why[160];
+    char *display = NULL, *key = NULL;
+    enum cim_rv rv = CIM_RV_INVALID_PARAMETER;
+    int64_t url_id;
+    int rc;
+
+    *id = 0;
+    url_id = parse_element_url(ref);
+    if (url_id < 0)
+        return cim_err_set(err, CIM_RV_INVALID_PARAMETER, param,
+                           "%s: malformed logical-element URL", param);
+    if (url_id > 0) {
+        struct db_element row;
+
+        rc = db_element_get(svc->db, url_id, &row);
+        db_element_clear(&row);
+        if (rc == DB_NOTFOUND)
+            return cim_err_set(err, CIM_RV_INVALID_PARAMETER, param,
+                               "%s: no logical element %s", param, ref);
+        if (rc != DB_OK)
+            return cim_rv_from_db(rc, err, "resolve member");
+        *id = url_id;
+        return CIM_RV_SUCCESS;
+    }
+    if (cim_path_parse(ref, &path, why, sizeof(why)) != 0)
+        return cim_err_set(err, CIM_RV_INVALID_PARAMETER, param, "%s is not an object path: %s",
+                           param, why);
+    if (path.ns && rg_strcasecmp(path.ns, svc->caps.ns) != 0) {
+        cim_err_set(err, CIM_RV_INVALID_PARAMETER, param,
+                    "%s: namespace %s is not served here (use %s)", param, path.ns, svc->caps.ns);
+        goto out;
+    }
+    if (!is_element_class(path.class_name)) {
+        cim_err_set(err, CIM_RV_INVALID_PARAMETER, param,
+                    "%s: class %s is not a StorageVolume or LogicalDisk class", param,
+                    path.class_name);
+        goto out;
+    }
+    for (size_t i = 0; i < path.n_keys; i++) {
+        int k;
+
+        for (k = 0; k < K_COUNT && rg_strcasecmp(path.keys[i].name, key_names[k]) != 0; k++)
+            ;
+        if (k == K_COUNT || path.keys[i].type != CIM_KEY_STRING) {
+            cim_err_set(err, CIM_RV_INVALID_PARAMETER, param,
+                        "%s: %s is not a string key of %s (keys: CreationClassName, DeviceID, "
+                        "SystemCreationClassName, SystemName)",
+                        param, path.keys[i].name, path.class_name);
+            goto out;
+        }
+        values[k] = path.keys[i].value;
+    }
+    for (int k = 0; k < K_COUNT; k++) {
+        if (!values[k]) {
+            cim_err_set(err, CIM_RV_INVALID_PARAMETER, param, "%s: key %s is missing", param,
+                        key_names[k]);
+            goto out;
+        }
+    }
+    if (rg_strcasecmp(values[K_CCN], path.class_name) != 0) {
+        cim_err_set(err, CIM_RV_INVALID_PARAMETER, param,
+                    "%s: CreationClassName \"%s\" does not match the class %s", param,
+                    values[K_CCN], path.class_name);
+        goto out;
+    }
+    if (make_paths(svc->caps.ns, values, &display, &key) != 0) {
+        rv = cim_err_set(err, CIM_RV_FAILED, NULL, "out of memory");
+        goto out;
+    }
+    rc = db_element_find_key(svc->db, key, id);
+    if (rc == DB_NOTFOUND) {
+        cim_err_set(err, CIM_RV_INVALID_PARAMETER, param, "%s: no logical element %s", param,
+                    display);
+        goto out;
+    }
+    if (rc != DB_OK) {
+        rv = cim_rv_from_db(rc, err, "resolve member");
+        goto out;
+    }
+    rv = CIM_RV_SUCCESS;
+out:
+    cim_path_free(&path);
+    free(display);
+    free(key);
+    return rv;
+}

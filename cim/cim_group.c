@@ -1,0 +1,459 @@
+/* CIM_ReplicationService.CreateGroup and reading groups back. Every CreateGroup rule of API.md
+ * is checked here, in a fixed order, before or inside the one transaction that writes the group
+ * (CIM_ReplicationGroup), its CIM_HostedCollection link, its CIM_OrderedMemberOfCollection rows
+ * and its CIM_ReplicationSettingData. */
+#include "cim/cim.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cim/cim_path.h"
+#include "db/db.h"
+
+#define PARAM_LEN 32
+
+void cim_group_clear(struct cim_group *g)
+{
+    if (!g)
+        return;
+    free(g->instance_id);
+    free(g->element_name);
+    free(g->description);
+    free(g->path);
+    free(g->system_path);
+    for (size_t i = 0; i < g->n_members; i++)
+        free(g->members[i].path);
+    free(g->members);
+    if (g->rsd) {
+        cim_rsd_free(g->rsd);
+        free(g->rsd);
+    }
+    memset(g, 0, sizeof(*g));
+}
+
+char *cim_group_instance_id(int64_t id)
+{
+    return rg_asprintf("%s:%lld", CIM_INSTANCE_ORG, (long long)id);
+}
+
+char *cim_group_path(const struct cim_service *svc, int64_t id)
+{
+    struct cim_keybinding key = {"InstanceID", NULL, CIM_KEY_STRING};
+    char *path;
+
+    key.value = cim_group_instance_id(id);
+    if (!key.value)
+        return NULL;
+    path = cim_path_format(svc->caps.ns, CIM_GROUP_CLASS, &key, 1);
+    free(key.value);
+    return path;
+}
+
+/* ==== CreateGroup ==== */
+
+struct create_ctx {
+    struct cim_service *svc;
+    const struct cim_create_req *req;
+    struct cim_err *err;
+    int64_t *element_ids; /* resolved Members, in request order */
+    int64_t group_id;
+};
+
+/* CIM CreateGroup/GroupName: non-empty UTF-8 text without control characters, at most 256
+ * bytes; any GroupName is 7 when the service is not nameable. */
+static enum cim_rv check_group_name(const struct cim_service *svc, const char *name,
+                                    struct cim_err *err)
+{
+    size_t len;
+
+    if (!name)
+        return CIM_RV_SUCCESS;
+    if (!svc->caps.nameable)
+        return cim_err_set(err, CIM_RV_NOT_NAMEABLE, "GroupName",
+                           "this service's groups are not nameable; omit GroupName");
+    len = strlen(name);
+    if (len == 0)
+        return cim_err_set(err, CIM_RV_INVALID_PARAMETER, "GroupName",
+                           "GroupName must not be empty");
+    if (len > CIM_MAX_NAME_BYTES)
+        return cim_err_set(err, CIM_RV_INVALID_PARAMETER, "GroupName",
+                           "GroupName is %zu bytes; at most %d are allowed", len,
+                           CIM_MAX_NAME_BYTES);
+    if (!rg_utf8_is_clean_text(name, len))
+        return cim_err_set(err, CIM_RV_INVALID_PARAMETER, "GroupName",
+                           "GroupName must be UTF-8 text without control characters");
+    return CIM_RV_SUCCESS;
+}
+
+/* CIM CreateGroup/ServiceAccessPoint: a reference that does not resolve to a known access point
+ * is 5; a known one asks for creation on a remote system, which this gateway does not do (1). */
+static enum cim_rv check_access_point(const struct cim_service *svc, const char *ref,
+                                      struct cim_err *err)
+{
+    struct cim_path path = {0};
+    const struct cim_keybinding *name;
+    char why[160];
+    enum cim_rv rv = CIM_RV_INVALID_PARAMETER;
+
+    if (!ref)
+        return CIM_RV_SUCCESS;
+    if (cim_path_parse(ref, &path, why, sizeof(why)) != 0)
+        return cim_err_set(err, CIM_RV_INVALID_PARAMETER, "ServiceAccessPoint",
+                           "ServiceAccessPoint is not an object path: %s", why);
+    name = cim_path_key(&path, "Name");
+    for (size_t i = 0; name && i < svc->caps.n_access_points; i++) {
+        const size_t cl = strlen(path.class_name), sl = strlen("ServiceAccessPoint");
+        if (strcmp(name->value, svc->caps.access_points[i]) == 0 && cl >= sl &&
+            rg_strcasecmp(path.class_name + cl - sl, "ServiceAccessPoint") == 0 &&
+            (!path.ns || rg_strcasecmp(path.ns, svc->caps.ns) == 0)) {
+            rv = cim_err_set(err, CIM_RV_NOT_SUPPORTED, "ServiceAccessPoint",
+                             "creating a group on a remote system through access point '%s' is "
+                             "not supported",
+                             name->value);
+            goto out;
+        }
+    }
+    cim_err_set(err, CIM_RV_INVALID_PARAMETER, "ServiceAccessPoint",
+                "ServiceAccessPoint does not name a known access point");
+out:
+    cim_path_free(&path);
+    return rv;
+}
+
+/* Checks that need no database: name, flags, access point, member count. */
+static enum cim_rv check_request(const struct cim_service *svc, const struct cim_create_req *req,
+                                 struct cim_err *err)
+{
+    enum cim_rv rv;
+
+    if ((rv = check_group_name(svc, req->group_name, err)) != CIM_RV_SUCCESS)
+        return rv;
+    /* CIM CreateGroup/Persistent: false needs group feature 13 "Group can be temporary". */
+    if (req->persistent == 0 && !svc->caps.temporary_groups)
+        return cim_err_set(err, CIM_RV_INVALID_PARAMETER, "Persistent",
+                           "this service does not support temporary groups (Persistent=false)");
+    if ((rv = check_access_point(svc, req->service_access_point, err)) != CIM_RV_SUCCESS)
+        return rv;
+    /* CIM CreateGroup/Members: empty only with group feature 5 "Empty replication groups
+     * allowed"; at most the supported maximum of elements per group. */
+    if (req->n_members == 0 && !svc->caps.empty_groups)
+        return cim_err_set(err, CIM_RV_INVALID_PARAMETER, "Members",
+                           "this service does not allow empty groups; give at least one member");
+    if (svc->caps.max_members && req->n_members > svc->caps.max_members)
+        return cim_err_set(err, CIM_RV_INVALID_PARAMETER, "Members",
+                           "%zu members given; a group holds at most %llu", req->n_members,
+                           (unsigned long long)svc->caps.max_members);
+    return CIM_RV_SUCCESS;
+}
+
+/* Resolves every member in order and rejects duplicates (two references to one element) and,
+ * without multiple membership, elements already in a group. */
+static enum cim_rv resolve_members(struct create_ctx *c)
+{
+    const struct cim_create_req *req = c->req;
+    char param[PARAM_LEN];
+    enum cim_rv rv;
+
+    for (size_t i = 0; i < req->n_members; i++) {
+        snprintf(param, sizeof(param), "Members[%zu]", i);
+        rv = cim_element_resolve(c->svc, req->members[i], param, &c->element_ids[i], c->err);
+        if (rv != CIM_RV_SUCCESS)
+            return rv;
+        for (size_t j = 0; j < i; j++)
+            if (c->element_ids[j] == c->element_ids[i])
+                return cim_err_set(c->err, CIM_RV_INVALID_PARAMETER, param,
+                                   "%s names the same element as Members[%zu]", param, j);
+    }
+    for (size_t i = 0; i < req->n_members && !c->svc->caps.multiple_membership; i++) {
+        int64_t groups;
+        int rc = db_member_group_count(c->svc->db, c->element_ids[i], &groups);
+
+        if (rc != DB_OK)
+            return cim_rv_from_db(rc, c->err, "check membership");
+        /* CIM CreateGroup/ReturnValue=6: without group feature 23 "Element can be member of
+         * multiple groups" an element in another group is In Use. */
+        if (groups > 0) {
+            snprintf(param, sizeof(param), "Members[%zu]", i);
+            return cim_err_set(c->err, CIM_RV_IN_USE, param,
+                               "%s already belongs to another replication group", param);
+        }
+    }
+    return CIM_RV_SUCCESS;
+}
+
+/* Gives a group created without GroupName the name "RG-{id}", or "RG-{id}-{n}" when a client
+ * already chose that name for another group. */
+static enum cim_rv name_generated(struct create_ctx *c, struct db *db)
+{
+    for (int attempt = 1; attempt < 100; attempt++) {
+        char name[64];
+        int rc;
+
+        if (attempt == 1)
+            snprintf(name, sizeof(name), "RG-%lld", (long long)c->group_id);
+        else
+            snprintf(name, sizeof(name), "RG-%lld-%d", (long long)c->group_id, attempt);
+        rc = db_group_set_name(db, c->group_id, name);
+        if (rc == DB_OK)
+            return CIM_RV_SUCCESS;
+        if (rc != DB_CONFLICT)
+            return cim_rv_from_db(rc, c->err, "name group");
+    }
+    return cim_err_set(c->err, CIM_RV_FAILED, "GroupName", "could not generate a unique name");
+}
+
+static const char *rsd_description(const struct cim_rsd *rsd)
+{
+    for (size_t i = 0; rsd && i < rsd->n_props; i++)
+        if (strcmp(rsd->props[i].def->name, "Description") == 0)
+            return rsd->props[i].s;
+    return NULL;
+}
+
+static enum cim_rv write_settings(struct create_ctx *c, struct db *db)
+{
+    const struct cim_rsd *rsd = c->req->rsd;
+
+    for (size_t i = 0; rsd && i < rsd->n_props; i++) {
+        char *text = cim_prop_to_text(&rsd->props[i]);
+        int rc;
+
+        if (!text)
+            return cim_err_set(c->err, CIM_RV_FAILED, NULL, "out of memory");
+        rc = db_setting_insert(db, c->group_id, (int)i, rsd->props[i].def->name, text);
+        free(text);
+        if (rc != DB_OK)
+            return cim_rv_from_db(rc, c->err, "write ReplicationSettingData");
+    }
+    return CIM_RV_SUCCESS;
+}
+
+/* The transaction body: returns 0 to commit, the failing cim_rv (non-zero) to roll back. */
+static int create_in_txn(struct db *db, void *cls)
+{
+    struct create_ctx *c = cls;
+    const struct cim_create_req *req = c->req;
+    const struct cim_caps *caps = &c->svc->caps;
+    struct db_group row = {0};
+    enum cim_rv rv;
+    int rc;
+
+    if (caps->max_groups) {
+        int64_t count;
+
+        rc = db_group_count(db, NULL, &count);
+        if (rc != DB_OK)
+            return cim_rv_from_db(rc, c->err, "count groups");
+        if ((uint64_t)count >= caps->max_groups)
+            return cim_err_set(c->err, CIM_RV_INVALID_PARAMETER, NULL,
+                               "the service already holds its maximum of %llu groups",
+                               (unsigned long long)caps->max_groups);
+    }
+    if ((rv = resolve_members(c)) != CIM_RV_SUCCESS)
+        return rv;
+
+    row.element_name = (char *)req->group_name;
+    row.description = (char *)rsd_description(req->rsd);
+    /* CIM CreateGroup/Persistent: absent follows GetDefaultGroupPersistency (3 = not
+     * persistent; 2 and 0 = the class default, true). The Delete* flags default to false. */
+    row.persistent = req->persistent >= 0
+                         ? req->persistent
+                         : caps->default_persistency != CIM_PERSISTENCY_NOT_PERSISTENT;
+    row.delete_on_empty = req->delete_on_empty > 0;
+    row.delete_on_unassoc = req->delete_on_unassoc > 0;
+    row.system_id = c->svc->system_id;
+    row.rsd_class = req->rsd ? req->rsd->class_name : NULL;
+    rc = db_group_insert(db, &row);
+    /* CIM CreateGroup/ReturnValue=6: group names are unique. */
+    if (rc == DB_CONFLICT)
+        return cim_err_set(c->err, CIM_RV_IN_USE, "GroupName",
+                           "a replication group named '%s' already exists", req->group_name);
+    if (rc != DB_OK)
+        return cim_rv_from_db(rc, c->err, "write group");
+    c->group_id = row.id;
+    if (!req->group_name && (rv = name_generated(c, db)) != CIM_RV_SUCCESS)
+        return rv;
+    /* CIM CreateGroup/Members: the order given is kept as AssignedSequence 1, 2, ... */
+    for (size_t i = 0; i < req->n_members; i++) {
+        rc = db_member_insert(db, c->group_id, c->element_ids[i], (int64_t)i + 1);
+        if (rc != DB_OK) {
+            char param[PARAM_LEN];
+
+            snprintf(param, sizeof(param), "Members[%zu]", i);
+            cim_rv_from_db(rc, c->err, "write member");
+            snprintf(c->err->param, sizeof(c->err->param), "%s", param);
+            return c->err->rv;
+        }
+    }
+    return write_settings(c, db);
+}
+
+enum cim_rv cim_group_create(struct cim_service *svc, const struct cim_create_req *req,
+                             struct cim_group *out, struct cim_err *err)
+{
+    struct create_ctx c = {.svc = svc, .req = req, .err = err};
+    enum cim_rv rv;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if ((rv = check_request(svc, req, err)) != CIM_RV_SUCCESS)
+        return rv;
+    c.element_ids = calloc(req->n_members ? req->n_members : 1, sizeof(*c.element_ids));
+    if (!c.element_ids)
+        return cim_err_set(err, CIM_RV_FAILED, NULL, "out of memory");
+    rc = db_txn_run(svc->db, create_in_txn, &c);
+    free(c.element_ids);
+    if (rc == DB_ABORT)
+        return err->rv;
+    if (rc != DB_OK)
+        return cim_rv_from_db(rc, err, "commit group");
+    return cim_group_get(svc, c.group_id, out, err);
+}
+
+/* ==== Reading groups ==== */
+
+static enum cim_rv load_members(struct cim_service *svc, struct cim_group *g, struct cim_err *err)
+{
+    struct db_member *rows = NULL;
+    size_t n = 0;
+    int rc = db_member_list(svc->db, g->id, &rows, &n);
+
+    if (rc != DB_OK)
+        return cim_rv_from_db(rc, err, "read members");
+    if (n == 0)
+        return CIM_RV_SUCCESS;
+    g->members = calloc(n, sizeof(*g->members));
+    if (!g->members) {
+        for (size_t i = 0; i < n; i++)
+            db_member_clear(&rows[i]);
+        free(rows);
+        return cim_err_set(err, CIM_RV_FAILED, NULL, "out of memory");
+    }
+    /* The rows' path strings move into the group. */
+    for (size_t i = 0; i < n; i++) {
+        g->members[i].element_id = rows[i].element_id;
+        g->members[i].seq = rows[i].seq;
+        g->members[i].path = rows[i].path;
+    }
+    g->n_members = n;
+    free(rows);
+    return CIM_RV_SUCCESS;
+}
+
+static enum cim_rv load_settings(struct cim_service *svc, struct cim_group *g,
+                                 const char *rsd_class, struct cim_err *err)
+{
+    struct db_prop *rows = NULL;
+    size_t n = 0;
+    enum cim_rv rv = CIM_RV_SUCCESS;
+    int rc;
+
+    if (!rsd_class)
+        return CIM_RV_SUCCESS;
+    rc = db_setting_list(svc->db, g->id, &rows, &n);
+    if (rc != DB_OK)
+        return cim_rv_from_db(rc, err, "read ReplicationSettingData");
+    g->rsd = malloc(sizeof(*g->rsd));
+    if (!g->rsd || cim_rsd_init(g->rsd) != 0) {
+        free(g->rsd);
+        g->rsd = NULL;
+        rv = cim_err_set(err, CIM_RV_FAILED, NULL, "out of memory");
+        goto out;
+    }
+    /* Stored data that no longer validates is our fault, not the client's: Unknown. */
+    if (cim_rsd_set_class(g->rsd, rsd_class, err) != CIM_RV_SUCCESS)
+        goto corrupt;
+    for (size_t i = 0; i < n; i++)
+        if (cim_rsd_add_text(g->rsd, rows[i].name, rows[i].value, err) != CIM_RV_SUCCESS)
+            goto corrupt;
+    goto out;
+corrupt:
+    err->rv = CIM_RV_UNKNOWN;
+    err->param[0] = '\0';
+    rv = CIM_RV_UNKNOWN;
+out:
+    for (size_t i = 0; i < n; i++)
+        db_prop_clear(&rows[i]);
+    free(rows);
+    return rv;
+}
+
+enum cim_rv cim_group_get(struct cim_service *svc, int64_t id, struct cim_group *out,
+                          struct cim_err *err)
+{
+    struct db_group row;
+    enum cim_rv rv;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    rc = db_group_get(svc->db, id, &row);
+    if (rc == DB_NOTFOUND)
+        return cim_err_set(err, CIM_RV_NOT_FOUND, NULL, "no replication group with id %lld",
+                           (long long)id);
+    if (rc != DB_OK)
+        return cim_rv_from_db(rc, err, "read group");
+    out->id = row.id;
+    out->persistent = row.persistent;
+    out->delete_on_empty = row.delete_on_empty;
+    out->delete_on_unassoc = row.delete_on_unassoc;
+    out->generation = row.generation;
+    out->element_name = row.element_name;
+    out->description = row.description;
+    row.element_name = row.description = NULL;
+    out->instance_id = cim_group_instance_id(row.id);
+    out->path = cim_group_path(svc, row.id);
+    out->system_path = rg_strdup(svc->system_path);
+    if (!out->instance_id || !out->path || !out->system_path) {
+        rv = cim_err_set(err, CIM_RV_FAILED, NULL, "out of memory");
+        goto out;
+    }
+    if ((rv = load_members(svc, out, err)) != CIM_RV_SUCCESS)
+        goto out;
+    rv = load_settings(svc, out, row.rsd_class, err);
+out:
+    db_group_clear(&row);
+    if (rv != CIM_RV_SUCCESS)
+        cim_group_clear(out);
+    return rv;
+}
+
+enum cim_rv cim_group_list(struct cim_service *svc, int64_t after_id, int limit, const char *name,
+                           struct cim_group **out, size_t *n, int64_t *total,
+                           struct cim_err *err)
+{
+    int64_t *ids = NULL;
+    struct cim_group *items = NULL;
+    size_t nids = 0, done = 0;
+    enum cim_rv rv = CIM_RV_SUCCESS;
+    int rc;
+
+    *out = NULL;
+    *n = 0;
+    *total = 0;
+    rc = db_group_count(svc->db, name, total);
+    if (rc == DB_OK)
+        rc = db_group_list_ids(svc->db, after_id, limit, name, &ids, &nids);
+    if (rc != DB_OK)
+        return cim_rv_from_db(rc, err, "list groups");
+    items = calloc(nids ? nids : 1, sizeof(*items));
+    if (!items) {
+        rv = cim_err_set(err, CIM_RV_FAILED, NULL, "out of memory");
+        goto out;
+    }
+    for (; done < nids; done++)
+        if ((rv = cim_group_get(svc, ids[done], &items[done], err)) != CIM_RV_SUCCESS)
+            goto out;
+out:
+    free(ids);
+    if (rv != CIM_RV_SUCCESS) {
+        for (size_t i = 0; i < done; i++)
+            cim_group_clear(&items[i]);
+        free(items);
+        *total = 0;
+        return rv;
+    }
+    *out = items;
+    *n = nids;
+    return CIM_RV_SUCCESS;
+}

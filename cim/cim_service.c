@@ -1,0 +1,89 @@
+/* The service: its capabilities, its hosting system, and the one place db outcomes become CIM
+ * return values. */
+#include "cim/cim.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cim/cim_path.h"
+#include "db/db.h"
+
+enum cim_rv cim_rv_from_db(int db_rc, struct cim_err *err, const char *what)
+{
+    switch (db_rc) {
+    case DB_OK:
+        return CIM_RV_SUCCESS;
+    case DB_BUSY:
+        return cim_err_set(err, CIM_RV_TIMEOUT, NULL,
+                           "%s: the database stayed locked past the busy timeout", what);
+    case DB_FULL:
+        return cim_err_set(err, CIM_RV_FAILED, NULL, "%s: the database is full", what);
+    case DB_FAILED:
+        return cim_err_set(err, CIM_RV_FAILED, NULL, "%s: the database refused the write", what);
+    case DB_CONFLICT:
+        return cim_err_set(err, CIM_RV_IN_USE, NULL, "%s: already exists", what);
+    case DB_NOTFOUND:
+        return cim_err_set(err, CIM_RV_NOT_FOUND, NULL, "%s: not found", what);
+    default:
+        return cim_err_set(err, CIM_RV_UNKNOWN, NULL, "%s: unexpected database error", what);
+    }
+}
+
+char *cim_service_access_point_path(const struct cim_service *svc, const char *name)
+{
+    struct cim_keybinding keys[] = {
+        {"CreationClassName", "CIM_RemoteServiceAccessPoint", CIM_KEY_STRING},
+        {"Name", (char *)name, CIM_KEY_STRING},
+        {"SystemCreationClassName", CIM_SYSTEM_CLASS, CIM_KEY_STRING},
+        {"SystemName", (char *)svc->caps.system_name, CIM_KEY_STRING},
+    };
+
+    return cim_path_format(svc->caps.ns, "CIM_RemoteServiceAccessPoint", keys, RG_ARRAY_LEN(keys));
+}
+
+int cim_service_init(struct cim_service *svc, struct db *db, const struct cim_caps *caps,
+                     char *why, size_t why_len)
+{
+    struct cim_keybinding keys[] = {
+        {"CreationClassName", CIM_SYSTEM_CLASS, CIM_KEY_STRING},
+        {"Name", (char *)caps->system_name, CIM_KEY_STRING},
+    };
+    int rc;
+
+    memset(svc, 0, sizeof(*svc));
+    if (!caps->system_name || !*caps->system_name ||
+        strlen(caps->system_name) > CIM_MAX_NAME_BYTES) {
+        snprintf(why, why_len, "the system name must be 1 to %d bytes", CIM_MAX_NAME_BYTES);
+        return -1;
+    }
+    if (!caps->temporary_groups && caps->default_persistency == CIM_PERSISTENCY_NOT_PERSISTENT) {
+        snprintf(why, why_len,
+                 "default persistency 'not-persistent' needs temporary groups to be supported");
+        return -1;
+    }
+    svc->db = db;
+    svc->caps = *caps;
+    svc->system_path = cim_path_format(caps->ns, CIM_SYSTEM_CLASS, keys, RG_ARRAY_LEN(keys));
+    if (!svc->system_path) {
+        snprintf(why, why_len, "out of memory");
+        goto fail;
+    }
+    rc = db_system_ensure(db, CIM_SYSTEM_CLASS, caps->system_name, &svc->system_id);
+    if (rc != DB_OK) {
+        snprintf(why, why_len, "cannot record the hosting system in the database");
+        goto fail;
+    }
+    return 0;
+fail:
+    cim_service_fini(svc);
+    return -1;
+}
+
+void cim_service_fini(struct cim_service *svc)
+{
+    if (!svc)
+        return;
+    free(svc->system_path);
+    memset(svc, 0, sizeof(*svc));
+}

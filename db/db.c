@@ -1,0 +1,402 @@
+/* The connection: opening and configuring SQLite, schema migrations, the statement cache, the
+ * transaction runner and the SQLite-code mapping. Row access lives in db_element.c and
+ * db_group.c. */
+#include "db/db_int.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/rg_util.h"
+
+/* Each migration takes the schema from version i to i+1; never edit one that has shipped. */
+static const char *const migrations[] = {
+    /* 1: the CIM model of CreateGroup. */
+    "CREATE TABLE system ("
+    "  id INTEGER PRIMARY KEY,"
+    "  creation_class TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  UNIQUE (creation_class, name));"
+    "CREATE TABLE element ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  class_name TEXT NOT NULL,"
+    "  device_id TEXT NOT NULL,"
+    "  sys_class TEXT NOT NULL,"
+    "  sys_name TEXT NOT NULL,"
+    "  element_name TEXT,"
+    "  path TEXT NOT NULL,"
+    "  path_key TEXT NOT NULL UNIQUE,"
+    "  generation INTEGER NOT NULL DEFAULT 1);"
+    /* AUTOINCREMENT: a group id (and so its InstanceID) is never reused after a delete. */
+    "CREATE TABLE rgroup ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  element_name TEXT UNIQUE,"
+    "  description TEXT,"
+    "  persistent INTEGER NOT NULL,"
+    "  delete_on_empty INTEGER NOT NULL,"
+    "  delete_on_unassoc INTEGER NOT NULL,"
+    "  system_id INTEGER NOT NULL REFERENCES system(id),"
+    "  generation INTEGER NOT NULL DEFAULT 1,"
+    "  rsd_class TEXT);"
+    "CREATE TABLE member ("
+    "  group_id INTEGER NOT NULL REFERENCES rgroup(id) ON DELETE CASCADE,"
+    "  element_id INTEGER NOT NULL REFERENCES element(id),"
+    "  seq INTEGER NOT NULL,"
+    "  PRIMARY KEY (group_id, element_id),"
+    "  UNIQUE (group_id, seq)) WITHOUT ROWID;"
+    "CREATE INDEX member_by_element ON member(element_id);"
+    "CREATE TABLE setting_prop ("
+    "  group_id INTEGER NOT NULL REFERENCES rgroup(id) ON DELETE CASCADE,"
+    "  pos INTEGER NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  value TEXT NOT NULL,"
+    "  PRIMARY KEY (group_id, pos)) WITHOUT ROWID;",
+};
+
+static const char *const sql[Q_COUNT] = {
+    [Q_SYSTEM_FIND] = "SELECT id FROM system WHERE creation_class = ?1 AND name = ?2",
+    [Q_SYSTEM_INSERT] = "INSERT INTO system (creation_class, name) VALUES (?1, ?2)",
+    [Q_SYSTEM_GET] = "SELECT creation_class, name FROM system WHERE id = ?1",
+    [Q_ELEMENT_INSERT] = "INSERT INTO element (class_name, device_id, sys_class, sys_name,"
+                         " element_name, path, path_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [Q_ELEMENT_GET] = "SELECT id, class_name, device_id, sys_class, sys_name, element_name, path,"
+                      " path_key, generation FROM element WHERE id = ?1",
+    [Q_ELEMENT_FIND_KEY] = "SELECT id FROM element WHERE path_key = ?1",
+    [Q_ELEMENT_LIST] = "SELECT id, class_name, device_id, sys_class, sys_name, element_name, path,"
+                       " path_key, generation FROM element WHERE id > ?1 ORDER BY id LIMIT ?2",
+    [Q_ELEMENT_COUNT] = "SELECT count(*) FROM element",
+    [Q_ELEMENT_DELETE] = "DELETE FROM element WHERE id = ?1",
+    [Q_GROUP_INSERT] = "INSERT INTO rgroup (element_name, description, persistent,"
+                       " delete_on_empty, delete_on_unassoc, system_id, rsd_class)"
+                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [Q_GROUP_SET_NAME] = "UPDATE rgroup SET element_name = ?2 WHERE id = ?1",
+    [Q_GROUP_GET] = "SELECT id, element_name, description, persistent, delete_on_empty,"
+                    " delete_on_unassoc, system_id, generation, rsd_class"
+                    " FROM rgroup WHERE id = ?1",
+    [Q_GROUP_FIND_NAME] = "SELECT id FROM rgroup WHERE element_name = ?1",
+    [Q_GROUP_LIST] = "SELECT id FROM rgroup WHERE id > ?1 ORDER BY id LIMIT ?2",
+    [Q_GROUP_LIST_NAMED] = "SELECT id FROM rgroup WHERE id > ?1 AND element_name = ?3"
+                           " ORDER BY id LIMIT ?2",
+    [Q_GROUP_COUNT] = "SELECT count(*) FROM rgroup",
+    [Q_GROUP_COUNT_NAMED] = "SELECT count(*) FROM rgroup WHERE element_name = ?1",
+    [Q_MEMBER_INSERT] = "INSERT INTO member (group_id, element_id, seq) VALUES (?1, ?2, ?3)",
+    [Q_MEMBER_LIST] = "SELECT m.element_id, m.seq, e.path FROM member m"
+                      " JOIN element e ON e.id = m.element_id"
+                      " WHERE m.group_id = ?1 ORDER BY m.seq",
+    [Q_MEMBER_GROUP_COUNT] = "SELECT count(*) FROM member WHERE element_id = ?1",
+    [Q_MEMBER_GROUPS_OF] = "SELECT group_id, seq FROM member WHERE element_id = ?1"
+                           " ORDER BY group_id",
+    [Q_SETTING_INSERT] = "INSERT INTO setting_prop (group_id, pos, name, value)"
+                         " VALUES (?1, ?2, ?3, ?4)",
+    [Q_SETTING_LIST] = "SELECT name, value FROM setting_prop WHERE group_id = ?1 ORDER BY pos",
+    [Q_PING] = "SELECT 1",
+};
+
+int db_map(struct db *db, int sqlite_rc, const char *what)
+{
+    int rc;
+
+    switch (sqlite_rc & 0xFF) {
+    case SQLITE_OK:
+    case SQLITE_ROW:
+    case SQLITE_DONE:
+        return DB_OK;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        rc = DB_BUSY;
+        break;
+    case SQLITE_FULL:
+        rc = DB_FULL;
+        break;
+    case SQLITE_CONSTRAINT:
+        rc = (sqlite_rc == SQLITE_CONSTRAINT_UNIQUE || sqlite_rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+                 ? DB_CONFLICT
+                 : DB_FAILED;
+        break;
+    case SQLITE_IOERR:
+    case SQLITE_READONLY:
+    case SQLITE_NOMEM:
+    case SQLITE_CANTOPEN:
+    case SQLITE_PERM:
+        rc = DB_FAILED;
+        break;
+    default:
+        rc = DB_ERR;
+        break;
+    }
+    /* A taken name or key is an expected outcome the caller reports; everything else is news. */
+    if (rc != DB_CONFLICT)
+        rg_log(RG_LOG_ERROR, "db: %s: %s (sqlite code %d)", what,
+               db && db->conn ? sqlite3_errmsg(db->conn) : sqlite3_errstr(sqlite_rc), sqlite_rc);
+    return rc;
+}
+
+sqlite3_stmt *db_stmt(struct db *db, enum db_q q)
+{
+    int rc;
+
+    if (db->stmts[q])
+        return db->stmts[q];
+    rc = sqlite3_prepare_v3(db->conn, sql[q], -1, SQLITE_PREPARE_PERSISTENT, &db->stmts[q], NULL);
+    if (rc != SQLITE_OK) {
+        db_map(db, rc, "prepare");
+        db->stmts[q] = NULL;
+    }
+    return db->stmts[q];
+}
+
+int db_release(struct db *db, sqlite3_stmt *st, const char *what)
+{
+    int rc = sqlite3_reset(st);
+
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_OK ? DB_OK : db_map(db, rc, what);
+}
+
+int db_exec_stmt(struct db *db, sqlite3_stmt *st, const char *what)
+{
+    int step = sqlite3_step(st);
+    int rel = db_release(db, st, what);
+
+    if (step != SQLITE_DONE)
+        return rel != DB_OK ? rel : db_map(db, step, what);
+    return rel;
+}
+
+int db_col_text(sqlite3_stmt *st, int col, char **out)
+{
+    const unsigned char *s = sqlite3_column_text(st, col);
+
+    *out = NULL;
+    if (!s)
+        return sqlite3_column_type(st, col) == SQLITE_NULL ? 0 : -1;
+    *out = rg_strndup((const char *)s, (size_t)sqlite3_column_bytes(st, col));
+    return *out ? 0 : -1;
+}
+
+int db_bind_text(sqlite3_stmt *st, int idx, const char *s)
+{
+    return s ? sqlite3_bind_text(st, idx, s, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st, idx);
+}
+
+int db_query_int(struct db *db, enum db_q q, const char *text_arg, int64_t *n)
+{
+    sqlite3_stmt *st = db_stmt(db, q);
+    int rc = DB_ERR;
+    int step;
+
+    *n = 0;
+    if (!st)
+        return DB_ERR;
+    if (text_arg && db_bind_text(st, 1, text_arg) != SQLITE_OK)
+        goto out;
+    step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        *n = sqlite3_column_int64(st, 0);
+        rc = DB_OK;
+    } else {
+        rc = step == SQLITE_DONE ? DB_NOTFOUND : DB_ERR;
+    }
+out:
+    {
+        int rel = db_release(db, st, "query");
+        return rc == DB_ERR && rel != DB_OK ? rel : rc;
+    }
+}
+
+int db_query_ids(struct db *db, enum db_q q, int64_t after_id, int limit, const char *text_arg,
+                 int64_t **ids, size_t *n)
+{
+    sqlite3_stmt *st = db_stmt(db, q);
+    int64_t *arr = NULL;
+    size_t len = 0, cap = 0;
+    int rc = DB_ERR, step;
+
+    *ids = NULL;
+    *n = 0;
+    if (!st)
+        return DB_ERR;
+    sqlite3_bind_int64(st, 1, after_id);
+    sqlite3_bind_int(st, 2, limit);
+    if (text_arg)
+        db_bind_text(st, 3, text_arg);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (len == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            int64_t *grown = realloc(arr, ncap * sizeof(*arr));
+            if (!grown)
+                goto out;
+            arr = grown;
+            cap = ncap;
+        }
+        arr[len++] = sqlite3_column_int64(st, 0);
+    }
+    if (step != SQLITE_DONE)
+        goto out;
+    rc = DB_OK;
+out:
+    {
+        int rel = db_release(db, st, "list ids");
+        if (rc == DB_OK && rel != DB_OK)
+            rc = rel;
+    }
+    if (rc != DB_OK) {
+        free(arr);
+        return rc;
+    }
+    *ids = arr;
+    *n = len;
+    return DB_OK;
+}
+
+static int exec_sql(struct db *db, const char *text, const char *what)
+{
+    int rc = sqlite3_exec(db->conn, text, NULL, NULL, NULL);
+
+    return rc == SQLITE_OK ? DB_OK : db_map(db, rc, what);
+}
+
+static int read_user_version(struct db *db, int *version)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    *version = 0;
+    rc = sqlite3_prepare_v2(db->conn, "PRAGMA user_version", -1, &st, NULL);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        *version = sqlite3_column_int(st, 0);
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_OK ? DB_OK : db_map(db, rc, "read user_version");
+}
+
+/* Applies every migration past the file's user_version, each in its own transaction together
+ * with the version bump, so a crash mid-migration leaves the previous version intact. */
+static int migrate(struct db *db, char *why, size_t why_len)
+{
+    int version, rc;
+
+    rc = read_user_version(db, &version);
+    if (rc != DB_OK) {
+        snprintf(why, why_len, "cannot read the schema version: %s", sqlite3_errmsg(db->conn));
+        return rc;
+    }
+    if (version > (int)RG_ARRAY_LEN(migrations)) {
+        snprintf(why, why_len, "schema version %d is newer than this replgw knows (%zu)", version,
+                 RG_ARRAY_LEN(migrations));
+        return DB_ERR;
+    }
+    for (int v = version; v < (int)RG_ARRAY_LEN(migrations); v++) {
+        char bump[64];
+
+        snprintf(bump, sizeof(bump), "PRAGMA user_version = %d", v + 1);
+        rc = exec_sql(db, "BEGIN IMMEDIATE", "migrate");
+        if (rc == DB_OK)
+            rc = exec_sql(db, migrations[v], "migrate");
+        if (rc == DB_OK)
+            rc = exec_sql(db, bump, "migrate");
+        if (rc == DB_OK)
+            rc = exec_sql(db, "COMMIT", "migrate");
+        if (rc != DB_OK) {
+            snprintf(why, why_len, "cannot migrate the schema to version %d: %s", v + 1,
+                     sqlite3_errmsg(db->conn));
+            sqlite3_exec(db->conn, "ROLLBACK", NULL, NULL, NULL);
+            return rc;
+        }
+    }
+    return DB_OK;
+}
+
+int db_open(const char *path, const struct db_options *opt, struct db **out, char *why,
+            size_t why_len)
+{
+    struct db *db = NULL;
+    char pragma[96];
+    int rc = DB_ERR;
+
+    *out = NULL;
+    why[0] = '\0';
+    db = calloc(1, sizeof(*db));
+    if (!db) {
+        snprintf(why, why_len, "out of memory");
+        goto out;
+    }
+    if (sqlite3_open_v2(path, &db->conn, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+        SQLITE_OK) {
+        snprintf(why, why_len, "cannot open database %s: %s", path,
+                 db->conn ? sqlite3_errmsg(db->conn) : "out of memory");
+        goto out;
+    }
+    sqlite3_extended_result_codes(db->conn, 1);
+    sqlite3_busy_timeout(db->conn, opt->busy_timeout_ms);
+    /* WAL + FULL: a commit is on disk (fsynced) before db_txn_run returns, so what the gateway
+     * acknowledges survives a crash or power loss. The journal_mode pragma is the first
+     * statement that reads the file, so it also tells a corrupt or foreign file apart. */
+    if (exec_sql(db, "PRAGMA journal_mode = WAL", "open") != DB_OK ||
+        exec_sql(db, "PRAGMA synchronous = FULL", "open") != DB_OK ||
+        exec_sql(db, "PRAGMA foreign_keys = ON", "open") != DB_OK) {
+        snprintf(why, why_len, "cannot use database %s: %s", path, sqlite3_errmsg(db->conn));
+        goto out;
+    }
+    if (opt->max_pages > 0) {
+        snprintf(pragma, sizeof(pragma), "PRAGMA max_page_count = %ld", opt->max_pages);
+        if (exec_sql(db, pragma, "open") != DB_OK) {
+            snprintf(why, why_len, "cannot set max_page_count: %s", sqlite3_errmsg(db->conn));
+            goto out;
+        }
+    }
+    rc = migrate(db, why, why_len);
+    if (rc != DB_OK)
+        goto out;
+    rc = DB_OK;
+out:
+    if (rc != DB_OK) {
+        db_close(db);
+        return rc;
+    }
+    *out = db;
+    return DB_OK;
+}
+
+void db_close(struct db *db)
+{
+    if (!db)
+        return;
+    for (size_t i = 0; i < RG_ARRAY_LEN(db->stmts); i++)
+        sqlite3_finalize(db->stmts[i]);
+    sqlite3_close(db->conn);
+    free(db);
+}
+
+int db_txn_run(struct db *db, db_txn_fn fn, void *cls)
+{
+    int rc, cb;
+
+    assert(!db->in_txn);
+    rc = exec_sql(db, "BEGIN IMMEDIATE", "begin");
+    if (rc != DB_OK)
+        return rc;
+    db->in_txn = 1;
+    cb = fn(db, cls);
+    db->in_txn = 0;
+    if (cb != 0) {
+        exec_sql(db, "ROLLBACK", "rollback");
+        return DB_ABORT;
+    }
+    rc = exec_sql(db, "COMMIT", "commit");
+    if (rc != DB_OK) {
+        /* A failed COMMIT may leave the transaction open; end it so nothing half-written stays. */
+        if (!sqlite3_get_autocommit(db->conn))
+            exec_sql(db, "ROLLBACK", "rollback");
+    }
+    return rc;
+}
+
+int db_ping(struct db *db)
+{
+    int64_t one;
+
+    return db_query_int(db, Q_PING, NULL, &one);
+}

@@ -1,0 +1,163 @@
+/* db: SQLite storage of the CIM model. Opens and configures the database (WAL,
+ * synchronous=FULL, foreign keys, busy timeout), migrates its schema on PRAGMA user_version,
+ * caches prepared statements, runs transactions, and reads and writes rows. It knows tables and
+ * rows, not CIM rules: those live in cim/.
+ *
+ * Threading: a struct db wraps one sqlite3 connection and must be used by one thread at a time.
+ * The server drives every request from its single MHD thread, so one connection suffices.
+ *
+ * Errors: functions return enum db_rc. SQLite codes never leave this module; the SQLite message
+ * is logged once, where the error happens. Row structs own their strings; *_clear frees them and
+ * zeroes the struct. Out-parameters are left zeroed on failure.
+ */
+#ifndef DB_H
+#define DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum db_rc {
+    DB_OK = 0,
+    DB_NOTFOUND, /* no such row */
+    DB_CONFLICT, /* a UNIQUE or PRIMARY KEY constraint */
+    DB_BUSY,     /* locked by another connection past the busy timeout */
+    DB_FULL,     /* disk full or the page-count limit reached */
+    DB_FAILED,   /* the storage refused the write: I/O error, read-only, other constraint, OOM */
+    DB_ERR,      /* anything else: an error the gateway cannot classify */
+    DB_ABORT,    /* db_txn_run: the callback asked for a rollback */
+};
+
+struct db;
+
+struct db_options {
+    int busy_timeout_ms; /* how long a write waits for another connection's lock */
+    long max_pages;      /* PRAGMA max_page_count; 0 keeps SQLite's default */
+};
+
+/* Opens (creating if needed) the database at path and brings its schema up to date. On success
+ * *out owns the connection (release with db_close). On failure *out is NULL and a message that
+ * says what is wrong with the file has been written to why (why_len bytes). */
+int db_open(const char *path, const struct db_options *opt, struct db **out, char *why,
+            size_t why_len);
+
+/* Finalizes cached statements and closes the connection. NULL-safe. */
+void db_close(struct db *db);
+
+/* The callback of db_txn_run: returns 0 to commit, non-zero to roll back. */
+typedef int (*db_txn_fn)(struct db *db, void *cls);
+
+/* Runs fn inside BEGIN IMMEDIATE ... COMMIT. Returns DB_OK when committed, DB_ABORT when fn
+ * returned non-zero (rolled back), or the error of BEGIN/COMMIT (rolled back). Nested calls are
+ * a bug (asserted). */
+int db_txn_run(struct db *db, db_txn_fn fn, void *cls);
+
+/* Returns DB_OK when the database answers a trivial query. */
+int db_ping(struct db *db);
+
+/* ---- hosting system (CIM_ComputerSystem) ---- */
+
+/* Finds or creates the system row; *id receives its key. */
+int db_system_ensure(struct db *db, const char *creation_class, const char *name, int64_t *id);
+
+struct db_system {
+    int64_t id;
+    char *creation_class;
+    char *name;
+};
+int db_system_get(struct db *db, int64_t id, struct db_system *out);
+void db_system_clear(struct db_system *s);
+
+/* ---- logical elements (the member inventory) ---- */
+
+struct db_element {
+    int64_t id;
+    char *class_name; /* CreationClassName as registered */
+    char *device_id;
+    char *sys_class; /* SystemCreationClassName */
+    char *sys_name;  /* SystemName */
+    char *element_name; /* NULL when not given */
+    char *path;      /* canonical object path */
+    char *path_key;  /* case-folded lookup key, unique */
+    int64_t generation;
+};
+void db_element_clear(struct db_element *e);
+
+/* Inserts e (id ignored, generation 1) and sets e->id. DB_CONFLICT when path_key exists. */
+int db_element_insert(struct db *db, struct db_element *e);
+int db_element_get(struct db *db, int64_t id, struct db_element *out);
+/* Sets *id to the element whose path_key equals key; DB_NOTFOUND when none. */
+int db_element_find_key(struct db *db, const char *key, int64_t *id);
+/* Up to limit elements with id > after_id, ascending. *out is a new array (caller frees each with
+ * db_element_clear, then the array with free); *n its length (0 and NULL when empty). */
+int db_element_list(struct db *db, int64_t after_id, int limit, struct db_element **out,
+                    size_t *n);
+int db_element_count(struct db *db, int64_t *n);
+/* Deletes the element row; DB_NOTFOUND when absent. */
+int db_element_delete(struct db *db, int64_t id);
+
+/* ---- replication groups (CIM_ReplicationGroup + CIM_HostedCollection) ---- */
+
+struct db_group {
+    int64_t id;
+    char *element_name; /* NULL only inside the creating transaction, before a name is given */
+    char *description;
+    bool persistent;
+    bool delete_on_empty;
+    bool delete_on_unassoc;
+    int64_t system_id;
+    int64_t generation;
+    char *rsd_class; /* class of its ReplicationSettingData; NULL when it has none */
+};
+void db_group_clear(struct db_group *g);
+
+/* Inserts g (id ignored, generation 1) and sets g->id. DB_CONFLICT when the name is taken. */
+int db_group_insert(struct db *db, struct db_group *g);
+/* Names group id; DB_CONFLICT when the name is taken. */
+int db_group_set_name(struct db *db, int64_t id, const char *name);
+int db_group_get(struct db *db, int64_t id, struct db_group *out);
+/* Sets *id to the group named name (exact match); DB_NOTFOUND when none. */
+int db_group_find_name(struct db *db, const char *name, int64_t *id);
+/* Ids of up to limit groups with id > after_id, ascending, optionally only those whose
+ * ElementName equals name (NULL = all). *ids is a new array (caller frees), *n its length. */
+int db_group_list_ids(struct db *db, int64_t after_id, int limit, const char *name, int64_t **ids,
+                      size_t *n);
+/* Number of groups, optionally only those named name (NULL = all). */
+int db_group_count(struct db *db, const char *name, int64_t *n);
+
+/* ---- ordered members (CIM_OrderedMemberOfCollection) ---- */
+
+struct db_member {
+    int64_t element_id;
+    int64_t seq;  /* AssignedSequence */
+    char *path;   /* the element's canonical path */
+};
+void db_member_clear(struct db_member *m);
+
+/* DB_CONFLICT when the element is already in the group or the sequence is taken. */
+int db_member_insert(struct db *db, int64_t group_id, int64_t element_id, int64_t seq);
+/* The group's members ordered by seq. *out is a new array (caller frees each with
+ * db_member_clear, then the array); *n its length. */
+int db_member_list(struct db *db, int64_t group_id, struct db_member **out, size_t *n);
+/* Number of groups element_id belongs to. */
+int db_member_group_count(struct db *db, int64_t element_id, int64_t *n);
+
+/* The groups element_id belongs to: group ids and the element's sequence in each, by group id.
+ * *groups and *seqs are new arrays (caller frees); *n their length. */
+int db_member_groups_of(struct db *db, int64_t element_id, int64_t **groups, int64_t **seqs,
+                        size_t *n);
+
+/* ---- the group's ReplicationSettingData properties ---- */
+
+struct db_prop {
+    char *name;
+    char *value;
+};
+void db_prop_clear(struct db_prop *p);
+
+int db_setting_insert(struct db *db, int64_t group_id, int pos, const char *name,
+                      const char *value);
+/* The group's setting properties in insertion order; same ownership as db_member_list. */
+int db_setting_list(struct db *db, int64_t group_id, struct db_prop **out, size_t *n);
+
+#endif

@@ -1,0 +1,295 @@
+/* Rows of the rgroup table (CIM_ReplicationGroup with its CIM_HostedCollection link), the
+ * member table (CIM_OrderedMemberOfCollection) and the setting_prop table (the group's
+ * CIM_ReplicationSettingData). */
+#include "db/db_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void db_group_clear(struct db_group *g)
+{
+    if (!g)
+        return;
+    free(g->element_name);
+    free(g->description);
+    free(g->rsd_class);
+    memset(g, 0, sizeof(*g));
+}
+
+void db_member_clear(struct db_member *m)
+{
+    if (!m)
+        return;
+    free(m->path);
+    memset(m, 0, sizeof(*m));
+}
+
+void db_prop_clear(struct db_prop *p)
+{
+    if (!p)
+        return;
+    free(p->name);
+    free(p->value);
+    memset(p, 0, sizeof(*p));
+}
+
+int db_group_insert(struct db *db, struct db_group *g)
+{
+    sqlite3_stmt *st = db_stmt(db, Q_GROUP_INSERT);
+    int rc;
+
+    if (!st)
+        return DB_ERR;
+    db_bind_text(st, 1, g->element_name);
+    db_bind_text(st, 2, g->description);
+    sqlite3_bind_int(st, 3, g->persistent);
+    sqlite3_bind_int(st, 4, g->delete_on_empty);
+    sqlite3_bind_int(st, 5, g->delete_on_unassoc);
+    sqlite3_bind_int64(st, 6, g->system_id);
+    db_bind_text(st, 7, g->rsd_class);
+    rc = db_exec_stmt(db, st, "insert group");
+    if (rc == DB_OK) {
+        g->id = sqlite3_last_insert_rowid(db->conn);
+        g->generation = 1;
+    }
+    return rc;
+}
+
+int db_group_set_name(struct db *db, int64_t id, const char *name)
+{
+    sqlite3_stmt *st = db_stmt(db, Q_GROUP_SET_NAME);
+
+    if (!st)
+        return DB_ERR;
+    sqlite3_bind_int64(st, 1, id);
+    db_bind_text(st, 2, name);
+    return db_exec_stmt(db, st, "name group");
+}
+
+int db_group_get(struct db *db, int64_t id, struct db_group *out)
+{
+    sqlite3_stmt *st = db_stmt(db, Q_GROUP_GET);
+    int rc, step, rel;
+
+    memset(out, 0, sizeof(*out));
+    if (!st)
+        return DB_ERR;
+    sqlite3_bind_int64(st, 1, id);
+    step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        out->id = sqlite3_column_int64(st, 0);
+        out->persistent = sqlite3_column_int(st, 3) != 0;
+        out->delete_on_empty = sqlite3_column_int(st, 4) != 0;
+        out->delete_on_unassoc = sqlite3_column_int(st, 5) != 0;
+        out->system_id = sqlite3_column_int64(st, 6);
+        out->generation = sqlite3_column_int64(st, 7);
+        rc = db_col_text(st, 1, &out->element_name) || db_col_text(st, 2, &out->description) ||
+                     db_col_text(st, 8, &out->rsd_class)
+                 ? DB_FAILED
+                 : DB_OK;
+    } else {
+        rc = step == SQLITE_DONE ? DB_NOTFOUND : db_map(db, step, "get group");
+    }
+    rel = db_release(db, st, "get group");
+    if (rc == DB_OK && rel != DB_OK)
+        rc = rel;
+    if (rc != DB_OK)
+        db_group_clear(out);
+    return rc;
+}
+
+int db_group_find_name(struct db *db, const char *name, int64_t *id)
+{
+    return db_query_int(db, Q_GROUP_FIND_NAME, name, id);
+}
+
+int db_group_list_ids(struct db *db, int64_t after_id, int limit, const char *name, int64_t **ids,
+                      size_t *n)
+{
+    return db_query_ids(db, name ? Q_GROUP_LIST_NAMED : Q_GROUP_LIST, after_id, limit, name, ids,
+                        n);
+}
+
+int db_group_count(struct db *db, const char *name, int64_t *n)
+{
+    return db_query_int(db, name ? Q_GROUP_COUNT_NAMED : Q_GROUP_COUNT, name, n);
+}
+
+int db_member_insert(struct db *db, int64_t group_id, int64_t element_id, int64_t seq)
+{
+    sqlite3_stmt *st = db_stmt(db, Q_MEMBER_INSERT);
+
+    if (!st)
+        return DB_ERR;
+    sqlite3_bind_int64(st, 1, group_id);
+    sqlite3_bind_int64(st, 2, element_id);
+    sqlite3_bind_int64(st, 3, seq);
+    return db_exec_stmt(db, st, "insert member");
+}
+
+int db_member_list(struct db *db, int64_t group_id, struct db_member **out, size_t *n)
+{
+    sqlite3_stmt *st = db_stmt(db, Q_MEMBER_LIST);
+    struct db_member *arr = NULL;
+    size_t len = 0, cap = 0;
+    int rc = DB_FAILED, step, rel;
+
+    *out = NULL;
+    *n = 0;
+    if (!st)
+        return DB_ERR;
+    sqlite3_bind_int64(st, 1, group_id);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (len == cap) {
+            size_t ncap = cap ? cap * 2 : 8;
+            struct db_member *grown = realloc(arr, ncap * sizeof(*arr));
+            if (!grown)
+                goto out;
+            arr = grown;
+            cap = ncap;
+        }
+        memset(&arr[len], 0, sizeof(arr[len]));
+        arr[len].element_id = sqlite3_column_int64(st, 0);
+        arr[len].seq = sqlite3_column_int64(st, 1);
+        if (db_col_text(st, 2, &arr[len].path))
+            goto out;
+        len++;
+    }
+    rc = step == SQLITE_DONE ? DB_OK : db_map(db, step, "list members");
+out:
+    rel = db_release(db, st, "list members");
+    if (rc == DB_OK && rel != DB_OK)
+        rc = rel;
+    if (rc != DB_OK) {
+        for (size_t i = 0; i < len; i++)
+            db_member_clear(&arr[i]);
+        free(arr);
+        return rc;
+    }
+    *out = arr;
+    *n = len;
+    return DB_OK;
+}
+
+int db_member_group_count(struct db *db, int64_t element_id, int64_t *n)
+{
+    sqlite3_stmt *st = db_stmt(db, Q_MEMBER_GROUP_COUNT);
+    int step, rel;
+
+    *n = 0;
+    if (!st)
+        return DB_ERR;
+    sqlite3_bind_int64(st, 1, element_id);
+    step = sqlite3_step(st);
+    if (step == SQLITE_ROW)
+        *n = sqlite3_column_int64(st, 0);
+    rel = db_release(db, st, "count memberships");
+    if (step != SQLITE_ROW)
+        return db_map(db, step, "count memberships");
+    return rel;
+}
+
+int db_member_groups_of(struct db *db, int64_t element_id, int64_t **groups, int64_t **seqs,
+                        size_t *n)
+{
+    sqlite3_stmt *st = db_stmt(db, Q_MEMBER_GROUPS_OF);
+    int64_t *g = NULL, *s = NULL;
+    size_t len = 0, cap = 0;
+    int rc = DB_FAILED, step, rel;
+
+    *groups = NULL;
+    *seqs = NULL;
+    *n = 0;
+    if (!st)
+        return DB_ERR;
+    sqlite3_bind_int64(st, 1, element_id);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (len == cap) {
+            size_t ncap = cap ? cap * 2 : 4;
+            int64_t *ng = realloc(g, ncap * sizeof(*g));
+            if (!ng)
+                goto out;
+            g = ng;
+            int64_t *ns = realloc(s, ncap * sizeof(*s));
+            if (!ns)
+                goto out;
+            s = ns;
+            cap = ncap;
+        }
+        g[len] = sqlite3_column_int64(st, 0);
+        s[len] = sqlite3_column_int64(st, 1);
+        len++;
+    }
+    rc = step == SQLITE_DONE ? DB_OK : db_map(db, step, "groups of element");
+out:
+    rel = db_release(db, st, "groups of element");
+    if (rc == DB_OK && rel != DB_OK)
+        rc = rel;
+    if (rc != DB_OK) {
+        free(g);
+        free(s);
+        return rc;
+    }
+    *groups = g;
+    *seqs = s;
+    *n = len;
+    return DB_OK;
+}
+
+int db_setting_insert(struct db *db, int64_t group_id, int pos, const char *name,
+                      const char *value)
+{
+    sqlite3_stmt *st = db_stmt(db, Q_SETTING_INSERT);
+
+    if (!st)
+        return DB_ERR;
+    sqlite3_bind_int64(st, 1, group_id);
+    sqlite3_bind_int(st, 2, pos);
+    db_bind_text(st, 3, name);
+    db_bind_text(st, 4, value);
+    return db_exec_stmt(db, st, "insert setting");
+}
+
+int db_setting_list(struct db *db, int64_t group_id, struct db_prop **out, size_t *n)
+{
+    sqlite3_stmt *st = db_stmt(db, Q_SETTING_LIST);
+    struct db_prop *arr = NULL;
+    size_t len = 0, cap = 0;
+    int rc = DB_FAILED, step, rel;
+
+    *out = NULL;
+    *n = 0;
+    if (!st)
+        return DB_ERR;
+    sqlite3_bind_int64(st, 1, group_id);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (len == cap) {
+            size_t ncap = cap ? cap * 2 : 8;
+            struct db_prop *grown = realloc(arr, ncap * sizeof(*arr));
+            if (!grown)
+                goto out;
+            arr = grown;
+            cap = ncap;
+        }
+        memset(&arr[len], 0, sizeof(arr[len]));
+        if (db_col_text(st, 0, &arr[len].name) || db_col_text(st, 1, &arr[len].value)) {
+            db_prop_clear(&arr[len]);
+            goto out;
+        }
+        len++;
+    }
+    rc = step == SQLITE_DONE ? DB_OK : db_map(db, step, "list settings");
+out:
+    rel = db_release(db, st, "list settings");
+    if (rc == DB_OK && rel != DB_OK)
+        rc = rel;
+    if (rc != DB_OK) {
+        for (size_t i = 0; i < len; i++)
+            db_prop_clear(&arr[i]);
+        free(arr);
+        return rc;
+    }
+    *out = arr;
+    *n = len;
+    return DB_OK;
+}

@@ -1,0 +1,71 @@
+/* db internals shared by the files of db/: the connection struct, the prepared-statement cache and the
+ * SQLite-code mapping. Nothing outside db/ includes this. */
+#ifndef DB_INT_H
+#define DB_INT_H
+
+#include <sqlite3.h>
+
+#include "db/db.h"
+
+/* Every SQL statement the gateway runs; the text lives in db.c's table. */
+enum db_q {
+    Q_SYSTEM_FIND,
+    Q_SYSTEM_INSERT,
+    Q_SYSTEM_GET,
+    Q_ELEMENT_INSERT,
+    Q_ELEMENT_GET,
+    Q_ELEMENT_FIND_KEY,
+    Q_ELEMENT_LIST,
+    Q_ELEMENT_COUNT,
+    Q_ELEMENT_DELETE,
+    Q_GROUP_INSERT,
+    Q_GROUP_SET_NAME,
+    Q_GROUP_GET,
+    Q_GROUP_FIND_NAME,
+    Q_GROUP_LIST,
+    Q_GROUP_LIST_NAMED,
+    Q_GROUP_COUNT,
+    Q_GROUP_COUNT_NAMED,
+    Q_MEMBER_INSERT,
+    Q_MEMBER_LIST,
+    Q_MEMBER_GROUP_COUNT,
+    Q_MEMBER_GROUPS_OF,
+    Q_SETTING_INSERT,
+    Q_SETTING_LIST,
+    Q_PING,
+    Q_COUNT
+};
+
+struct db {
+    sqlite3 *conn;
+    sqlite3_stmt *stmts[Q_COUNT];
+    int in_txn;
+};
+
+/* Returns the cached statement for q, preparing it on first use; NULL (logged) on error. */
+sqlite3_stmt *db_stmt(struct db *db, enum db_q q);
+
+/* Maps a SQLite result code to enum db_rc, logging the connection's message for errors. */
+int db_map(struct db *db, int sqlite_rc, const char *what);
+
+/* Resets and clears st after use; returns the mapped reset code (an error of the last step). */
+int db_release(struct db *db, sqlite3_stmt *st, const char *what);
+
+/* Steps a statement that returns no rows, then releases it. */
+int db_exec_stmt(struct db *db, sqlite3_stmt *st, const char *what);
+
+/* Copies column col of the current row; NULL stays NULL. Returns -1 on OOM. */
+int db_col_text(sqlite3_stmt *st, int col, char **out);
+
+/* Binds text with SQLITE_TRANSIENT; NULL binds SQL NULL. Returns the SQLite code. */
+int db_bind_text(sqlite3_stmt *st, int idx, const char *s);
+
+/* Runs a one-column integer query bound to up to one text parameter; *n receives the value. */
+int db_query_int(struct db *db, enum db_q q, const char *text_arg, int64_t *n);
+
+/* Runs an id-list query with ?1 = after_id, ?2 = limit (and ?3 = text_arg when not NULL).
+ * *ids is a new array (caller frees), *n its length. */
+int db_query_ids(struct db *db, enum db_q q, int64_t after_id, int limit, const char *text_arg,
+                 int64_t **ids, size_t *n);
+
+#endif

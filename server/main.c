@@ -1,0 +1,65 @@
+/* replgw's entry point: configuration, database, CIM service, HTTP daemon, then wait for
+ * SIGINT or SIGTERM and take everything down in reverse order. */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "db/db.h"
+#include "server/srv.h"
+
+int main(int argc, char **argv)
+{
+    struct srv_config cfg;
+    struct db_options dbopt;
+    struct db *db = NULL;
+    struct cim_service svc = {0};
+    struct api_ctx ctx = {0};
+    struct srv *srv = NULL;
+    char why[512];
+    sigset_t stop_signals;
+    int sig, rc, status = 1;
+
+    rc = srv_config_parse(&cfg, argc, argv, stdout, stderr);
+    if (rc != 0)
+        return rc > 0 ? 0 : 2;
+    if (cfg.verbose)
+        rg_log_set_level(RG_LOG_DEBUG);
+
+    dbopt.busy_timeout_ms = (int)cfg.busy_timeout_ms;
+    dbopt.max_pages = (long)cfg.db_max_pages;
+    if (db_open(cfg.db_path, &dbopt, &db, why, sizeof(why)) != DB_OK) {
+        fprintf(stderr, "replgw: %s\n", why);
+        goto out;
+    }
+    if (cim_service_init(&svc, db, &cfg.caps, why, sizeof(why)) != 0) {
+        fprintf(stderr, "replgw: %s\n", why);
+        goto out;
+    }
+    ctx.svc = &svc;
+    ctx.openapi = srv_openapi_yaml;
+    ctx.openapi_len = srv_openapi_yaml_len;
+
+    /* Block the stop signals before MHD starts its thread, so only sigwait below sees them. */
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+    srv = srv_start(&cfg, &ctx, why, sizeof(why));
+    if (!srv) {
+        fprintf(stderr, "replgw: %s\n", why);
+        goto out;
+    }
+    printf(strchr(cfg.listen, ':') ? "replgw: listening on http://[%s]:%u\n"
+                                    : "replgw: listening on http://%s:%u\n",
+           cfg.listen, srv_port(srv));
+    fflush(stdout);
+    sigwait(&stop_signals, &sig);
+    rg_log(RG_LOG_INFO, "received %s, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    status = 0;
+out:
+    srv_stop(srv);
+    cim_service_fini(&svc);
+    db_close(db);
+    return status;
+}

@@ -1,0 +1,249 @@
+/* Command line and environment: one table of options, each with its flag, its REPLGW_*
+ * variable, its type and its help line, so --help, the parser and the docs cannot drift apart. */
+#include "server/srv.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum opt_type { O_STR, O_UINT, O_ULONG, O_BOOL, O_LIST, O_PERSISTENCY };
+
+struct opt {
+    const char *name; /* flag without the leading "--" */
+    const char *env;
+    enum opt_type type;
+    size_t off; /* offset in struct srv_config */
+    const char *arg;
+    const char *help;
+};
+
+#define CFG(f) offsetof(struct srv_config, f)
+
+static const struct opt opts[] = {
+    {"listen", "REPLGW_LISTEN", O_STR, CFG(listen), "ADDR",
+     "IPv4 or IPv6 address to listen on (default 127.0.0.1)"},
+    {"port", "REPLGW_PORT", O_UINT, CFG(port), "N",
+     "TCP port (default 8080; 0 = any free port, printed at start)"},
+    {"db", "REPLGW_DB", O_STR, CFG(db_path), "PATH", "SQLite database file (default ./replgw.db)"},
+    {"system-name", "REPLGW_SYSTEM_NAME", O_STR, CFG(caps.system_name), "NAME",
+     "Name of the hosting CIM_ComputerSystem (default: the host name)"},
+    {"namespace", "REPLGW_NAMESPACE", O_STR, CFG(caps.ns), "NS",
+     "CIM namespace (default root/cimv2/storage/iscsitarget)"},
+    {"nameable", "REPLGW_NAMEABLE", O_BOOL, CFG(caps.nameable), "BOOL",
+     "Groups are nameable (group feature 14; default true). false: any GroupName is 7"},
+    {"empty-groups", "REPLGW_EMPTY_GROUPS", O_BOOL, CFG(caps.empty_groups), "BOOL",
+     "Empty replication groups allowed (group feature 5; default true)"},
+    {"temporary-groups", "REPLGW_TEMPORARY_GROUPS", O_BOOL, CFG(caps.temporary_groups), "BOOL",
+     "Persistent=false allowed (group feature 13; default true)"},
+    {"multiple-membership", "REPLGW_MULTIPLE_MEMBERSHIP", O_BOOL, CFG(caps.multiple_membership),
+     "BOOL", "An element may be in several groups (group feature 23; default false)"},
+    {"max-members", "REPLGW_MAX_MEMBERS", O_ULONG, CFG(caps.max_members), "N",
+     "Most elements per group (default 0 = unlimited)"},
+    {"max-groups", "REPLGW_MAX_GROUPS", O_ULONG, CFG(caps.max_groups), "N",
+     "Most groups in the store (default 0 = unlimited)"},
+    {"default-persistency", "REPLGW_DEFAULT_PERSISTENCY", O_PERSISTENCY,
+     CFG(caps.default_persistency), "P",
+     "Persistent when absent: persistent (default), not-persistent or none"},
+    {"access-point", "REPLGW_ACCESS_POINTS", O_LIST, CFG(access_points), "NAME",
+     "A known remote service access point (repeatable; env: comma-separated)"},
+    {"busy-timeout", "REPLGW_BUSY_TIMEOUT", O_UINT, CFG(busy_timeout_ms), "MS",
+     "How long a write waits for a locked database before 503 (default 5000)"},
+    {"db-max-pages", "REPLGW_DB_MAX_PAGES", O_ULONG, CFG(db_max_pages), "N",
+     "SQLite max_page_count, a cap on the file size (default 0 = SQLite's)"},
+    {"max-body", "REPLGW_MAX_BODY", O_ULONG, CFG(max_body), "BYTES",
+     "Largest request body before 413 (default 1048576)"},
+    {"max-connections", "REPLGW_MAX_CONNECTIONS", O_UINT, CFG(max_connections), "N",
+     "Most concurrent connections (default 1024)"},
+    {"connection-timeout", "REPLGW_CONNECTION_TIMEOUT", O_UINT, CFG(connection_timeout), "S",
+     "Idle connection timeout in seconds (default 30)"},
+    {"verbose", "REPLGW_VERBOSE", O_BOOL, CFG(verbose), "BOOL", "Log debug messages"},
+};
+
+static void set_defaults(struct srv_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->listen = "127.0.0.1";
+    cfg->port = 8080;
+    cfg->db_path = "replgw.db";
+    cfg->busy_timeout_ms = 5000;
+    cfg->max_body = 1024 * 1024;
+    cfg->max_connections = 1024;
+    cfg->connection_timeout = 30;
+    if (gethostname(cfg->hostname, sizeof(cfg->hostname) - 1) != 0 || !cfg->hostname[0])
+        strcpy(cfg->hostname, "localhost");
+    cfg->caps.system_name = cfg->hostname;
+    cfg->caps.ns = CIM_DEFAULT_NAMESPACE;
+    cfg->caps.nameable = true;
+    cfg->caps.empty_groups = true;
+    cfg->caps.temporary_groups = true;
+    cfg->caps.multiple_membership = false;
+    cfg->caps.default_persistency = CIM_PERSISTENCY_PERSISTENT;
+    cfg->caps.access_points = cfg->access_points;
+}
+
+static int parse_ulong(const char *s, unsigned long max, unsigned long *out)
+{
+    char *end;
+    unsigned long v;
+
+    if (!s || *s < '0' || *s > '9')
+        return -1;
+    errno = 0;
+    v = strtoul(s, &end, 10);
+    if (errno || *end || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int add_access_point(struct srv_config *cfg, const char *name)
+{
+    if (!*name || cfg->caps.n_access_points >= SRV_MAX_ACCESS_POINTS)
+        return -1;
+    cfg->access_points[cfg->caps.n_access_points++] = name;
+    return 0;
+}
+
+/* Stores value into the option's field. Returns 0, or -1 when the value is invalid. */
+static int apply(struct srv_config *cfg, const struct opt *o, char *value)
+{
+    char *field = (char *)cfg + o->off;
+    unsigned long v;
+
+    switch (o->type) {
+    case O_STR:
+        if (!*value)
+            return -1;
+        *(const char **)field = value;
+        return 0;
+    case O_UINT:
+        if (parse_ulong(value, 0xFFFFFFFFul, &v) != 0 || (o->off == CFG(port) && v > 65535))
+            return -1;
+        *(unsigned *)field = (unsigned)v;
+        return 0;
+    case O_ULONG:
+        if (parse_ulong(value, ~0ul, &v) != 0)
+            return -1;
+        if (o->off == CFG(caps.max_members) || o->off == CFG(caps.max_groups))
+            *(uint64_t *)field = v;
+        else
+            *(unsigned long *)field = v;
+        return 0;
+    case O_BOOL:
+        if (strcmp(value, "true") == 0 || strcmp(value, "1") == 0 || strcmp(value, "yes") == 0)
+            *(bool *)field = true;
+        else if (strcmp(value, "false") == 0 || strcmp(value, "0") == 0 ||
+                 strcmp(value, "no") == 0)
+            *(bool *)field = false;
+        else
+            return -1;
+        return 0;
+    case O_LIST:
+        /* The environment gives a comma-separated list; the flag one name per use. */
+        for (char *save = NULL, *tok = strtok_r(value, ",", &save); tok;
+             tok = strtok_r(NULL, ",", &save))
+            if (add_access_point(cfg, tok) != 0)
+                return -1;
+        return 0;
+    case O_PERSISTENCY:
+        if (strcmp(value, "persistent") == 0)
+            cfg->caps.default_persistency = CIM_PERSISTENCY_PERSISTENT;
+        else if (strcmp(value, "not-persistent") == 0)
+            cfg->caps.default_persistency = CIM_PERSISTENCY_NOT_PERSISTENT;
+        else if (strcmp(value, "none") == 0)
+            cfg->caps.default_persistency = CIM_PERSISTENCY_NONE;
+        else
+            return -1;
+        return 0;
+    }
+    return -1;
+}
+
+static void print_help(FILE *out)
+{
+    fprintf(out, "Usage: replgw [OPTION]...\n"
+                 "REST/JSON gateway for CIM replication groups (CIM_ReplicationService).\n\n"
+                 "Every option can also be set by the environment variable shown; flags win.\n"
+                 "Boolean options take true/false (--flag alone means true, --no-flag false).\n\n");
+    for (size_t i = 0; i < RG_ARRAY_LEN(opts); i++) {
+        char left[64];
+
+        snprintf(left, sizeof(left), "--%s %s", opts[i].name, opts[i].arg);
+        fprintf(out, "  %-30s %s\n  %-30s [%s]\n", left, opts[i].help, "", opts[i].env);
+    }
+    fprintf(out, "  %-30s %s\n", "--help", "Show this help and exit");
+    fprintf(out, "\nOn start it prints \"replgw: listening on http://ADDR:PORT\" on standard "
+                 "output.\nSIGINT or SIGTERM stops it cleanly.\n");
+}
+
+static const struct opt *find_opt(const char *name, size_t len)
+{
+    for (size_t i = 0; i < RG_ARRAY_LEN(opts); i++)
+        if (strlen(opts[i].name) == len && strncmp(opts[i].name, name, len) == 0)
+            return &opts[i];
+    return NULL;
+}
+
+int srv_config_parse(struct srv_config *cfg, int argc, char **argv, FILE *out, FILE *err)
+{
+    set_defaults(cfg);
+    for (size_t i = 0; i < RG_ARRAY_LEN(opts); i++) {
+        char *value = getenv(opts[i].env);
+
+        /* The environment's strings are not ours to cut into tokens. */
+        if (value && opts[i].type == O_LIST) {
+            snprintf(cfg->env_list, sizeof(cfg->env_list), "%s", value);
+            value = cfg->env_list;
+        }
+        if (value && apply(cfg, &opts[i], value) != 0) {
+            fprintf(err, "replgw: invalid value '%s' for %s (%s)\n", value, opts[i].env,
+                    opts[i].arg);
+            return -1;
+        }
+    }
+    for (int a = 1; a < argc; a++) {
+        char *arg = argv[a], *value = NULL;
+        const struct opt *o;
+        bool negated = false;
+        size_t len;
+
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            print_help(out);
+            return 1;
+        }
+        if (strncmp(arg, "--", 2) != 0) {
+            fprintf(err, "replgw: unexpected argument '%s' (see --help)\n", arg);
+            return -1;
+        }
+        arg += 2;
+        len = strcspn(arg, "=");
+        if (arg[len] == '=')
+            value = arg + len + 1;
+        o = find_opt(arg, len);
+        if (!o && len > 3 && strncmp(arg, "no-", 3) == 0 && (o = find_opt(arg + 3, len - 3)) &&
+            o->type == O_BOOL && !value) {
+            negated = true;
+            value = "false";
+        }
+        if (!o || (negated && o->type != O_BOOL)) {
+            fprintf(err, "replgw: unknown option '--%.*s' (see --help)\n", (int)len, arg);
+            return -1;
+        }
+        if (!value && o->type == O_BOOL)
+            value = "true";
+        if (!value) {
+            if (a + 1 >= argc) {
+                fprintf(err, "replgw: --%s needs a value (%s)\n", o->name, o->arg);
+                return -1;
+            }
+            value = argv[++a];
+        }
+        if (apply(cfg, o, value) != 0) {
+            fprintf(err, "replgw: invalid value '%s' for --%s (%s)\n", value, o->name, o->arg);
+            return -1;
+        }
+    }
+    return 0;
+}

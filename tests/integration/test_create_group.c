@@ -1,0 +1,813 @@
+/* CreateGroup over real HTTP: one test per rule of API.md "CreateGroup rules", each checking
+ * the status, ReturnValue and Parameter of the answer and what the database holds afterwards. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+
+#define VOL(dev)                                                                                   \
+    "/root/cimv2/storage/iscsitarget:MSISCSITARGET_StorageVolume.CreationClassName="               \
+    "\\\"MSISCSITARGET_StorageVolume\\\",DeviceID=\\\"" dev "\\\",SystemCreationClassName="        \
+    "\\\"CIM_ComputerSystem\\\",SystemName=\\\"tgt01\\\""
+
+#define COUNT_GROUPS "SELECT count(*) FROM rgroup"
+#define COUNT_MEMBERS "SELECT count(*) FROM member"
+#define COUNT_SETTINGS "SELECT count(*) FROM setting_prop"
+
+/* ---- helpers ---- */
+
+static struct h_server *start(const char *const *args)
+{
+    struct h_server *s = calloc(1, sizeof(*s));
+
+    assert_non_null(s);
+    assert_int_equal(h_start(s, args), 0);
+    return s;
+}
+
+static int setup_default(void **state)
+{
+    *state = start(NULL);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    h_cleanup(*state);
+    free(*state);
+    return 0;
+}
+
+/* Registers volume DeviceID=dev and returns its id. */
+static long long add_volume(struct h_server *s, const char *dev)
+{
+    struct h_resp r;
+    char body[256];
+    long long id;
+
+    snprintf(body, sizeof(body), "{\"DeviceID\":\"%s\"}", dev);
+    assert_int_equal(h_req(s, "POST", "/logical-elements", NULL, body, &r), 0);
+    assert_int_equal(r.status, 201);
+    id = atoll(h_str(r.json, "id"));
+    h_resp_free(&r);
+    return id;
+}
+
+static void post_group(struct h_server *s, const char *body, struct h_resp *r)
+{
+    assert_int_equal(h_req(s, "POST", "/replication-groups", NULL, body, r), 0);
+}
+
+/* Asserts a problem+json answer with the given status, ReturnValue and Parameter (NULL = null). */
+static void assert_problem(const struct h_resp *r, int status, int rv, const char *param)
+{
+    char ct[128];
+
+    if (r->status != status)
+        fprintf(stderr, "unexpected answer %d: %.*s\n", r->status, (int)r->body_len, r->body);
+    assert_int_equal(r->status, status);
+    assert_non_null(h_header(r, "Content-Type", ct, sizeof(ct)));
+    assert_string_equal(ct, "application/problem+json");
+    assert_non_null(r->json);
+    assert_int_equal(h_int(r->json, "status"), status);
+    assert_non_null(h_str(r->json, "title"));
+    assert_non_null(h_str(r->json, "type"));
+    assert_non_null(h_str(r->json, "detail"));
+    if (rv < 0) {
+        assert_null(json_object_get(r->json, "ReturnValue"));
+        return;
+    }
+    assert_int_equal(h_int(r->json, "ReturnValue"), rv);
+    assert_non_null(h_str(r->json, "ReturnValueName"));
+    if (param)
+        assert_string_equal(h_str(r->json, "Parameter"), param);
+    else
+        assert_true(json_is_null(json_object_get(r->json, "Parameter")));
+}
+
+/* Asserts a rejected create left no group, member or setting behind. */
+static void assert_store_empty(const struct h_server *s)
+{
+    assert_int_equal(h_db_count(s, COUNT_GROUPS), 0);
+    assert_int_equal(h_db_count(s, COUNT_MEMBERS), 0);
+    assert_int_equal(h_db_count(s, COUNT_SETTINGS), 0);
+}
+
+/* ---- success and defaults ---- */
+
+static void test_create_empty_body_gets_defaults(void **state)
+{
+    struct h_server *s = *state;
+    struct h_resp r;
+    char loc[128], etag[64];
+
+    post_group(s, "{}", &r);
+    assert_int_equal(r.status, 201);
+    assert_int_equal(h_int(r.json, "ReturnValue"), 0);
+    assert_string_equal(h_str(r.json, "ReturnValueName"), "Success");
+    /* CIM CreateGroup/GroupName: absent, the gateway assigns a unique name. */
+    assert_non_null(h_str(r.json, "ElementName"));
+    assert_true(strlen(h_str(r.json, "ElementName")) > 0);
+    /* CIM CreateGroup/Persistent: default persistency is true; Delete* default false. */
+    assert_int_equal(h_bool(r.json, "Persistent"), 1);
+    assert_int_equal(h_bool(r.json, "DeleteOnEmptyElement"), 0);
+    assert_int_equal(h_bool(r.json, "DeleteOnUnassociated"), 0);
+    assert_int_equal(json_array_size(json_object_get(r.json, "Members")), 0);
+    assert_true(json_is_null(json_object_get(r.json, "ReplicationSettingData")));
+    assert_string_equal(h_str(r.json, "InstanceID"), "REPLGW:1");
+    assert_non_null(strstr(h_str(r.json, "ReplicationGroup"), "InstanceID=\"REPLGW:1\""));
+    assert_non_null(strstr(h_str(r.json, "HostingSystem"), "Name=\"tgt01\""));
+    assert_non_null(h_header(&r, "Location", loc, sizeof(loc)));
+    assert_string_equal(loc, "/replication-groups/1");
+    assert_non_null(h_header(&r, "ETag", etag, sizeof(etag)));
+    h_resp_free(&r);
+    assert_int_equal(h_db_count(s, COUNT_GROUPS), 1);
+    assert_int_equal(h_db_count(s, "SELECT count(*) FROM rgroup r JOIN system s ON"
+                                   " s.id = r.system_id WHERE s.name = 'tgt01'"),
+                     1);
+}
+
+static void test_create_null_means_default(void **state)
+{
+    struct h_server *s = *state;
+    struct h_resp r;
+
+    post_group(s,
+               "{\"GroupName\":null,\"Members\":null,\"Persistent\":null,"
+               "\"DeleteOnEmptyElement\":null,\"DeleteOnUnassociated\":null,"
+               "\"ServiceAccessPoint\":null,\"ReplicationSettingData\":null}",
+               &r);
+    assert_int_equal(r.status, 201);
+    assert_int_equal(h_bool(r.json, "Persistent"), 1);
+    assert_int_equal(h_bool(r.json, "DeleteOnEmptyElement"), 0);
+    h_resp_free(&r);
+}
+
+static void test_create_keeps_flags(void **state)
+{
+    struct h_server *s = *state;
+    struct h_resp r;
+
+    post_group(s,
+               "{\"GroupName\":\"g\",\"Persistent\":false,\"DeleteOnEmptyElement\":true,"
+               "\"DeleteOnUnassociated\":true}",
+               &r);
+    assert_int_equal(r.status, 201);
+    assert_int_equal(h_bool(r.json, "Persistent"), 0);
+    assert_int_equal(h_bool(r.json, "DeleteOnEmptyElement"), 1);
+    assert_int_equal(h_bool(r.json, "DeleteOnUnassociated"), 1);
+    h_resp_free(&r);
+    assert_int_equal(h_db_count(s, "SELECT count(*) FROM rgroup WHERE persistent = 0 AND"
+                                   " delete_on_empty = 1 AND delete_on_unassoc = 1"),
+                     1);
+}
+
+/* CIM CreateGroup/Members: order kept as AssignedSequence 1, 2, 3, whatever form each
+ * reference takes (WBEM URI, WMI path, element URL). */
+static void test_create_members_keep_order_in_all_forms(void **state)
+{
+    struct h_server *s = *state;
+    struct h_resp r, g;
+    const json_t *members;
+    long long v1 = add_volume(s, "v1"), v2 = add_volume(s, "v2"), v3 = add_volume(s, "v3");
+    char body[1024];
+
+    (void)v1;
+    (void)v2;
+    snprintf(body, sizeof(body),
+             "{\"GroupName\":\"ordered\",\"Members\":[\"/logical-elements/%lld\","
+             "\"\\\\\\\\TGT01\\\\root\\\\cimv2\\\\Storage\\\\iScsiTarget:MSISCSITARGET_"
+             "StorageVolume.CreationClassName=\\\"MSISCSITARGET_StorageVolume\\\",DeviceID="
+             "\\\"v1\\\",SystemCreationClassName=\\\"CIM_ComputerSystem\\\",SystemName="
+             "\\\"tgt01\\\"\",\"//tgt01" VOL("v2") "\"]}",
+             v3);
+    post_group(s, body, &r);
+    assert_int_equal(r.status, 201);
+    members = json_object_get(r.json, "Members");
+    assert_int_equal(json_array_size(members), 3);
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal(h_int(json_array_get(members, i), "AssignedSequence"), (long long)i + 1);
+    assert_non_null(strstr(h_str(json_array_get(members, 0), "Member"), "DeviceID=\"v3\""));
+    assert_non_null(strstr(h_str(json_array_get(members, 1), "Member"), "DeviceID=\"v1\""));
+    assert_non_null(strstr(h_str(json_array_get(members, 2), "Member"), "DeviceID=\"v2\""));
+    /* Canonical references: namespace and class folded to lower case. */
+    assert_non_null(strstr(h_str(json_array_get(members, 0), "Member"),
+                           "/root/cimv2/storage/iscsitarget:msiscsitarget_storagevolume."));
+    h_resp_free(&r);
+    assert_int_equal(h_req(s, "GET", "/replication-groups/1", NULL, NULL, &g), 0);
+    assert_int_equal(g.status, 200);
+    assert_non_null(
+        strstr(h_str(json_array_get(json_object_get(g.json, "Members"), 0), "Member"), "v3"));
+    h_resp_free(&g);
+    assert_int_equal(h_db_count(s, "SELECT count(*) FROM member m JOIN element e ON"
+                                   " e.id = m.element_id WHERE (e.device_id, m.seq) IN"
+                                   " (VALUES ('v3', 1), ('v1', 2), ('v2', 3))"),
+                     3);
+}
+
+/* ---- GroupName ---- */
+
+static void test_create_taken_name_is_in_use(void **state)
+{
+    struct h_server *s = *state;
+    struct h_resp r;
+
+    post_group(s, "{\"GroupName\":\"db-set\"}", &r);
+    assert_int_equal(r.status, 201);
+    h_resp_free(&r);
+    post_group(s, "{\"GroupName\":\"db-set\"}", &r);
+    assert_problem(&r, 409, 6, "GroupName"); /* CIM CreateGroup/ReturnValue=6 */
+    h_resp_free(&r);
+    assert_int_equal(h_db_count(s, COUNT_GROUPS), 1);
+}
+
+static void test_create_generated_names_are_unique(void **state)
+{
+    struct h_server *s = *state;
+    struct h_resp a, b, c;
+
+    /* A client takes the name the gateway would generate for the second group. */
+    post_group(s, "{}", &a);
+    post_group(s, "{\"GroupName\":\"RG-3\"}", &b);
+    post_group(s, "{}", &c);
+    assert_int_equal(c.status, 201);
+    assert_string_not_equal(h_str(c.json, "ElementName"), "RG-3");
+    assert_string_not_equal(h_str(c.json, "ElementName"), h_str(a.json, "ElementName"));
+    h_resp_free(&a);
+    h_resp_free(&b);
+    h_resp_free(&c);
+}
+
+static void test_create_rejects_bad_names(void **state)
+{
+    struct h_server *s = *state;
+    static const char *const bodies[] = {
+        "{\"GroupName\":\"\"}",
+        "{\"GroupName\":\"tab\\there\"}",
+        "{\"GroupName\":\"bell\\u0007\"}",
+        "{\"GroupName\":\"c1\\u0085\"}",
+    };
+    char body[400];
+    struct h_resp r;
+
+    for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+        post_group(s, bodies[i], &r);
+        assert_problem(&r, 422, 5, "GroupName");
+        h_resp_free(&r);
+    }
+    snprintf(body, sizeof(body), "{\"GroupName\":\"%0257d\"}", 0);
+    post_group(s, body, &r);
+    assert_problem(&r, 422, 5, "GroupName");
+    h_resp_free(&r);
+    assert_store_empty(s);
+    /* 256 bytes is the limit, and multi-byte UTF-8 is fine. */
+    snprintf(body, sizeof(body), "{\"GroupName\":\"%0256d\"}", 0);
+    post_group(s, body, &r);
+    assert_int_equal(r.status, 201);
+    h_resp_free(&r);
+    post_group(s, "{\"GroupName\":\"gruppe-\\u00e4\\u4e2d\"}", &r);
+    assert_int_equal(r.status, 201);
+    assert_string_equal(h_str(r.json, "ElementName"), "gruppe-\xc3\xa4\xe4\xb8\xad");
+    h_resp_free(&r);
+}
+
+/* CIM CreateGroup/ReturnValue=7: a service whose groups are not nameable refuses GroupName. */
+static void test_create_not_nameable(void **state)
+{
+    static const char *const args[] = {"--nameable=false", NULL};
+    struct h_server *s = start(args);
+    struct h_resp r;
+
+    (void)state;
+    post_group(s, "{\"GroupName\":\"x\"}", &r);
+    assert_problem(&r, 422, 7, "GroupName");
+    h_resp_free(&r);
+    assert_store_empty(s);
+    post_group(s, "{}", &r);
+    assert_int_equal(r.status, 201);
+    h_resp_free(&r);
+    h_cleanup(s);
+    free(s);
+}
+
+/* ---- Members ---- */
+
+static void test_create_unknown_member(void **state)
+{
+    struct h_server *s = *state;
+    struct h_resp r;
+
+    add_volume(s, "v1");
+    post_group(s, "{\"Members\":[\"" VOL("v1") "\",\"" VOL("nope") "\"]}", &r);
+    assert_problem(&r, 422, 5, "Members[1]");
+    h_resp_free(&r);
+    post_group(s, "{\"Members\":[\"/logical-elements/999\"]}", &r);
+    assert_problem(&r, 422, 5, "Members[0]");
+    h_resp_free(&r);
+    assert_store_empty(s);
+}
+
+static void test_create_malformed_member(void **state)
+{
+    struct h_server *s = *state;
+    static const char *const bodies[] = {
+        "{\"Members\":[\"not a path\"]}",
+        "{\"Members\":[\"/root/cimv2:MSISCSITARGET_StorageVolume\"]}",
+        "{\"Members\":[\"/root/cimv2/storage/iscsitarget:MSISCSITARGET_StorageVolume."
+        "DeviceID=\\\"unterminated\"]}",
+        "{\"Members\":[\"/root/other:MSISCSITARGET_StorageVolume.CreationClassName="
+        "\\\"MSISCSITARGET_StorageVolume\\\",DeviceID=\\\"v\\\",SystemCreationClassName="
+        "\\\"CIM_ComputerSystem\\\",SystemName=\\\"tgt01\\\"\"]}",
+        "{\"Members\":[\"/logical-elements/abc\"]}",
+    };
+    struct h_resp r;
+
+    for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+        post_group(s, bodies[i], &r);
+        assert_problem(&r, 422, 5, "Members[0]");
+        h_resp_free(&r);
+    }
+    post_group(s, "{\"Members\":[42]}", &r);
+    assert_problem(&r, 400, 5, "Members[0]");
+    h_resp_free(&r);
+    post_group(s, "{\"Members\":\"" VOL("v1") "\"}", &r);
+    assert_problem(&r, 400, 5, "Members");
+    h_resp_free(&r);
+    assert_store_empty(s);
+}
+
+static void test_create_duplicate_member(void **state)
+{
+    struct h_server *s = *state;
+    struct h_resp r;
+    long long id = add_volume(s, "v1");
+    char body[600];
+
+    /* The same element named twice, in two different forms. */
+    snprintf(body, sizeof(body), "{\"Members\":[\"" VOL("v1") "\",\"/logical-elements/%lld\"]}",
+             id);
+    post_group(s, body, &r);
+    assert_problem(&r, 422, 5, "Members[1]");
+    h_resp_free(&r);
+    assert_store_empty(s);
+}
+
+static void test_create_empty_members_when_empty_groups_disallowed(void **state)
+{
+    static const char *const args[] = {"--empty-groups=false", NULL};
+    struct h_server *s = start(args);
+    struct h_resp r;
+
+    (void)state;
+    post_group(s, "{\"Members\":[]}", &r);
+    assert_problem(&r, 422, 5, "Members");
+    h_resp_free(&r);
+    post_group(s, "{}", &r);
+    assert_problem(&r, 422, 5, "Members");
+    h_resp_free(&r);
+    assert_store_empty(s);
+    add_volume(s, "v1");
+    post_group(s, "{\"Members\":[\"" VOL("v1") "\"]}", &r);
+    assert_int_equal(r.status, 201);
+    h_resp_free(&r);
+    h_cleanup(s);
+    free(s);
+}
+
+static void test_create_member_of_another_group_is_in_use(void **state)
+{
+    struct h_server *s = *state;
+    struct h_resp r;
+
+    add_volume(s, "v1");
+    add_volume(s, "v2");
+    post_group(s, "{\"GroupName\":\"a\",\"Members\":[\"" VOL("v1") "\"]}", &r);
+    assert_int_equal(r.status, 201);
+    h_resp_free(&r);
+    post_group(s, "{\"GroupName\":\"b\",\"Members\":[\"" VOL("v2") "\",\"" VOL("v1") "\"]}", &r);
+    assert_problem(&r, 409, 6, "Members[1]");
+    h_resp_free(&r);
+    assert_int_equal(h_db_count(s, COUNT_GROUPS), 1);
+    assert_int_equal(h_db_count(s, COUNT_MEMBERS), 1);
+}
+
+static void test_create_multiple_membership_allowed(void **state)
+{
+    static const char *const args[] = {"--multiple-membership", NULL};
+    struct h_server *s = start(args);
+    struct h_resp r;
+
+    (void)state;
+    add_volume(s, "v1");
+    post_group(s, "{\"GroupName\":\"a\",\"Members\":[\"" VOL("v1") "\"]}", &r);
+    h_resp_free(&r);
+    post_group(s, "{\"GroupName\":\"b\",\"Members\":[\"" VOL("v1") "\"]}", &r);
+    assert_int_equal(r.status, 201);
+    h_resp_free(&r);
+    assert_int_equal(h_db_count(s, COUNT_MEMBERS), 2);
+    h_cleanup(s);
+    free(s);
+}
+
+static void test_create_over_max_members(void **state)
+{
+    static const char *const args[] = {"--max-members", "2", NULL};
+    struct h_server *s = start(args);
+    struct h_resp r;
+
+    (void)state;
+    add_volume(s, "v1");
+    add_volume(s, "v2");
+    add_volume(s, "v3");
+    post_group(s, "{\"Members\":[\"" VOL("v1") "\",\"" VOL("v2") "\",\"" VOL("v3") "\"]}", &r);
+    assert_problem(&r, 422, 5, "Members");
+    h_resp_free(&r);
+    assert_store_empty(s);
+    post_group(s, "{\"Members\":[\"" VOL("v1") "\",\"" VOL("v2") "\"]}", &r);
+    assert_int_equal(r.status, 201);
+    h_resp_free(&r);
+    h_cleanup(s);
+    free(s);
+}
+
+static void test_create_over_max_groups(void **state)
+{
+    static const char *const args[] = {"--max-groups", "1", NULL};
+    struct h_server *s = start(args);
+    struct h_resp r;
+
+    (void)state;
+    post_group(s, "{}", &r);
+    assert_int_equal(r.status, 201);
+    h_resp_free(&r);
+    post_group(s, "{}", &r);
+    assert_problem(&r, 422, 5, NULL);
+    h_resp_free(&r);
+    assert_int_equal(h_db_count(s, COUNT_GROUPS), 1);
+    h_cleanup(s);
+    free(s);
+}
+
+/* ---- Persistent ---- */
+
+static void test_create_temporary_not_supported(void **state)
+{
+    static const char *const args[] = {"--temporary-groups=false", NULL};
+    struct h_server *s = start(args);
+    struct h_resp r;
+
+    (void)state;
+    post_group(s, "{\"Persistent\":false}", &r);
+    assert_problem(&r, 422, 5, "Persistent");
+    h_resp_free(&r);
+    assert_store_empty(s);
+    post_group(s, "{\"Persistent\":true}", &r);
+    assert_int_equal(r.status, 201);
+    h_resp_free(&r);
+    h_cleanup(s);
+    free(s);
+}
+
+static void test_create_default_persistency_from_capabilities(void **state)
+{
+    static const char *const args[] = {"--default-persistency", "not-persistent", NULL};
+    struct h_server *s = start(args);
+    struct h_resp r;
+
+    (void)state;
+    post_group(s, "{}", &r);
+    assert_int_equal(r.status, 201);
+    assert_int_equal(h_bool(r.json, "Persistent"), 0);
+    h_resp_free(&r);
+    assert_int_equal(h_req(s, "GET", "/capabilities", NULL, NULL, &r), 0);
+    assert_int_equal(h_int(r.json, "DefaultGroupPersistency"), 3);
+    h_resp_free(&r);
+    h_cleanup(s);
+    free(s);
+}
+
+/* ---- ServiceAccessPoint ---- */
+
+static void test_create_unknown_access_point(void **state)
+{
+    struct h_server *s = *state;
+    struct h_resp r;
+
+    post_group(s,
+               "{\"ServiceAccessPoint\":\"/root/cimv2/storage/iscsitarget:"
+               "CIM_RemoteServiceAccessPoint.CreationClassName=\\\"CIM_RemoteServiceAccessPoint\\\""
+               ",Name=\\\"peer9\\\",SystemCreationClassName=\\\"CIM_ComputerSystem\\\","
+               "SystemName=\\\"tgt01\\\"\"}",
+               &r);
+    assert_problem(&r, 422, 5, "ServiceAccessPoint");
+    h_resp_free(&r);
+    post_group(s, "{\"ServiceAccessPoint\":\"garbage\"}", &r);
+    assert_problem(&r, 422, 5, "ServiceAccessPoint");
+    h_resp_free(&r);
+    assert_store_empty(s);
+}
+
+/* CIM CreateGroup/ReturnValue=1: remote creation through a known access point. */
+static void test_create_remote_access_point_not_supported(void **state)
+{
+    static const char *const args[] = {"--access-point", "peer1", NULL};
+    struct h_server *s = start(args);
+    struct h_resp r;
+    const char *sap;
+    char body[600];
+
+    (void)state;
+    assert_int_equal(h_req(s, "GET", "/capabilities", NULL, NULL, &r), 0);
+    sap = json_string_value(json_array_get(json_object_get(r.json, "ServiceAccessPoints"), 0));
+    assert_non_null(sap);
+    {
+        json_t *j = json_pack("{s:s}", "ServiceAccessPoint", sap);
+        char *text = json_dumps(j, 0);
+        snprintf(body, sizeof(body), "%s", text);
+        free(text);
+        json_decref(j);
+    }
+    h_resp_free(&r);
+    post_group(s, body, &r);
+    assert_problem(&r, 501, 1, "ServiceAccessPoint");
+    h_resp_free(&r);
+    assert_store_empty(s);
+    h_cleanup(s);
+    free(s);
+}
+
+/* ---- ReplicationSettingData ---- */
+
+static void test_create_rsd_json_stored_and_returned(void **state)
+{
+    struct h_server *s = *state;
+    struct h_resp r;
+    const json_t *rsd;
+
+    post_group(s,
+               "{\"ReplicationSettingData\":{\"ElementName\":\"rsd\",\"ConsistentPointInTime\":"
+               "true,\"OnGroupOrListError\":3,\"Description\":\"nightly\"}}",
+               &r);
+    assert_int_equal(r.status, 201);
+    rsd = json_object_get(r.json, "ReplicationSettingData");
+    assert_int_equal(h_bool(rsd, "ConsistentPointInTime"), 1);
+    assert_int_equal(h_int(rsd, "OnGroupOrListError"), 3);
+    assert_string_equal(h_str(rsd, "ElementName"), "rsd");
+    /* The setting data's Description labels the group (CIM-NOTES §1). */
+    assert_string_equal(h_str(r.json, "Description"), "nightly");
+    h_resp_free(&r);
+    assert_int_equal(h_db_count(s, COUNT_SETTINGS), 4);
+    assert_int_equal(h_req(s, "GET", "/replication-groups/1", NULL, NULL, &r), 0);
+    rsd = json_object_get(r.json, "ReplicationSettingData");
+    assert_int_equal(h_int(rsd, "OnGroupOrListError"), 3);
+    h_resp_free(&r);
+}
+
+static void test_create_rsd_mof_string(void **state)
+{
+    struct h_server *s = *state;
+    struct h_resp r;
+    const json_t *rsd;
+
+    post_group(s,
+               "{\"ReplicationSettingData\":\"instance of CIM_ReplicationSettingData {\\n"
+               "   ElementName = \\\"rsd\\\";\\n   ConsistentPointInTime = TRUE;\\n"
+               "   OnGroupOrListError = 2;\\n};\"}",
+               &r);
+    assert_int_equal(r.status, 201);
+    rsd = json_object_get(r.json, "ReplicationSettingData");
+    assert_int_equal(h_bool(rsd, "ConsistentPointInTime"), 1);
+    assert_int_equal(h_int(rsd, "OnGroupOrListError"), 2);
+    h_resp_free(&r);
+}
+
+static void test_create_rsd_invalid(void **state)
+{
+    struct h_server *s = *state;
+    struct h_resp r;
+
+    post_group(s, "{\"ReplicationSettingData\":{\"OnGroupOrListError\":7}}", &r);
+    assert_problem(&r, 422, 5, "ReplicationSettingData.OnGroupOrListError");
+    h_resp_free(&r);
+    post_group(s, "{\"ReplicationSettingData\":{\"NoSuchProperty\":1}}", &r);
+    assert_problem(&r, 400, 5, "ReplicationSettingData");
+    h_resp_free(&r);
+    post_group(s, "{\"ReplicationSettingData\":{\"ConsistentPointInTime\":\"yes\"}}", &r);
+    assert_problem(&r, 400, 5, "ReplicationSettingData.ConsistentPointInTime");
+    h_resp_free(&r);
+    post_group(s, "{\"ReplicationSettingData\":\"instance of CIM_StorageSetting { };\"}", &r);
+    assert_problem(&r, 422, 5, "ReplicationSettingData");
+    h_resp_free(&r);
+    post_group(s, "{\"ReplicationSettingData\":\"instance of CIM_ReplicationSettingData {\"}", &r);
+    assert_problem(&r, 422, 5, "ReplicationSettingData");
+    h_resp_free(&r);
+    post_group(s, "{\"ReplicationSettingData\":42}", &r);
+    assert_problem(&r, 400, 5, "ReplicationSettingData");
+    h_resp_free(&r);
+    assert_store_empty(s);
+}
+
+/* ---- malformed requests (400) ---- */
+
+static void test_create_malformed_json(void **state)
+{
+    struct h_server *s = *state;
+    struct h_resp r;
+
+    post_group(s, "{\"GroupName\":", &r);
+    assert_problem(&r, 400, 5, NULL);
+    h_resp_free(&r);
+    post_group(s, "[]", &r);
+    assert_problem(&r, 400, 5, NULL);
+    h_resp_free(&r);
+    post_group(s, "{\"GroupName\":\"a\",\"GroupName\":\"b\"}", &r);
+    assert_problem(&r, 400, 5, NULL);
+    h_resp_free(&r);
+    post_group(s, "{\"Colour\":\"red\"}", &r);
+    assert_problem(&r, 400, 5, "Colour");
+    h_resp_free(&r);
+    post_group(s, "{\"Persistent\":\"false\"}", &r);
+    assert_problem(&r, 400, 5, "Persistent");
+    h_resp_free(&r);
+    post_group(s, "{\"GroupName\":7}", &r);
+    assert_problem(&r, 400, 5, "GroupName");
+    h_resp_free(&r);
+    assert_store_empty(s);
+}
+
+/* ---- storage outcomes: 3 Timeout, 4 Failed, 2 Unknown ---- */
+
+static void test_create_locked_database_is_timeout(void **state)
+{
+    static const char *const args[] = {"--busy-timeout", "100", NULL};
+    struct h_server *s = start(args);
+    struct h_resp r;
+    sqlite3 *other = NULL;
+    char retry[16];
+
+    (void)state;
+    /* Another process holds the write lock past the gateway's busy timeout. */
+    assert_int_equal(sqlite3_open(s->db, &other), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    post_group(s, "{\"GroupName\":\"blocked\"}", &r);
+    assert_problem(&r, 503, 3, NULL);
+    assert_non_null(h_header(&r, "Retry-After", retry, sizeof(retry)));
+    h_resp_free(&r);
+    sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_close(other);
+    assert_store_empty(s);
+    post_group(s, "{\"GroupName\":\"blocked\"}", &r);
+    assert_int_equal(r.status, 201);
+    h_resp_free(&r);
+    h_cleanup(s);
+    free(s);
+}
+
+/* A failure in the middle of writing the members (the third of four) leaves nothing behind:
+ * no group, no member, no setting data. CIM CreateGroup/ReturnValue=4. */
+static void test_create_failure_mid_members_leaves_nothing(void **state)
+{
+    struct h_server *s = *state;
+    struct h_resp r;
+
+    add_volume(s, "v1");
+    add_volume(s, "v2");
+    add_volume(s, "v3");
+    add_volume(s, "v4");
+    assert_int_equal(h_db_exec(s, "CREATE TRIGGER fail_third BEFORE INSERT ON member"
+                                  " WHEN NEW.seq = 3 BEGIN SELECT RAISE(ABORT, 'injected'); END"),
+                     SQLITE_OK);
+    post_group(s,
+               "{\"GroupName\":\"half\",\"ReplicationSettingData\":{\"ElementName\":\"x\"},"
+               "\"Members\":[\"" VOL("v1") "\",\"" VOL("v2") "\",\"" VOL("v3") "\",\"" VOL(
+                   "v4") "\"]}",
+               &r);
+    assert_problem(&r, 500, 4, "Members[2]");
+    h_resp_free(&r);
+    assert_store_empty(s);
+    assert_int_equal(h_req(s, "GET", "/replication-groups?ElementName=half", NULL, NULL, &r), 0);
+    assert_int_equal(h_int(r.json, "count"), 0);
+    h_resp_free(&r);
+    /* The gateway goes on working once the fault is gone. */
+    assert_int_equal(h_db_exec(s, "DROP TRIGGER fail_third"), SQLITE_OK);
+    post_group(s, "{\"GroupName\":\"half\",\"Members\":[\"" VOL("v1") "\"]}", &r);
+    assert_int_equal(r.status, 201);
+    h_resp_free(&r);
+}
+
+static void test_create_full_database_is_failed(void **state)
+{
+    static const char *const args[] = {"--db-max-pages", "12", NULL};
+    struct h_server *s = start(args);
+    struct h_resp r;
+    char body[2048];
+    int status = 201, created = 0;
+
+    (void)state;
+    /* Fill the capped file with large names until the storage refuses. */
+    for (int i = 0; i < 200 && status == 201; i++) {
+        snprintf(body, sizeof(body), "{\"GroupName\":\"%04d%0250d\"}", i, 0);
+        post_group(s, body, &r);
+        status = r.status;
+        if (status == 201)
+            created++;
+        else
+            assert_problem(&r, 500, 4, NULL);
+        h_resp_free(&r);
+    }
+    assert_int_equal(status, 500);
+    /* Everything acknowledged is still there. */
+    assert_int_equal(h_db_count(s, COUNT_GROUPS), created);
+    h_cleanup(s);
+    free(s);
+}
+
+static void test_create_unclassified_storage_error_is_unknown(void **state)
+{
+    struct h_server *s = *state;
+    struct h_resp r;
+
+    /* A broken trigger makes SQLite fail with a plain SQL error the gateway cannot classify. */
+    assert_int_equal(h_db_exec(s, "CREATE TRIGGER broken BEFORE INSERT ON rgroup"
+                                  " BEGIN SELECT no_such_function(); END"),
+                     SQLITE_OK);
+    post_group(s, "{\"GroupName\":\"x\"}", &r);
+    assert_problem(&r, 500, 2, NULL);
+    h_resp_free(&r);
+    assert_int_equal(h_db_exec(s, "DROP TRIGGER broken"), SQLITE_OK);
+    assert_store_empty(s);
+}
+
+/* ---- durability ---- */
+
+static void test_acknowledged_group_survives_kill(void **state)
+{
+    struct h_server *s = *state;
+    struct h_resp r;
+
+    add_volume(s, "v1");
+    add_volume(s, "v2");
+    post_group(s,
+               "{\"GroupName\":\"durable\",\"Members\":[\"" VOL("v2") "\",\"" VOL("v1") "\"],"
+               "\"ReplicationSettingData\":{\"ElementName\":\"r\"}}",
+               &r);
+    assert_int_equal(r.status, 201);
+    h_resp_free(&r);
+    h_kill(s);
+    assert_int_equal(h_restart(s), 0);
+    assert_int_equal(h_req(s, "GET", "/replication-groups/1", NULL, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(h_str(r.json, "ElementName"), "durable");
+    assert_int_equal(json_array_size(json_object_get(r.json, "Members")), 2);
+    assert_non_null(
+        strstr(h_str(json_array_get(json_object_get(r.json, "Members"), 0), "Member"), "v2"));
+    assert_string_equal(h_str(json_object_get(r.json, "ReplicationSettingData"), "ElementName"),
+                        "r");
+    h_resp_free(&r);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup_default, teardown)
+#define T_OWN(f) cmocka_unit_test(f)
+    const struct CMUnitTest tests[] = {
+        T(test_create_empty_body_gets_defaults),
+        T(test_create_null_means_default),
+        T(test_create_keeps_flags),
+        T(test_create_members_keep_order_in_all_forms),
+        T(test_create_taken_name_is_in_use),
+        T(test_create_generated_names_are_unique),
+        T(test_create_rejects_bad_names),
+        T_OWN(test_create_not_nameable),
+        T(test_create_unknown_member),
+        T(test_create_malformed_member),
+        T(test_create_duplicate_member),
+        T_OWN(test_create_empty_members_when_empty_groups_disallowed),
+        T(test_create_member_of_another_group_is_in_use),
+        T_OWN(test_create_multiple_membership_allowed),
+        T_OWN(test_create_over_max_members),
+        T_OWN(test_create_over_max_groups),
+        T_OWN(test_create_temporary_not_supported),
+        T_OWN(test_create_default_persistency_from_capabilities),
+        T(test_create_unknown_access_point),
+        T_OWN(test_create_remote_access_point_not_supported),
+        T(test_create_rsd_json_stored_and_returned),
+        T(test_create_rsd_mof_string),
+        T(test_create_rsd_invalid),
+        T(test_create_malformed_json),
+        T_OWN(test_create_locked_database_is_timeout),
+        T(test_create_failure_mid_members_leaves_nothing),
+        T_OWN(test_create_full_database_is_failed),
+        T(test_create_unclassified_storage_error_is_unknown),
+        T(test_acknowledged_group_survives_kill),
+    };
+
+    return cmocka_run_group_tests_name("create_group_http", tests, NULL, NULL);
+}

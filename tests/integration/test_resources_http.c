@@ -1,0 +1,421 @@
+/* The resources around CreateGroup over real HTTP: logical elements, reading and listing groups,
+ * capabilities, operations endpoints, and the transport rules (404, 405, 406, 413, 415). */
+#include <setjmp.h>
+#include <stdbool.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+
+static int setup(void **state)
+{
+    static const char *const args[] = {"--max-body", "4096", NULL};
+    struct h_server *s = calloc(1, sizeof(*s));
+
+    if (!s || h_start(s, args) != 0)
+        return -1;
+    *state = s;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    h_cleanup(*state);
+    free(*state);
+    return 0;
+}
+
+static void request(struct h_server *s, const char *method, const char *path, const char *body,
+                    struct h_resp *r)
+{
+    assert_int_equal(h_req(s, method, path, NULL, body, r), 0);
+}
+
+static void assert_status(const struct h_resp *r, int status)
+{
+    if (r->status != status)
+        fprintf(stderr, "unexpected answer %d: %.*s\n", r->status, (int)r->body_len, r->body);
+    assert_int_equal(r->status, status);
+}
+
+/* ---- logical elements ---- */
+
+static void test_element_create_defaults_and_get(void **state)
+{
+    struct h_server *s = *state;
+    struct h_resp r;
+    char loc[128];
+
+    request(s, "POST", "/logical-elements", "{\"DeviceID\":\"vol1\",\"ElementName\":\"Volume 1\"}",
+            &r);
+    assert_status(&r, 201);
+    assert_string_equal(h_str(r.json, "CreationClassName"), "MSISCSITARGET_StorageVolume");
+    assert_string_equal(h_str(r.json, "SystemCreationClassName"), "CIM_ComputerSystem");
+    assert_string_equal(h_str(r.json, "SystemName"), "tgt01");
+    assert_string_equal(h_str(r.json, "ObjectPath"),
+                        "/root/cimv2/storage/iscsitarget:msiscsitarget_storagevolume."
+                        "CreationClassName=\"MSISCSITARGET_StorageVolume\",DeviceID=\"vol1\","
+                        "SystemCreationClassName=\"CIM_ComputerSystem\",SystemName=\"tgt01\"");
+    assert_non_null(h_header(&r, "Location", loc, sizeof(loc)));
+    h_resp_free(&r);
+    request(s, "GET", loc, NULL, &r);
+    assert_status(&r, 200);
+    assert_string_equal(h_str(r.json, "DeviceID"), "vol1");
+    assert_string_equal(h_str(r.json, "ElementName"), "Volume 1");
+    assert_int_equal(json_array_size(json_object_get(r.json, "Groups")), 0);
+    h_resp_free(&r);
+}
+
+static void test_element_duplicate_keys_conflict(void **state)
+{
+    struct h_server *s = *state;
+    struct h_resp r;
+
+    request(s, "POST", "/logical-elements", "{\"DeviceID\":\"vol1\"}", &r);
+    h_resp_free(&r);
+    /* Class names compare without regard to case. */
+    request(s, "POST", "/logical-elements",
+            "{\"DeviceID\":\"vol1\",\"CreationClassName\":\"msiscsitarget_storagevolume\"}", &r);
+    assert_status(&r, 409);
+    h_resp_free(&r);
+    assert_int_equal(h_db_count(s, "SELECT count(*) FROM element"), 1);
+}
+
+static void test_element_invalid_input(void **state)
+{
+    struct h_server *s = *state;
+    struct h_resp r;
+    char body[200];
+
+    request(s, "POST", "/logical-elements", "{}", &r);
+    assert_status(&r, 422);
+    assert_string_equal(h_str(r.json, "Parameter"), "DeviceID");
+    h_resp_free(&r);
+    request(s, "POST", "/logical-elements", "{\"DeviceID\":5}", &r);
+    assert_status(&r, 400);
+    assert_string_equal(h_str(r.json, "Parameter"), "DeviceID");
+    h_resp_free(&r);
+    request(s, "POST", "/logical-elements", "{\"DeviceID\":\"v\",\"Size\":1}", &r);
+    assert_status(&r, 400);
+    assert_string_equal(h_str(r.json, "Parameter"), "Size");
+    h_resp_free(&r);
+    request(s, "POST", "/logical-elements",
+            "{\"DeviceID\":\"v\",\"CreationClassName\":\"CIM_ComputerSystem\"}", &r);
+    assert_status(&r, 422);
+    assert_string_equal(h_str(r.json, "Parameter"), "CreationClassName");
+    h_resp_free(&r);
+    snprintf(body, sizeof(body), "{\"DeviceID\":\"%065d\"}", 0);
+    request(s, "POST", "/logical-elements", body, &r);
+    assert_status(&r, 422);
+    h_resp_free(&r);
+    assert_int_equal(h_db_count(s, "SELECT count(*) FROM element"), 0);
+}
+
+static void test_element_delete(void **state)
+{
+    struct h_server *s = *state;
+    struct h_resp r;
+
+    request(s, "POST", "/logical-elements", "{\"DeviceID\":\"a\"}", &r);
+    h_resp_free(&r);
+    request(s, "POST", "/logical-elements", "{\"DeviceID\":\"b\"}", &r);
+    h_resp_free(&r);
+    request(s, "POST", "/replication-groups", "{\"Members\":[\"/logical-elements/2\"]}", &r);
+    assert_status(&r, 201);
+    h_resp_free(&r);
+    /* A member cannot be deleted; the element shows the group it belongs to. */
+    request(s, "DELETE", "/logical-elements/2", NULL, &r);
+    assert_status(&r, 409);
+    h_resp_free(&r);
+    request(s, "GET", "/logical-elements/2", NULL, &r);
+    assert_int_equal(json_array_size(json_object_get(r.json, "Groups")), 1);
+    h_resp_free(&r);
+    request(s, "DELETE", "/logical-elements/1", NULL, &r);
+    assert_status(&r, 204);
+    h_resp_free(&r);
+    request(s, "DELETE", "/logical-elements/1", NULL, &r);
+    assert_status(&r, 404);
+    h_resp_free(&r);
+    request(s, "GET", "/logical-elements/1", NULL, &r);
+    assert_status(&r, 404);
+    h_resp_free(&r);
+}
+
+static void test_element_list_pages(void **state)
+{
+    struct h_server *s = *state;
+    struct h_resp r;
+    char body[64];
+
+    for (int i = 0; i < 5; i++) {
+        snprintf(body, sizeof(body), "{\"DeviceID\":\"d%d\"}", i);
+        request(s, "POST", "/logical-elements", body, &r);
+        h_resp_free(&r);
+    }
+    request(s, "GET", "/logical-elements?limit=3", NULL, &r);
+    assert_status(&r, 200);
+    assert_int_equal(h_int(r.json, "count"), 5);
+    assert_int_equal(json_array_size(json_object_get(r.json, "items")), 3);
+    assert_non_null(h_str(r.json, "next"));
+    {
+        char next[128];
+        snprintf(next, sizeof(next), "%s", h_str(r.json, "next"));
+        h_resp_free(&r);
+        request(s, "GET", next, NULL, &r);
+    }
+    assert_int_equal(json_array_size(json_object_get(r.json, "items")), 2);
+    assert_string_equal(h_str(json_array_get(json_object_get(r.json, "items"), 0), "DeviceID"),
+                        "d3");
+    assert_true(json_is_null(json_object_get(r.json, "next")));
+    h_resp_free(&r);
+}
+
+/* ---- reading and listing groups ---- */
+
+static void test_group_get_unknown_is_404(void **state)
+{
+    struct h_server *s = *state;
+    struct h_resp r;
+
+    request(s, "GET", "/replication-groups/42", NULL, &r);
+    assert_status(&r, 404);
+    assert_null(json_object_get(r.json, "ReturnValue"));
+    h_resp_free(&r);
+    request(s, "GET", "/replication-groups/abc", NULL, &r);
+    assert_status(&r, 404);
+    h_resp_free(&r);
+}
+
+static void test_group_list_pages_without_gaps(void **state)
+{
+    struct h_server *s = *state;
+    struct h_resp r;
+    char body[64], next[256] = "/replication-groups?limit=2";
+    int seen = 0, pages = 0;
+
+    for (int i = 0; i < 5; i++) {
+        snprintf(body, sizeof(body), "{\"GroupName\":\"g%d\"}", i);
+        request(s, "POST", "/replication-groups", body, &r);
+        h_resp_free(&r);
+    }
+    while (next[0]) {
+        const json_t *items;
+
+        request(s, "GET", next, NULL, &r);
+        assert_status(&r, 200);
+        assert_int_equal(h_int(r.json, "count"), 5);
+        items = json_object_get(r.json, "items");
+        for (size_t i = 0; i < json_array_size(items); i++) {
+            snprintf(body, sizeof(body), "g%d", seen++);
+            assert_string_equal(h_str(json_array_get(items, i), "ElementName"), body);
+        }
+        snprintf(next, sizeof(next), "%s", h_str(r.json, "next") ? h_str(r.json, "next") : "");
+        h_resp_free(&r);
+        pages++;
+    }
+    assert_int_equal(seen, 5);
+    assert_int_equal(pages, 3);
+}
+
+static void test_group_list_filter_by_name(void **state)
+{
+    struct h_server *s = *state;
+    struct h_resp r;
+
+    request(s, "POST", "/replication-groups", "{\"GroupName\":\"db set\"}", &r);
+    h_resp_free(&r);
+    request(s, "POST", "/replication-groups", "{\"GroupName\":\"web\"}", &r);
+    h_resp_free(&r);
+    request(s, "GET", "/replication-groups?ElementName=db%20set", NULL, &r);
+    assert_status(&r, 200);
+    assert_int_equal(h_int(r.json, "count"), 1);
+    assert_string_equal(h_str(json_array_get(json_object_get(r.json, "items"), 0), "ElementName"),
+                        "db set");
+    h_resp_free(&r);
+}
+
+static void test_group_list_bad_query(void **state)
+{
+    struct h_server *s = *state;
+    static const char *const bad[][2] = {
+        {"/replication-groups?limit=0", "limit"},
+        {"/replication-groups?limit=1001", "limit"},
+        {"/replication-groups?limit=x", "limit"},
+        {"/replication-groups?cursor=-1", "cursor"},
+        {"/replication-groups?colour=red", "colour"},
+    };
+    struct h_resp r;
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        request(s, "GET", bad[i][0], NULL, &r);
+        assert_status(&r, 400);
+        assert_string_equal(h_str(r.json, "Parameter"), bad[i][1]);
+        h_resp_free(&r);
+    }
+}
+
+/* ---- service resources ---- */
+
+static void test_capabilities_follow_flags(void **state)
+{
+    static const char *const args[] = {"--multiple-membership", "--nameable=false",
+                                       "--max-members", "8", NULL};
+    struct h_server s;
+    struct h_resp r;
+    const json_t *features;
+    bool has23 = false, has14 = false;
+
+    (void)state;
+    assert_int_equal(h_start(&s, args), 0);
+    request(&s, "GET", "/capabilities", NULL, &r);
+    assert_status(&r, 200);
+    features = json_object_get(r.json, "SupportedGroupFeatures");
+    for (size_t i = 0; i < json_array_size(features); i++) {
+        has23 |= json_integer_value(json_array_get(features, i)) == 23;
+        has14 |= json_integer_value(json_array_get(features, i)) == 14;
+    }
+    assert_true(has23);
+    assert_false(has14);
+    assert_int_equal(h_int(r.json, "MaxMembersPerGroup"), 8);
+    assert_int_equal(h_int(json_object_get(r.json, "SupportedMaximum"), "ElementsPerGroup"), 8);
+    assert_int_equal(h_int(r.json, "DefaultGroupPersistency"), 2);
+    assert_int_equal(h_bool(r.json, "GroupsNameable"), 0);
+    assert_string_equal(h_str(r.json, "Namespace"), "root/cimv2/storage/iscsitarget");
+    h_resp_free(&r);
+    h_cleanup(&s);
+}
+
+static void test_livez_and_openapi(void **state)
+{
+    struct h_server *s = *state;
+    struct h_resp r;
+    char ct[64];
+
+    request(s, "GET", "/livez", NULL, &r);
+    assert_status(&r, 200);
+    assert_string_equal(h_str(r.json, "status"), "ok");
+    h_resp_free(&r);
+    request(s, "GET", "/openapi.yaml", NULL, &r);
+    assert_status(&r, 200);
+    assert_non_null(h_header(&r, "Content-Type", ct, sizeof(ct)));
+    assert_string_equal(ct, "application/yaml");
+    assert_non_null(strstr(r.body, "openapi:"));
+    h_resp_free(&r);
+}
+
+/* ---- transport rules ---- */
+
+static void test_unknown_path_is_404(void **state)
+{
+    struct h_server *s = *state;
+    struct h_resp r;
+
+    request(s, "GET", "/no-such-thing", NULL, &r);
+    assert_status(&r, 404);
+    assert_non_null(h_str(r.json, "type"));
+    h_resp_free(&r);
+}
+
+static void test_wrong_method_is_405_with_allow(void **state)
+{
+    struct h_server *s = *state;
+    struct h_resp r;
+    char allow[64];
+
+    request(s, "PUT", "/replication-groups", "{}", &r);
+    assert_status(&r, 405);
+    assert_non_null(h_header(&r, "Allow", allow, sizeof(allow)));
+    assert_non_null(strstr(allow, "GET"));
+    assert_non_null(strstr(allow, "POST"));
+    h_resp_free(&r);
+    request(s, "OPTIONS", "/replication-groups", NULL, &r);
+    assert_status(&r, 204);
+    assert_non_null(h_header(&r, "Allow", allow, sizeof(allow)));
+    h_resp_free(&r);
+}
+
+static void test_not_json_is_415(void **state)
+{
+    struct h_server *s = *state;
+    struct h_resp r;
+
+    assert_int_equal(h_req(s, "POST", "/replication-groups", "Content-Type: text/plain\r\n",
+                           "{}", &r),
+                     0);
+    assert_status(&r, 415);
+    h_resp_free(&r);
+    assert_int_equal(h_req(s, "POST", "/replication-groups",
+                           "Content-Type: application/json; charset=utf-8\r\n", "{}", &r),
+                     0);
+    assert_status(&r, 201);
+    h_resp_free(&r);
+}
+
+static void test_unacceptable_is_406(void **state)
+{
+    struct h_server *s = *state;
+    struct h_resp r;
+
+    assert_int_equal(h_req(s, "GET", "/capabilities", "Accept: text/html\r\n", NULL, &r), 0);
+    assert_status(&r, 406);
+    h_resp_free(&r);
+    assert_int_equal(
+        h_req(s, "GET", "/capabilities", "Accept: text/html, application/*;q=0.5\r\n", NULL, &r),
+        0);
+    assert_status(&r, 200);
+    h_resp_free(&r);
+}
+
+static void test_large_body_is_413(void **state)
+{
+    struct h_server *s = *state;
+    struct h_resp r;
+    char *body = malloc(8192);
+
+    assert_non_null(body);
+    snprintf(body, 8192, "{\"GroupName\":\"%08000d\"}", 0);
+    request(s, "POST", "/replication-groups", body, &r);
+    assert_status(&r, 413);
+    h_resp_free(&r);
+    free(body);
+    assert_int_equal(h_db_count(s, "SELECT count(*) FROM rgroup"), 0);
+}
+
+static void test_sigterm_stops_cleanly(void **state)
+{
+    struct h_server *s = *state;
+
+    assert_int_equal(h_stop(s), 0);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_element_create_defaults_and_get),
+        T(test_element_duplicate_keys_conflict),
+        T(test_element_invalid_input),
+        T(test_element_delete),
+        T(test_element_list_pages),
+        T(test_group_get_unknown_is_404),
+        T(test_group_list_pages_without_gaps),
+        T(test_group_list_filter_by_name),
+        T(test_group_list_bad_query),
+        cmocka_unit_test(test_capabilities_follow_flags),
+        T(test_livez_and_openapi),
+        T(test_unknown_path_is_404),
+        T(test_wrong_method_is_405_with_allow),
+        T(test_not_json_is_415),
+        T(test_unacceptable_is_406),
+        T(test_large_body_is_413),
+        T(test_sigterm_stops_cleanly),
+    };
+
+    return cmocka_run_group_tests_name("resources_http", tests, NULL, NULL);
+}

@@ -1,0 +1,281 @@
+/* api/: handlers driven with JSON strings and no socket, over a real database in a temporary
+ * file. jansson allocates through cmocka, so a leaked json_t fails the test. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "api/api.h"
+#include "db/db.h"
+
+struct fixture {
+    char dir[64];
+    struct db *db;
+    struct cim_service svc;
+    struct api_ctx ctx;
+};
+
+static void *json_test_malloc(size_t n)
+{
+    return test_malloc(n);
+}
+
+static void json_test_free(void *p)
+{
+    test_free(p);
+}
+
+static int setup(void **state)
+{
+    static const struct db_options opts = {.busy_timeout_ms = 100};
+    struct cim_caps caps = {.system_name = "tgt01", .ns = CIM_DEFAULT_NAMESPACE,
+                            .nameable = true, .empty_groups = true, .temporary_groups = true,
+                            .default_persistency = CIM_PERSISTENCY_PERSISTENT};
+    struct fixture *f = calloc(1, sizeof(*f));
+    char path[96], why[256];
+
+    if (!f)
+        return -1;
+    snprintf(f->dir, sizeof(f->dir), "/tmp/replgw-api-XXXXXX");
+    if (!mkdtemp(f->dir))
+        return -1;
+    snprintf(path, sizeof(path), "%s/t.db", f->dir);
+    if (db_open(path, &opts, &f->db, why, sizeof(why)) != DB_OK ||
+        cim_service_init(&f->svc, f->db, &caps, why, sizeof(why)) != 0)
+        return -1;
+    f->ctx.svc = &f->svc;
+    f->ctx.openapi = "openapi: 3.1.0\n";
+    f->ctx.openapi_len = strlen(f->ctx.openapi);
+    json_set_alloc_funcs(json_test_malloc, json_test_free);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    char cmd[128];
+
+    json_set_alloc_funcs(malloc, free);
+    cim_service_fini(&f->svc);
+    db_close(f->db);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+    if (system(cmd) != 0)
+        return -1;
+    free(f);
+    return 0;
+}
+
+static void call(struct fixture *f, api_handler h, const char *id, const char *body,
+                 struct api_reply *reply)
+{
+    struct api_request req = {.method = "POST", .path = "/x", .id = id, .body = body,
+                              .body_len = body ? strlen(body) : 0};
+
+    memset(reply, 0, sizeof(*reply));
+    h(&f->ctx, &req, reply);
+}
+
+static const char *str(const struct api_reply *r, const char *name)
+{
+    return json_string_value(json_object_get(r->body, name));
+}
+
+static json_int_t num(const struct api_reply *r, const char *name)
+{
+    return json_integer_value(json_object_get(r->body, name));
+}
+
+static void test_create_group_reply_shape(void **state)
+{
+    struct fixture *f = *state;
+    struct api_reply r;
+
+    call(f, api_groups_create, NULL, "{\"GroupName\":\"g\"}", &r);
+    assert_int_equal(r.status, 201);
+    assert_string_equal(r.location, "/replication-groups/1");
+    assert_non_null(r.etag);
+    assert_int_equal(num(&r, "ReturnValue"), 0);
+    assert_string_equal(str(&r, "InstanceID"), "REPLGW:1");
+    assert_string_equal(str(&r, "ReplicationGroup"),
+                        "/root/cimv2/storage/iscsitarget:cim_replicationgroup."
+                        "InstanceID=\"REPLGW:1\"");
+    assert_string_equal(str(&r, "HostingSystem"),
+                        "/root/cimv2/storage/iscsitarget:cim_computersystem."
+                        "CreationClassName=\"CIM_ComputerSystem\",Name=\"tgt01\"");
+    api_reply_clear(&r);
+}
+
+static void test_problem_body_carries_return_value(void **state)
+{
+    struct fixture *f = *state;
+    struct api_reply r;
+
+    call(f, api_groups_create, NULL, "{\"GroupName\":\"\"}", &r);
+    assert_int_equal(r.status, 422);
+    assert_string_equal(r.content_type, "application/problem+json");
+    assert_int_equal(num(&r, "status"), 422);
+    assert_int_equal(num(&r, "ReturnValue"), 5);
+    assert_string_equal(str(&r, "ReturnValueName"), "Invalid Parameter");
+    assert_string_equal(str(&r, "Parameter"), "GroupName");
+    assert_non_null(strstr(str(&r, "type"), "invalid-parameter"));
+    api_reply_clear(&r);
+}
+
+static void test_every_return_value_maps_to_its_status(void **state)
+{
+    static const struct {
+        enum cim_rv rv;
+        unsigned status;
+    } map[] = {{CIM_RV_NOT_SUPPORTED, 501}, {CIM_RV_UNKNOWN, 500},  {CIM_RV_TIMEOUT, 503},
+               {CIM_RV_FAILED, 500},        {CIM_RV_INVALID_PARAMETER, 422},
+               {CIM_RV_IN_USE, 409},        {CIM_RV_NOT_NAMEABLE, 422}};
+    struct api_reply r = {0};
+    struct cim_err err;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+        cim_err_clear(&err);
+        cim_err_set(&err, map[i].rv, "P", "d");
+        api_reply_cim(&r, &err, true);
+        assert_int_equal(r.status, map[i].status);
+        assert_int_equal(num(&r, "ReturnValue"), map[i].rv);
+        assert_int_equal(r.retry_after, map[i].rv == CIM_RV_TIMEOUT ? 1 : 0);
+        api_reply_clear(&r);
+    }
+    cim_err_clear(&err);
+    cim_err_set(&err, CIM_RV_NOT_FOUND, NULL, "gone");
+    api_reply_cim(&r, &err, true);
+    assert_int_equal(r.status, 404);
+    assert_null(json_object_get(r.body, "ReturnValue"));
+    api_reply_clear(&r);
+}
+
+static void test_strict_json(void **state)
+{
+    struct fixture *f = *state;
+    static const char *const bodies[][2] = {
+        {"", NULL},
+        {"nope", NULL},
+        {"{\"a\":1,\"a\":2}", NULL},
+        {"{\"GroupName\":\"x\",\"Extra\":true}", "Extra"},
+        {"{\"DeleteOnEmptyElement\":1}", "DeleteOnEmptyElement"},
+        {"{\"ServiceAccessPoint\":[]}", "ServiceAccessPoint"},
+    };
+    struct api_reply r;
+
+    for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+        call(f, api_groups_create, NULL, bodies[i][0], &r);
+        assert_int_equal(r.status, 400);
+        assert_int_equal(num(&r, "ReturnValue"), 5);
+        if (bodies[i][1])
+            assert_string_equal(str(&r, "Parameter"), bodies[i][1]);
+        api_reply_clear(&r);
+    }
+}
+
+static void test_rsd_round_trip(void **state)
+{
+    struct fixture *f = *state;
+    struct api_reply r;
+    const json_t *rsd;
+
+    call(f, api_groups_create, NULL,
+         "{\"ReplicationSettingData\":{\"DesiredCopyMethodology\":4,\"DeltaUpdateInterval\":"
+         "\"00000000002300.000000:000\",\"FailedCopyStopsHostIO\":false,\"OnGroupOrListError\":"
+         "null}}",
+         &r);
+    assert_int_equal(r.status, 201);
+    rsd = json_object_get(r.body, "ReplicationSettingData");
+    assert_int_equal(json_integer_value(json_object_get(rsd, "DesiredCopyMethodology")), 4);
+    assert_string_equal(json_string_value(json_object_get(rsd, "DeltaUpdateInterval")),
+                        "00000000002300.000000:000");
+    assert_true(json_is_false(json_object_get(rsd, "FailedCopyStopsHostIO")));
+    assert_null(json_object_get(rsd, "OnGroupOrListError"));
+    api_reply_clear(&r);
+    call(f, api_groups_create, NULL, "{\"ReplicationSettingData\":{\"Multihop\":-1}}", &r);
+    assert_int_equal(r.status, 422);
+    assert_string_equal(str(&r, "Parameter"), "ReplicationSettingData.Multihop");
+    api_reply_clear(&r);
+}
+
+static void test_get_and_list(void **state)
+{
+    struct fixture *f = *state;
+    struct api_reply r;
+    struct api_kv q[] = {{"limit", "1"}};
+    struct api_request req = {.method = "GET", .path = "/replication-groups", .query = q,
+                              .n_query = 1};
+
+    call(f, api_groups_create, NULL, "{}", &r);
+    api_reply_clear(&r);
+    call(f, api_groups_create, NULL, "{}", &r);
+    api_reply_clear(&r);
+    call(f, api_groups_get, "2", NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(str(&r, "id"), "2");
+    api_reply_clear(&r);
+    call(f, api_groups_get, "0", NULL, &r);
+    assert_int_equal(r.status, 404);
+    api_reply_clear(&r);
+    memset(&r, 0, sizeof(r));
+    api_groups_list(&f->ctx, &req, &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(num(&r, "count"), 2);
+    assert_string_equal(str(&r, "next"), "/replication-groups?limit=1&cursor=1");
+    api_reply_clear(&r);
+}
+
+static void test_next_link_encodes_filter(void **state)
+{
+    char *link = api_next_link("/replication-groups", 10, 5, "ElementName", "a b&c");
+
+    (void)state;
+    assert_string_equal(link, "/replication-groups?limit=10&cursor=5&ElementName=a%20b%26c");
+    free(link);
+}
+
+static void test_capabilities_and_livez(void **state)
+{
+    struct fixture *f = *state;
+    struct api_reply r;
+
+    call(f, api_capabilities, NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(num(&r, "DefaultGroupPersistency"), 2);
+    assert_int_equal(
+        json_integer_value(json_array_get(json_object_get(r.body, "SupportedSynchronousActions"),
+                                          0)),
+        12);
+    api_reply_clear(&r);
+    call(f, api_livez, NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    api_reply_clear(&r);
+    call(f, api_openapi, NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.text_len, strlen("openapi: 3.1.0\n"));
+    api_reply_clear(&r);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_create_group_reply_shape),
+        T(test_problem_body_carries_return_value),
+        cmocka_unit_test(test_every_return_value_maps_to_its_status),
+        T(test_strict_json),
+        T(test_rsd_round_trip),
+        T(test_get_and_list),
+        cmocka_unit_test(test_next_link_encodes_filter),
+        T(test_capabilities_and_livez),
+    };
+
+    return cmocka_run_group_tests_name("api", tests, NULL, NULL);
+}

@@ -1,0 +1,279 @@
+/* cim/: CreateGroup's rules and element resolution on a real database in a temporary file,
+ * without JSON or HTTP. Tags name the CIM rule each test proves. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "cim/cim.h"
+#include "db/db.h"
+
+struct fixture {
+    char dir[64];
+    struct db *db;
+    struct cim_service svc;
+};
+
+static int setup_with(void **state, const struct cim_caps *caps)
+{
+    static const struct db_options opts = {.busy_timeout_ms = 100};
+    struct fixture *f = calloc(1, sizeof(*f));
+    char path[96], why[256];
+
+    if (!f)
+        return -1;
+    snprintf(f->dir, sizeof(f->dir), "/tmp/replgw-cim-XXXXXX");
+    if (!mkdtemp(f->dir))
+        return -1;
+    snprintf(path, sizeof(path), "%s/t.db", f->dir);
+    if (db_open(path, &opts, &f->db, why, sizeof(why)) != DB_OK ||
+        cim_service_init(&f->svc, f->db, caps, why, sizeof(why)) != 0)
+        return -1;
+    *state = f;
+    return 0;
+}
+
+static struct cim_caps default_caps(void)
+{
+    struct cim_caps caps = {.system_name = "tgt01", .ns = CIM_DEFAULT_NAMESPACE,
+                            .nameable = true, .empty_groups = true, .temporary_groups = true,
+                            .default_persistency = CIM_PERSISTENCY_PERSISTENT};
+    return caps;
+}
+
+static int setup(void **state)
+{
+    struct cim_caps caps = default_caps();
+    return setup_with(state, &caps);
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    char cmd[128];
+
+    cim_service_fini(&f->svc);
+    db_close(f->db);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+    if (system(cmd) != 0)
+        return -1;
+    free(f);
+    return 0;
+}
+
+static int64_t add_volume(struct fixture *f, const char *dev)
+{
+    struct cim_element_req req = {.device_id = dev};
+    struct cim_element e;
+    struct cim_err err;
+    int64_t id;
+
+    cim_err_clear(&err);
+    assert_int_equal(cim_element_create(&f->svc, &req, &e, &err), CIM_RV_SUCCESS);
+    id = e.id;
+    cim_element_clear(&e);
+    return id;
+}
+
+static struct cim_create_req empty_req(void)
+{
+    struct cim_create_req req = {.persistent = -1, .delete_on_empty = -1,
+                                 .delete_on_unassoc = -1};
+    return req;
+}
+
+static enum cim_rv create(struct fixture *f, const struct cim_create_req *req, struct cim_err *err)
+{
+    struct cim_group g;
+    enum cim_rv rv;
+
+    cim_err_clear(err);
+    rv = cim_group_create(&f->svc, req, &g, err);
+    cim_group_clear(&g);
+    return rv;
+}
+
+static void test_resolve_all_three_forms(void **state)
+{
+    struct fixture *f = *state;
+    int64_t id = add_volume(f, "v1"), got;
+    struct cim_err err;
+    char url[64];
+    static const char *const forms[] = {
+        "/root/cimv2/storage/iscsitarget:MSISCSITARGET_StorageVolume.DeviceID=\"v1\","
+        "CreationClassName=\"MSISCSITARGET_StorageVolume\",SystemName=\"tgt01\","
+        "SystemCreationClassName=\"CIM_ComputerSystem\"",
+        "//TGT01/ROOT/CIMV2/Storage/iScsiTarget:msiscsitarget_storagevolume.creationclassname="
+        "\"msiscsitarget_storagevolume\",deviceid=\"v1\",systemcreationclassname="
+        "\"cim_computersystem\",systemname=\"tgt01\"",
+        "\\\\.\\root\\cimv2\\storage\\iscsitarget:MSISCSITARGET_StorageVolume.CreationClassName="
+        "\"MSISCSITARGET_StorageVolume\",DeviceID=\"v1\",SystemCreationClassName="
+        "\"CIM_ComputerSystem\",SystemName=\"tgt01\"",
+        "MSISCSITARGET_StorageVolume.CreationClassName=\"MSISCSITARGET_StorageVolume\","
+        "DeviceID=\"v1\",SystemCreationClassName=\"CIM_ComputerSystem\",SystemName=\"tgt01\"",
+    };
+
+    for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+        cim_err_clear(&err);
+        assert_int_equal(cim_element_resolve(&f->svc, forms[i], "M", &got, &err),
+                         CIM_RV_SUCCESS);
+        assert_int_equal(got, id);
+    }
+    snprintf(url, sizeof(url), "/logical-elements/%lld", (long long)id);
+    assert_int_equal(cim_element_resolve(&f->svc, url, "M", &got, &err), CIM_RV_SUCCESS);
+    snprintf(url, sizeof(url), "http://127.0.0.1:8080/logical-elements/%lld", (long long)id);
+    assert_int_equal(cim_element_resolve(&f->svc, url, "M", &got, &err), CIM_RV_SUCCESS);
+    assert_int_equal(got, id);
+}
+
+static void test_resolve_rejections_name_the_parameter(void **state)
+{
+    struct fixture *f = *state;
+    struct cim_err err;
+    int64_t got;
+    static const char *const bad[] = {
+        "", "/logical-elements/", "/logical-elements/0", "/logical-elements/7",
+        /* DeviceID is case-sensitive: a different element */
+        "/root/cimv2/storage/iscsitarget:MSISCSITARGET_StorageVolume.CreationClassName="
+        "\"MSISCSITARGET_StorageVolume\",DeviceID=\"V1\",SystemCreationClassName="
+        "\"CIM_ComputerSystem\",SystemName=\"tgt01\"",
+        /* missing key */
+        "/root/cimv2/storage/iscsitarget:MSISCSITARGET_StorageVolume.CreationClassName="
+        "\"MSISCSITARGET_StorageVolume\",DeviceID=\"v1\",SystemName=\"tgt01\"",
+        /* class does not match CreationClassName */
+        "/root/cimv2/storage/iscsitarget:CIM_StorageVolume.CreationClassName="
+        "\"MSISCSITARGET_StorageVolume\",DeviceID=\"v1\",SystemCreationClassName="
+        "\"CIM_ComputerSystem\",SystemName=\"tgt01\"",
+        /* not an element class */
+        "/root/cimv2/storage/iscsitarget:CIM_ComputerSystem.Name=\"tgt01\","
+        "CreationClassName=\"CIM_ComputerSystem\"",
+    };
+
+    add_volume(f, "v1");
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        cim_err_clear(&err);
+        assert_int_equal(cim_element_resolve(&f->svc, bad[i], "Members[3]", &got, &err),
+                         CIM_RV_INVALID_PARAMETER);
+        assert_string_equal(err.param, "Members[3]");
+        assert_true(strlen(err.detail) > 0);
+    }
+}
+
+/* CIM CreateGroup/Members: order kept; duplicates are 5 naming the later reference. */
+static void test_duplicate_member_names_later_index(void **state)
+{
+    struct fixture *f = *state;
+    struct cim_create_req req = empty_req();
+    struct cim_err err;
+    const char *refs[] = {"/logical-elements/1", "/logical-elements/2", "/logical-elements/1"};
+
+    add_volume(f, "a");
+    add_volume(f, "b");
+    req.members = refs;
+    req.n_members = 3;
+    req.members_given = true;
+    assert_int_equal(create(f, &req, &err), CIM_RV_INVALID_PARAMETER);
+    assert_string_equal(err.param, "Members[2]");
+}
+
+/* CIM CreateGroup/ReturnValue=7 comes before any other check of the request. */
+static void test_not_nameable_checked_first(void **state)
+{
+    struct cim_caps caps = default_caps();
+    struct fixture *f;
+    struct cim_create_req req = empty_req();
+    struct cim_err err;
+
+    (void)state;
+    caps.nameable = false;
+    assert_int_equal(setup_with((void **)&f, &caps), 0);
+    req.group_name = "";
+    assert_int_equal(create(f, &req, &err), CIM_RV_NOT_NAMEABLE);
+    assert_string_equal(err.param, "GroupName");
+    teardown((void **)&f);
+}
+
+static void test_generated_name_and_instance_id(void **state)
+{
+    struct fixture *f = *state;
+    struct cim_create_req req = empty_req();
+    struct cim_group g;
+    struct cim_err err;
+
+    cim_err_clear(&err);
+    assert_int_equal(cim_group_create(&f->svc, &req, &g, &err), CIM_RV_SUCCESS);
+    assert_string_equal(g.element_name, "RG-1");
+    assert_string_equal(g.instance_id, "REPLGW:1");
+    assert_true(g.persistent);
+    assert_false(g.delete_on_empty);
+    assert_null(g.rsd);
+    cim_group_clear(&g);
+}
+
+static void test_rename_does_not_change_instance_id(void **state)
+{
+    struct fixture *f = *state;
+    struct cim_create_req req = empty_req();
+    struct cim_group g;
+    struct cim_err err;
+
+    cim_err_clear(&err);
+    req.group_name = "REPLGW:9";
+    assert_int_equal(cim_group_create(&f->svc, &req, &g, &err), CIM_RV_SUCCESS);
+    /* The key never derives from the name. */
+    assert_string_equal(g.instance_id, "REPLGW:1");
+    cim_group_clear(&g);
+}
+
+static void test_service_rejects_contradictory_caps(void **state)
+{
+    struct cim_caps caps = default_caps();
+    struct fixture f = {0};
+    char why[128];
+
+    (void)state;
+    caps.temporary_groups = false;
+    caps.default_persistency = CIM_PERSISTENCY_NOT_PERSISTENT;
+    assert_int_not_equal(cim_service_init(&f.svc, NULL, &caps, why, sizeof(why)), 0);
+    assert_true(strlen(why) > 0);
+}
+
+static void test_element_delete_refused_for_member(void **state)
+{
+    struct fixture *f = *state;
+    struct cim_create_req req = empty_req();
+    struct cim_err err;
+    const char *refs[] = {"/logical-elements/1"};
+
+    add_volume(f, "a");
+    req.members = refs;
+    req.n_members = 1;
+    assert_int_equal(create(f, &req, &err), CIM_RV_SUCCESS);
+    cim_err_clear(&err);
+    assert_int_equal(cim_element_delete(&f->svc, 1, &err), CIM_RV_IN_USE);
+    cim_err_clear(&err);
+    assert_int_equal(cim_element_delete(&f->svc, 99, &err), CIM_RV_NOT_FOUND);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_resolve_all_three_forms),
+        T(test_resolve_rejections_name_the_parameter),
+        T(test_duplicate_member_names_later_index),
+        cmocka_unit_test(test_not_nameable_checked_first),
+        T(test_generated_name_and_instance_id),
+        T(test_rename_does_not_change_instance_id),
+        cmocka_unit_test(test_service_rejects_contradictory_caps),
+        T(test_element_delete_refused_for_member),
+    };
+
+    return cmocka_run_group_tests_name("cim_group", tests, NULL, NULL);
+}

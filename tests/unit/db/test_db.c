@@ -1,0 +1,302 @@
+/* db/: the real SQLite on a temporary file. Schema migration, the transaction runner, and the
+ * row functions with their conflict and not-found outcomes. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "db/db.h"
+
+struct fixture {
+    char dir[64];
+    char path[96];
+    struct db *db;
+};
+
+static const struct db_options opts = {.busy_timeout_ms = 100, .max_pages = 0};
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof(*f));
+    char why[256];
+
+    if (!f)
+        return -1;
+    snprintf(f->dir, sizeof(f->dir), "/tmp/replgw-db-XXXXXX");
+    if (!mkdtemp(f->dir))
+        return -1;
+    snprintf(f->path, sizeof(f->path), "%s/t.db", f->dir);
+    if (db_open(f->path, &opts, &f->db, why, sizeof(why)) != DB_OK)
+        return -1;
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    char cmd[128];
+
+    db_close(f->db);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+    if (system(cmd) != 0)
+        return -1;
+    free(f);
+    return 0;
+}
+
+static int64_t add_element(struct db *db, const char *dev)
+{
+    char path[64], key[64];
+    struct db_element e = {.class_name = "C_StorageVolume", .device_id = (char *)dev,
+                           .sys_class = "CIM_ComputerSystem", .sys_name = "h"};
+
+    snprintf(path, sizeof(path), "p/%s", dev);
+    snprintf(key, sizeof(key), "k/%s", dev);
+    e.path = path;
+    e.path_key = key;
+    assert_int_equal(db_element_insert(db, &e), DB_OK);
+    return e.id;
+}
+
+static int64_t add_group(struct db *db, const char *name)
+{
+    int64_t sys;
+    struct db_group g = {.element_name = (char *)name, .persistent = true};
+
+    assert_int_equal(db_system_ensure(db, "CIM_ComputerSystem", "h", &sys), DB_OK);
+    g.system_id = sys;
+    assert_int_equal(db_group_insert(db, &g), DB_OK);
+    return g.id;
+}
+
+static void test_open_sets_schema_version_and_wal(void **state)
+{
+    struct fixture *f = *state;
+    sqlite3 *raw;
+    sqlite3_stmt *st;
+
+    assert_int_equal(sqlite3_open(f->path, &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(raw, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), 1);
+    sqlite3_finalize(st);
+    assert_int_equal(sqlite3_prepare_v2(raw, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
+    sqlite3_finalize(st);
+    sqlite3_close(raw);
+}
+
+static void test_reopen_keeps_rows(void **state)
+{
+    struct fixture *f = *state;
+    struct db_element e;
+    char why[256];
+    int64_t id = add_element(f->db, "v1");
+
+    db_close(f->db);
+    assert_int_equal(db_open(f->path, &opts, &f->db, why, sizeof(why)), DB_OK);
+    assert_int_equal(db_element_get(f->db, id, &e), DB_OK);
+    assert_string_equal(e.device_id, "v1");
+    db_element_clear(&e);
+}
+
+static void test_open_missing_directory_fails_with_reason(void **state)
+{
+    struct db *db = (struct db *)1;
+    char why[256];
+
+    (void)state;
+    assert_int_not_equal(db_open("/nonexistent-dir/x/y.db", &opts, &db, why, sizeof(why)), DB_OK);
+    assert_null(db);
+    assert_non_null(strstr(why, "/nonexistent-dir/x/y.db"));
+}
+
+static void test_open_corrupt_file_fails(void **state)
+{
+    struct fixture *f = *state;
+    struct db *db = NULL;
+    char path[128], why[256];
+    FILE *fp;
+
+    snprintf(path, sizeof(path), "%s/junk.db", f->dir);
+    fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs("this is not an SQLite database, but it is long enough to look like one..........\n"
+          "..................................................................................\n",
+          fp);
+    fclose(fp);
+    assert_int_not_equal(db_open(path, &opts, &db, why, sizeof(why)), DB_OK);
+    assert_null(db);
+    assert_true(strlen(why) > 0);
+}
+
+static int insert_then_fail(struct db *db, void *cls)
+{
+    add_element(db, "rolled-back");
+    (void)cls;
+    return 1;
+}
+
+static int insert_then_commit(struct db *db, void *cls)
+{
+    *(int64_t *)cls = add_element(db, "kept");
+    return 0;
+}
+
+static void test_txn_rolls_back_when_callback_fails(void **state)
+{
+    struct fixture *f = *state;
+    int64_t n, id;
+
+    assert_int_equal(db_txn_run(f->db, insert_then_fail, NULL), DB_ABORT);
+    assert_int_equal(db_element_count(f->db, &n), DB_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(db_txn_run(f->db, insert_then_commit, &id), DB_OK);
+    assert_int_equal(db_element_count(f->db, &n), DB_OK);
+    assert_int_equal(n, 1);
+}
+
+static void test_txn_busy_when_locked_elsewhere(void **state)
+{
+    struct fixture *f = *state;
+    sqlite3 *other;
+    int64_t id;
+
+    assert_int_equal(sqlite3_open(f->path, &other), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(db_txn_run(f->db, insert_then_commit, &id), DB_BUSY);
+    sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_close(other);
+}
+
+static void test_element_key_is_unique(void **state)
+{
+    struct fixture *f = *state;
+    struct db_element e = {.class_name = "C", .device_id = "v1", .sys_class = "S",
+                           .sys_name = "h", .path = "p", .path_key = "k/v1"};
+    int64_t id;
+
+    add_element(f->db, "v1");
+    assert_int_equal(db_element_insert(f->db, &e), DB_CONFLICT);
+    assert_int_equal(db_element_find_key(f->db, "k/v1", &id), DB_OK);
+    assert_int_equal(db_element_find_key(f->db, "k/none", &id), DB_NOTFOUND);
+}
+
+static void test_element_list_and_delete(void **state)
+{
+    struct fixture *f = *state;
+    struct db_element *rows;
+    size_t n;
+    int64_t a = add_element(f->db, "a"), b = add_element(f->db, "b");
+
+    assert_int_equal(db_element_list(f->db, a, 10, &rows, &n), DB_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(rows[0].id, b);
+    db_element_clear(&rows[0]);
+    free(rows);
+    assert_int_equal(db_element_delete(f->db, a), DB_OK);
+    assert_int_equal(db_element_delete(f->db, a), DB_NOTFOUND);
+}
+
+static void test_group_name_is_unique(void **state)
+{
+    struct fixture *f = *state;
+    struct db_group g = {.element_name = "same", .persistent = true};
+    int64_t id;
+
+    add_group(f->db, "same");
+    assert_int_equal(db_system_ensure(f->db, "CIM_ComputerSystem", "h", &g.system_id), DB_OK);
+    assert_int_equal(db_group_insert(f->db, &g), DB_CONFLICT);
+    assert_int_equal(db_group_find_name(f->db, "same", &id), DB_OK);
+    assert_int_equal(db_group_set_name(f->db, add_group(f->db, NULL), "same"), DB_CONFLICT);
+}
+
+static void test_members_come_back_in_sequence(void **state)
+{
+    struct fixture *f = *state;
+    int64_t g = add_group(f->db, "g"), a = add_element(f->db, "a"), b = add_element(f->db, "b");
+    struct db_member *m;
+    size_t n;
+    int64_t count;
+
+    assert_int_equal(db_member_insert(f->db, g, a, 2), DB_OK);
+    assert_int_equal(db_member_insert(f->db, g, b, 1), DB_OK);
+    assert_int_equal(db_member_insert(f->db, g, b, 3), DB_CONFLICT);
+    assert_int_equal(db_member_list(f->db, g, &m, &n), DB_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(m[0].element_id, b);
+    assert_string_equal(m[1].path, "p/a");
+    for (size_t i = 0; i < n; i++)
+        db_member_clear(&m[i]);
+    free(m);
+    assert_int_equal(db_member_group_count(f->db, a, &count), DB_OK);
+    assert_int_equal(count, 1);
+}
+
+static void test_settings_keep_order(void **state)
+{
+    struct fixture *f = *state;
+    int64_t g = add_group(f->db, "g");
+    struct db_prop *p;
+    size_t n;
+
+    assert_int_equal(db_setting_insert(f->db, g, 0, "B", "2"), DB_OK);
+    assert_int_equal(db_setting_insert(f->db, g, 1, "A", "1"), DB_OK);
+    assert_int_equal(db_setting_list(f->db, g, &p, &n), DB_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(p[0].name, "B");
+    assert_string_equal(p[1].value, "1");
+    for (size_t i = 0; i < n; i++)
+        db_prop_clear(&p[i]);
+    free(p);
+}
+
+static void test_group_list_ids_and_count(void **state)
+{
+    struct fixture *f = *state;
+    int64_t *ids;
+    size_t n;
+    int64_t count;
+
+    add_group(f->db, "x");
+    add_group(f->db, "y");
+    add_group(f->db, "x2");
+    assert_int_equal(db_group_list_ids(f->db, 0, 2, NULL, &ids, &n), DB_OK);
+    assert_int_equal(n, 2);
+    free(ids);
+    assert_int_equal(db_group_list_ids(f->db, 0, 10, "y", &ids, &n), DB_OK);
+    assert_int_equal(n, 1);
+    free(ids);
+    assert_int_equal(db_group_count(f->db, NULL, &count), DB_OK);
+    assert_int_equal(count, 3);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_open_sets_schema_version_and_wal),
+        T(test_reopen_keeps_rows),
+        cmocka_unit_test(test_open_missing_directory_fails_with_reason),
+        T(test_open_corrupt_file_fails),
+        T(test_txn_rolls_back_when_callback_fails),
+        T(test_txn_busy_when_locked_elsewhere),
+        T(test_element_key_is_unique),
+        T(test_element_list_and_delete),
+        T(test_group_name_is_unique),
+        T(test_members_come_back_in_sequence),
+        T(test_settings_keep_order),
+        T(test_group_list_ids_and_count),
+    };
+
+    return cmocka_run_group_tests_name("db", tests, NULL, NULL);
+}

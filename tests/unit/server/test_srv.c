@@ -1,0 +1,167 @@
+/* server/: the route table and the command-line/environment parser. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "server/srv.h"
+
+static void test_route_exact_and_id(void **state)
+{
+    const struct srv_route *r;
+    char id[32], allow[128];
+
+    (void)state;
+    assert_int_equal(srv_route_find("POST", "/replication-groups", &r, id, sizeof(id), allow,
+                                    sizeof(allow)),
+                     SRV_MATCH_OK);
+    assert_ptr_equal(r->handler, api_groups_create);
+    assert_true(r->json_body);
+    assert_int_equal(srv_route_find("GET", "/replication-groups/17", &r, id, sizeof(id), allow,
+                                    sizeof(allow)),
+                     SRV_MATCH_OK);
+    assert_ptr_equal(r->handler, api_groups_get);
+    assert_string_equal(id, "17");
+}
+
+static void test_route_unknown_path(void **state)
+{
+    const struct srv_route *r;
+    char id[32], allow[128];
+
+    (void)state;
+    assert_int_equal(srv_route_find("GET", "/replication-groups/1/x", &r, id, sizeof(id), allow,
+                                    sizeof(allow)),
+                     SRV_MATCH_NO_PATH);
+    assert_int_equal(srv_route_find("GET", "/replication-groups//", &r, id, sizeof(id), allow,
+                                    sizeof(allow)),
+                     SRV_MATCH_NO_PATH);
+    assert_int_equal(srv_route_find("GET", "/", &r, id, sizeof(id), allow, sizeof(allow)),
+                     SRV_MATCH_NO_PATH);
+}
+
+static void test_route_wrong_method_lists_allowed(void **state)
+{
+    const struct srv_route *r;
+    char id[32], allow[128];
+
+    (void)state;
+    assert_int_equal(srv_route_find("DELETE", "/replication-groups", &r, id, sizeof(id), allow,
+                                    sizeof(allow)),
+                     SRV_MATCH_NO_METHOD);
+    assert_string_equal(allow, "POST, GET, OPTIONS");
+}
+
+static int parse(struct srv_config *cfg, const char *const *args)
+{
+    char *argv[16];
+    int argc = 0;
+    FILE *null = fopen("/dev/null", "w");
+    int rc;
+
+    argv[argc++] = "replgw";
+    for (; *args; args++)
+        argv[argc++] = (char *)*args;
+    rc = srv_config_parse(cfg, argc, argv, null, null);
+    fclose(null);
+    return rc;
+}
+
+static void test_config_defaults(void **state)
+{
+    static const char *const none[] = {NULL};
+    struct srv_config cfg;
+
+    (void)state;
+    assert_int_equal(parse(&cfg, none), 0);
+    assert_string_equal(cfg.listen, "127.0.0.1");
+    assert_int_equal(cfg.port, 8080);
+    assert_string_equal(cfg.db_path, "replgw.db");
+    assert_true(cfg.caps.nameable);
+    assert_true(cfg.caps.empty_groups);
+    assert_true(cfg.caps.temporary_groups);
+    assert_false(cfg.caps.multiple_membership);
+    assert_int_equal(cfg.caps.default_persistency, CIM_PERSISTENCY_PERSISTENT);
+    assert_string_equal(cfg.caps.ns, "root/cimv2/storage/iscsitarget");
+}
+
+static void test_config_flags(void **state)
+{
+    static const char *const args[] = {"--port=0", "--no-nameable", "--multiple-membership",
+                                       "--max-members", "8", "--access-point", "a",
+                                       "--access-point=b", "--default-persistency", "none",
+                                       NULL};
+    struct srv_config cfg;
+
+    (void)state;
+    assert_int_equal(parse(&cfg, args), 0);
+    assert_int_equal(cfg.port, 0);
+    assert_false(cfg.caps.nameable);
+    assert_true(cfg.caps.multiple_membership);
+    assert_int_equal(cfg.caps.max_members, 8);
+    assert_int_equal(cfg.caps.n_access_points, 2);
+    assert_string_equal(cfg.caps.access_points[1], "b");
+    assert_int_equal(cfg.caps.default_persistency, CIM_PERSISTENCY_NONE);
+}
+
+static void test_config_environment_then_flags(void **state)
+{
+    static const char *const args[] = {"--port", "9000", NULL};
+    struct srv_config cfg;
+
+    (void)state;
+    setenv("REPLGW_PORT", "7000", 1);
+    setenv("REPLGW_EMPTY_GROUPS", "false", 1);
+    setenv("REPLGW_ACCESS_POINTS", "p1,p2", 1);
+    assert_int_equal(parse(&cfg, args), 0);
+    unsetenv("REPLGW_PORT");
+    unsetenv("REPLGW_EMPTY_GROUPS");
+    unsetenv("REPLGW_ACCESS_POINTS");
+    assert_int_equal(cfg.port, 9000);
+    assert_false(cfg.caps.empty_groups);
+    assert_int_equal(cfg.caps.n_access_points, 2);
+}
+
+static void test_config_rejects_bad_input(void **state)
+{
+    static const char *const bad[][3] = {
+        {"--port", "70000", NULL}, {"--port", "x", NULL},       {"--nameable=maybe", NULL, NULL},
+        {"--bogus", NULL, NULL},   {"positional", NULL, NULL}, {"--db", NULL, NULL},
+        {"--no-port", NULL, NULL},
+    };
+    struct srv_config cfg;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        assert_int_equal(parse(&cfg, bad[i]), -1);
+}
+
+static void test_config_help(void **state)
+{
+    static const char *const args[] = {"--help", NULL};
+    struct srv_config cfg;
+
+    (void)state;
+    assert_int_equal(parse(&cfg, args), 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_route_exact_and_id),
+        cmocka_unit_test(test_route_unknown_path),
+        cmocka_unit_test(test_route_wrong_method_lists_allowed),
+        cmocka_unit_test(test_config_defaults),
+        cmocka_unit_test(test_config_flags),
+        cmocka_unit_test(test_config_environment_then_flags),
+        cmocka_unit_test(test_config_rejects_bad_input),
+        cmocka_unit_test(test_config_help),
+    };
+
+    return cmocka_run_group_tests_name("server", tests, NULL, NULL);
+}

@@ -1,0 +1,66 @@
+/* util/: string helpers and the UTF-8 text check used for names. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "util/rg_util.h"
+
+static void test_clean_text_accepts_utf8(void **state)
+{
+    (void)state;
+    assert_true(rg_utf8_is_clean_text("plain", 5));
+    assert_true(rg_utf8_is_clean_text("\xc3\xa4\xe4\xb8\xad\xf0\x9f\x98\x80", 9));
+    assert_true(rg_utf8_is_clean_text("", 0));
+}
+
+static void test_clean_text_rejects_controls(void **state)
+{
+    (void)state;
+    assert_false(rg_utf8_is_clean_text("a\tb", 3));
+    assert_false(rg_utf8_is_clean_text("a\x7f", 2));
+    assert_false(rg_utf8_is_clean_text("\xc2\x85", 2)); /* U+0085, a C1 control */
+    assert_false(rg_utf8_is_clean_text("a\0b", 3));
+}
+
+static void test_clean_text_rejects_bad_utf8(void **state)
+{
+    (void)state;
+    assert_false(rg_utf8_is_clean_text("\xc3", 1));         /* truncated */
+    assert_false(rg_utf8_is_clean_text("\xc0\xaf", 2));     /* overlong */
+    assert_false(rg_utf8_is_clean_text("\xed\xa0\x80", 3)); /* surrogate */
+    assert_false(rg_utf8_is_clean_text("\xf4\x90\x80\x80", 4)); /* past U+10FFFF */
+    assert_false(rg_utf8_is_clean_text("\xff", 1));
+}
+
+static void test_strings(void **state)
+{
+    char *s;
+
+    (void)state;
+    assert_int_equal(rg_strcasecmp("Root/CIMv2", "root/cimv2"), 0);
+    assert_true(rg_strcasecmp("a", "b") < 0);
+    assert_null(rg_strdup(NULL));
+    s = rg_asprintf("%s-%d", "RG", 7);
+    assert_string_equal(s, "RG-7");
+    free(s);
+    s = rg_strndup("abcdef", 3);
+    assert_string_equal(s, "abc");
+    free(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_clean_text_accepts_utf8),
+        cmocka_unit_test(test_clean_text_rejects_controls),
+        cmocka_unit_test(test_clean_text_rejects_bad_utf8),
+        cmocka_unit_test(test_strings),
+    };
+
+    return cmocka_run_group_tests_name("util", tests, NULL, NULL);
+}

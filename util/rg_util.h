@@ -1,0 +1,41 @@
+/* Small helpers every module may use: array length, string duplication with a NULL-safe free,
+ * logging. libc only; nothing here knows about HTTP, JSON or SQL. */
+#ifndef RG_UTIL_H
+#define RG_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define RG_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+#if defined(__GNUC__)
+#define RG_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#else
+#define RG_PRINTF(fmt, args)
+#endif
+
+enum rg_log_level { RG_LOG_DEBUG, RG_LOG_INFO, RG_LOG_WARN, RG_LOG_ERROR };
+
+/* Writes one line "replgw: LEVEL: message" to stderr. Thread-safe (one fprintf per line). */
+void rg_log(enum rg_log_level level, const char *fmt, ...) RG_PRINTF(2, 3);
+
+/* Sets the lowest level that rg_log prints (default RG_LOG_INFO). */
+void rg_log_set_level(enum rg_log_level level);
+
+/* Returns a new copy of s (caller frees), or NULL when s is NULL or memory runs out. */
+char *rg_strdup(const char *s);
+
+/* Returns a new copy of the first n bytes of s plus a NUL (caller frees), NULL on OOM. */
+char *rg_strndup(const char *s, size_t n);
+
+/* Returns a new string formatted like printf (caller frees), NULL on OOM. */
+char *rg_asprintf(const char *fmt, ...) RG_PRINTF(1, 2);
+
+/* Case-insensitive ASCII comparison, as CIM uses for namespace, class and property names. */
+int rg_strcasecmp(const char *a, const char *b);
+
+/* True when s (len bytes) is valid UTF-8 with no control characters (C0, DEL or C1). */
+bool rg_utf8_is_clean_text(const char *s, size_t len);
+
+#endif
