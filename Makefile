@@ -65,7 +65,7 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(LIB_OBJS)
 
 $(BUILD)/tests/integration/test_%: tests/integration/test_%.c $(INT_HELP) $(BUILD)/util/rg_util.o
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(filter %.c %.o,$^) -o $@ $(LDLIBS) -lcmocka
 
 run: deps
 	@$(MAKE) --no-print-directory all

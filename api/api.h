@@ -26,6 +26,7 @@ struct api_request {
     size_t n_query;
     const char *body; /* NULL when there is none */
     size_t body_len;
+    const char *if_match; /* the If-Match header, NULL when absent */
 };
 
 struct api_reply {
@@ -56,6 +57,14 @@ typedef void (*api_handler)(struct api_ctx *ctx, const struct api_request *req,
 void api_groups_create(struct api_ctx *ctx, const struct api_request *req, struct api_reply *reply);
 void api_groups_list(struct api_ctx *ctx, const struct api_request *req, struct api_reply *reply);
 void api_groups_get(struct api_ctx *ctx, const struct api_request *req, struct api_reply *reply);
+void api_groups_modify(struct api_ctx *ctx, const struct api_request *req, struct api_reply *reply);
+void api_groups_delete(struct api_ctx *ctx, const struct api_request *req, struct api_reply *reply);
+void api_groups_members(struct api_ctx *ctx, const struct api_request *req,
+                        struct api_reply *reply);
+void api_groups_add_members(struct api_ctx *ctx, const struct api_request *req,
+                            struct api_reply *reply);
+void api_groups_remove_members(struct api_ctx *ctx, const struct api_request *req,
+                               struct api_reply *reply);
 void api_elements_create(struct api_ctx *ctx, const struct api_request *req,
                          struct api_reply *reply);
 void api_elements_list(struct api_ctx *ctx, const struct api_request *req,
@@ -82,9 +91,19 @@ enum api_problem {
     API_P_UNAVAILABLE,      /* 503 */
 };
 
-/* Replaces reply with a problem body for a CIM outcome. with_rv says whether a CIM method was
- * called (then ReturnValue, ReturnValueName and Parameter are included). */
-void api_reply_cim(struct api_reply *reply, const struct cim_err *err, bool with_rv);
+/* The CIM method behind a request: ReturnValues 7 and 8 mean different things per method, and
+ * API_M_NONE (no method: GET, PATCH, element resources) means no ReturnValue in problems. */
+enum api_method {
+    API_M_NONE,
+    API_M_CREATE_GROUP,
+    API_M_DELETE_GROUP,
+    API_M_ADD_MEMBERS,
+    API_M_REMOVE_MEMBERS,
+};
+
+/* Replaces reply with a problem body for a CIM outcome of method m (ReturnValue,
+ * ReturnValueName and Parameter included unless m is API_M_NONE). */
+void api_reply_cim(struct api_reply *reply, const struct cim_err *err, enum api_method m);
 
 /* Replaces reply with a transport or request problem; param may be NULL. API_P_BAD_REQUEST
  * carries ReturnValue 5 when with_rv is true. */
@@ -137,15 +156,28 @@ bool api_path_id(const char *s, int64_t *id);
  * (caller frees), NULL on OOM. */
 char *api_etag(char kind, int64_t id, int64_t generation);
 
+/* The precondition an If-Match header sets on object kind/id: CIM_IF_NONE when absent,
+ * CIM_IF_ANY for "*", the generation of the first tag naming this object, else CIM_IF_NEVER. */
+int64_t api_if_match(const char *header, char kind, int64_t id);
+
 #define API_DEFAULT_LIMIT 100
 #define API_MAX_LIMIT 1000
+
+/* ---- group representations (api_groups.c) ---- */
+
+/* Fills reply with group g and its ETag, and for a creation (201) Location and ReturnValue 0. */
+void api_reply_group(struct api_reply *reply, const struct cim_group *g, bool created);
+
+/* The group's ordered members as a JSON array. New reference or NULL. */
+json_t *api_members_to_json(const struct cim_group *g);
 
 /* ---- ReplicationSettingData in JSON (api_rsd.c) ---- */
 
 /* Converts the ReplicationSettingData parameter (a JSON object of properties, or a MOF
  * embedded-instance string) into rsd, which must be initialised. Returns 0, or -1 after a
  * problem reply (400 for a wrong JSON type, 422 for a value the class does not allow). */
-int api_rsd_from_json(const json_t *j, struct cim_rsd *rsd, struct api_reply *reply);
+int api_rsd_from_json(const json_t *j, struct cim_rsd *rsd, enum api_method m,
+                      struct api_reply *reply);
 
 /* The JSON object of rsd's properties. New reference, NULL on OOM. */
 json_t *api_rsd_to_json(const struct cim_rsd *rsd);

@@ -75,7 +75,7 @@ void api_elements_create(struct api_ctx *ctx, const struct api_request *req,
         api_json_string(j_req, "ElementName", &ereq.element_name, reply, false))
         goto out;
     if (cim_element_create(ctx->svc, &ereq, &element, &err) != CIM_RV_SUCCESS) {
-        api_reply_cim(reply, &err, false);
+        api_reply_cim(reply, &err, API_M_NONE);
         goto out;
     }
     reply_element(reply, &element, true);
@@ -97,16 +97,33 @@ void api_elements_get(struct api_ctx *ctx, const struct api_request *req, struct
         return;
     }
     if (cim_element_get(ctx->svc, id, &element, &err) != CIM_RV_SUCCESS) {
-        api_reply_cim(reply, &err, false);
+        api_reply_cim(reply, &err, API_M_NONE);
         return;
     }
     reply_element(reply, &element, false);
     cim_element_clear(&element);
 }
 
+static json_t *ids_to_json(const int64_t *ids, size_t n)
+{
+    json_t *j = json_array();
+
+    for (size_t i = 0; j && i < n; i++) {
+        char id[24];
+
+        snprintf(id, sizeof(id), "%lld", (long long)ids[i]);
+        if (json_array_append_new(j, json_string(id))) {
+            json_decref(j);
+            return NULL;
+        }
+    }
+    return j;
+}
+
 void api_elements_delete(struct api_ctx *ctx, const struct api_request *req,
                          struct api_reply *reply)
 {
+    struct cim_removal removal;
     struct cim_err err;
     int64_t id;
 
@@ -116,12 +133,23 @@ void api_elements_delete(struct api_ctx *ctx, const struct api_request *req,
                           req->id);
         return;
     }
-    if (cim_element_delete(ctx->svc, id, &err) != CIM_RV_SUCCESS) {
-        api_reply_cim(reply, &err, false);
+    if (cim_element_delete(ctx->svc, id, &removal, &err) != CIM_RV_SUCCESS) {
+        api_reply_cim(reply, &err, API_M_NONE);
         return;
     }
     api_reply_clear(reply);
-    reply->status = 204;
+    /* 204 for an element in no group; otherwise 200 listing the groups it left. */
+    if (removal.n_changed + removal.n_deleted == 0) {
+        reply->status = 204;
+    } else {
+        reply->status = 200;
+        reply->body = json_pack("{s:o, s:o}", "ChangedGroups",
+                                ids_to_json(removal.changed, removal.n_changed), "DeletedGroups",
+                                ids_to_json(removal.deleted, removal.n_deleted));
+        if (!reply->body)
+            api_reply_problem(reply, API_P_INTERNAL, false, NULL, "out of memory");
+    }
+    cim_removal_clear(&removal);
 }
 
 void api_elements_list(struct api_ctx *ctx, const struct api_request *req,
@@ -140,7 +168,7 @@ void api_elements_list(struct api_ctx *ctx, const struct api_request *req,
         return;
     if (cim_element_list(ctx->svc, page.after_id, page.limit + 1, &elements, &n, &total, &err) !=
         CIM_RV_SUCCESS) {
-        api_reply_cim(reply, &err, false);
+        api_reply_cim(reply, &err, API_M_NONE);
         return;
     }
     shown = n > (size_t)page.limit ? (size_t)page.limit : n;

@@ -15,7 +15,7 @@ static const char *const create_fields[] = {
     "ReplicationSettingData",
 };
 
-static json_t *members_to_json(const struct cim_group *g)
+json_t *api_members_to_json(const struct cim_group *g)
 {
     json_t *j = json_array();
 
@@ -46,13 +46,12 @@ static json_t *group_to_json(const struct cim_group *g)
                   g->description, "Persistent", g->persistent, "DeleteOnEmptyElement",
                   g->delete_on_empty, "DeleteOnUnassociated", g->delete_on_unassoc, "Generation",
                   (json_int_t)g->generation, "ReplicationGroup", g->path, "HostingSystem",
-                  g->system_path, "Members", members_to_json(g), "ReplicationSettingData",
+                  g->system_path, "Members", api_members_to_json(g), "ReplicationSettingData",
                   g->rsd ? api_rsd_to_json(g->rsd) : json_null());
     return j;
 }
 
-/* Fills reply with group g, its ETag and, for a creation, Location and ReturnValue. */
-static void reply_group(struct api_reply *reply, const struct cim_group *g, bool created)
+void api_reply_group(struct api_reply *reply, const struct cim_group *g, bool created)
 {
     api_reply_clear(reply);
     reply->status = created ? 201 : 200;
@@ -138,15 +137,15 @@ void api_groups_create(struct api_ctx *ctx, const struct api_request *req, struc
             api_reply_problem(reply, API_P_INTERNAL, false, NULL, "out of memory");
             goto out;
         }
-        if (api_rsd_from_json(j_rsd, &rsd, reply) != 0)
+        if (api_rsd_from_json(j_rsd, &rsd, API_M_CREATE_GROUP, reply) != 0)
             goto out;
         creq.rsd = &rsd;
     }
     if (cim_group_create(ctx->svc, &creq, &group, &err) != CIM_RV_SUCCESS) {
-        api_reply_cim(reply, &err, true);
+        api_reply_cim(reply, &err, API_M_CREATE_GROUP);
         goto out;
     }
-    reply_group(reply, &group, true);
+    api_reply_group(reply, &group, true);
 out:
     cim_group_clear(&group);
     cim_rsd_free(&rsd);
@@ -167,10 +166,10 @@ void api_groups_get(struct api_ctx *ctx, const struct api_request *req, struct a
         return;
     }
     if (cim_group_get(ctx->svc, id, &group, &err) != CIM_RV_SUCCESS) {
-        api_reply_cim(reply, &err, false);
+        api_reply_cim(reply, &err, API_M_NONE);
         return;
     }
-    reply_group(reply, &group, false);
+    api_reply_group(reply, &group, false);
     cim_group_clear(&group);
 }
 
@@ -193,7 +192,7 @@ void api_groups_list(struct api_ctx *ctx, const struct api_request *req, struct 
     /* One row more than the page tells whether a next page exists. */
     if (cim_group_list(ctx->svc, page.after_id, page.limit + 1, name, &groups, &n, &total, &err) !=
         CIM_RV_SUCCESS) {
-        api_reply_cim(reply, &err, false);
+        api_reply_cim(reply, &err, API_M_NONE);
         return;
     }
     shown = n > (size_t)page.limit ? (size_t)page.limit : n;

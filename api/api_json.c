@@ -207,3 +207,26 @@ char *api_next_link(const char *path, int limit, long long cursor, const char *f
     }
     return buf;
 }
+
+int64_t api_if_match(const char *header, char kind, int64_t id)
+{
+    const char *p = header;
+
+    if (!header)
+        return CIM_IF_NONE;
+    /* A list of entity tags; ours are strong, "\"<kind><id>.<generation>\"". */
+    while (*p) {
+        long long tag_id, gen;
+        char tag_kind;
+        int used = 0;
+
+        p += strspn(p, " \t,");
+        if (*p == '*')
+            return CIM_IF_ANY;
+        if (sscanf(p, "\"%c%lld.%lld\"%n", &tag_kind, &tag_id, &gen, &used) == 3 && used > 0 &&
+            tag_kind == kind && tag_id == id && gen > 0)
+            return gen;
+        p += strcspn(p, ",");
+    }
+    return CIM_IF_NEVER;
+}

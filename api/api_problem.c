@@ -26,9 +26,25 @@ static const struct problem_def rv_defs[] = {
     [CIM_RV_FAILED] = {500, "failed", "Failed"},
     [CIM_RV_INVALID_PARAMETER] = {422, "invalid-parameter", "Invalid Parameter"},
     [CIM_RV_IN_USE] = {409, "in-use", "In Use"},
-    [CIM_RV_NOT_NAMEABLE] = {422, "not-nameable", "Groups are not nameable"},
-    [CIM_RV_NOT_MEMBER] = {409, "not-member", "Member not in group"},
 };
+
+/* The method-specific values: 7 and 8 differ per method (CIM-NOTES §4.4, §5). cim/ reports a
+ * missing group as CIM_RV_NOT_FOUND; AddMembers and RemoveMembers call that 7. */
+static const struct {
+    enum api_method method;
+    enum cim_rv rv;
+    int wire_rv;
+    struct problem_def def;
+} method_defs[] = {
+    {API_M_CREATE_GROUP, CIM_RV_NOT_NAMEABLE, 7,
+     {422, "not-nameable", "Groups are not nameable"}},
+    {API_M_ADD_MEMBERS, CIM_RV_NOT_FOUND, 7, {404, "group-not-found", "Group does not exist"}},
+    {API_M_REMOVE_MEMBERS, CIM_RV_NOT_FOUND, 7, {404, "group-not-found", "Group does not exist"}},
+    {API_M_REMOVE_MEMBERS, CIM_RV_NOT_MEMBER, 8, {409, "not-member", "Member not in group"}},
+};
+
+static const struct problem_def precondition_def = {412, "precondition-failed",
+                                                    "Precondition Failed"};
 
 static const struct problem_def transport_defs[] = {
     [API_P_BAD_REQUEST] = {400, "invalid-parameter", "Invalid Parameter"},
@@ -53,9 +69,10 @@ void api_reply_clear(struct api_reply *reply)
     memset(reply, 0, sizeof(*reply));
 }
 
-/* Builds the body; on OOM the reply keeps its status with no body, which the server sends as is. */
+/* Builds the body; on OOM the reply keeps its status with no body, which the server sends as is.
+ * rv < 0 leaves out ReturnValue and ReturnValueName (then rv_name is unused). */
 static void write_problem(struct api_reply *reply, const struct problem_def *def, int rv,
-                          const char *param, const char *detail)
+                          const char *rv_name, const char *param, const char *detail)
 {
     json_t *j = NULL;
     char type[128];
@@ -65,12 +82,11 @@ static void write_problem(struct api_reply *reply, const struct problem_def *def
     reply->content_type = PROBLEM_JSON;
     snprintf(type, sizeof(type), "%s%s", PROBLEM_TYPE_BASE, def->slug);
     j = json_pack("{s:s, s:s, s:i, s:s}", "type", type, "title", def->title, "status",
-                  (int)def->status, "detail", detail ? detail : def->title);
+                  (int)def->status, "detail", detail && *detail ? detail : def->title);
     if (!j)
         return;
-    if (rv >= 0 &&
-        (json_object_set_new(j, "ReturnValue", json_integer(rv)) ||
-         json_object_set_new(j, "ReturnValueName", json_string(cim_rv_name((enum cim_rv)rv))))) {
+    if (rv >= 0 && (json_object_set_new(j, "ReturnValue", json_integer(rv)) ||
+                    json_object_set_new(j, "ReturnValueName", json_string(rv_name)))) {
         json_decref(j);
         return;
     }
@@ -84,21 +100,34 @@ static void write_problem(struct api_reply *reply, const struct problem_def *def
     reply->body = j;
 }
 
-void api_reply_cim(struct api_reply *reply, const struct cim_err *err, bool with_rv)
+void api_reply_cim(struct api_reply *reply, const struct cim_err *err, enum api_method m)
 {
+    bool with_rv = m != API_M_NONE;
+
+    for (size_t i = 0; i < RG_ARRAY_LEN(method_defs); i++) {
+        if (method_defs[i].method == m && method_defs[i].rv == err->rv) {
+            write_problem(reply, &method_defs[i].def, method_defs[i].wire_rv,
+                          method_defs[i].def.title, err->param, err->detail);
+            return;
+        }
+    }
     if (err->rv == CIM_RV_NOT_FOUND) {
-        write_problem(reply, &transport_defs[API_P_NOT_FOUND], -1, NULL, err->detail);
+        write_problem(reply, &transport_defs[API_P_NOT_FOUND], -1, NULL, NULL, err->detail);
+        return;
+    }
+    if (err->rv == CIM_RV_PRECONDITION) {
+        write_problem(reply, &precondition_def, -1, NULL, NULL, err->detail);
         return;
     }
     if ((unsigned)err->rv >= RG_ARRAY_LEN(rv_defs) || rv_defs[err->rv].status == 0) {
         /* An unmapped outcome is our bug: log it and answer 500 Unknown. */
         rg_log(RG_LOG_ERROR, "api: unmapped return value %d: %s", (int)err->rv, err->detail);
-        write_problem(reply, &rv_defs[CIM_RV_UNKNOWN], with_rv ? CIM_RV_UNKNOWN : -1, NULL,
-                      err->detail);
+        write_problem(reply, &rv_defs[CIM_RV_UNKNOWN], with_rv ? CIM_RV_UNKNOWN : -1,
+                      rv_defs[CIM_RV_UNKNOWN].title, NULL, err->detail);
         return;
     }
-    write_problem(reply, &rv_defs[err->rv], with_rv ? (int)err->rv : -1, err->param,
-                  err->detail[0] ? err->detail : NULL);
+    write_problem(reply, &rv_defs[err->rv], with_rv ? (int)err->rv : -1, rv_defs[err->rv].title,
+                  err->param, err->detail);
     if (err->rv == CIM_RV_TIMEOUT)
         reply->retry_after = 1;
 }
@@ -115,7 +144,7 @@ void api_reply_problem(struct api_reply *reply, enum api_problem p, bool with_rv
     va_end(ap);
     if (p == API_P_BAD_REQUEST && with_rv)
         rv = CIM_RV_INVALID_PARAMETER;
-    write_problem(reply, &transport_defs[p], rv, param, detail);
+    write_problem(reply, &transport_defs[p], rv, transport_defs[p].title, param, detail);
     if (p == API_P_UNAVAILABLE)
         reply->retry_after = 1;
 }

@@ -8,7 +8,7 @@
 #define PARAM "ReplicationSettingData"
 
 static int add_json_value(struct cim_rsd *rsd, const struct cim_prop_def *def, const json_t *v,
-                          struct cim_err *err, struct api_reply *reply)
+                          struct cim_err *err, enum api_method m, struct api_reply *reply)
 {
     char param[96];
     enum cim_rv rv;
@@ -38,7 +38,7 @@ static int add_json_value(struct cim_rsd *rsd, const struct cim_prop_def *def, c
         break;
     }
     if (rv != CIM_RV_SUCCESS)
-        api_reply_cim(reply, err, true);
+        api_reply_cim(reply, err, m);
     return rv == CIM_RV_SUCCESS ? 0 : -1;
 wrong_type:
     api_reply_problem(reply, API_P_BAD_REQUEST, true, param, "%s must be %s", param,
@@ -48,7 +48,8 @@ wrong_type:
     return -1;
 }
 
-int api_rsd_from_json(const json_t *j, struct cim_rsd *rsd, struct api_reply *reply)
+int api_rsd_from_json(const json_t *j, struct cim_rsd *rsd, enum api_method m,
+                      struct api_reply *reply)
 {
     struct cim_err err;
     const char *key;
@@ -57,7 +58,7 @@ int api_rsd_from_json(const json_t *j, struct cim_rsd *rsd, struct api_reply *re
     cim_err_clear(&err);
     if (json_is_string(j)) {
         if (cim_rsd_parse_mof(json_string_value(j), rsd, &err) != CIM_RV_SUCCESS) {
-            api_reply_cim(reply, &err, true);
+            api_reply_cim(reply, &err, m);
             return -1;
         }
         return 0;
@@ -79,7 +80,7 @@ int api_rsd_from_json(const json_t *j, struct cim_rsd *rsd, struct api_reply *re
         /* null means "not given", as everywhere in the API. */
         if (json_is_null(value))
             continue;
-        if (add_json_value(rsd, def, value, &err, reply) != 0)
+        if (add_json_value(rsd, def, value, &err, m, reply) != 0)
             return -1;
     }
     return 0;

@@ -47,13 +47,14 @@ void api_capabilities(struct api_ctx *ctx, const struct api_request *req, struct
     (void)req;
     api_reply_clear(reply);
     reply->status = 200;
-    /* SupportedSynchronousActions: 12 CreateGroup. SupportedStorageObjects: 2 StorageVolume,
-     * 3 LogicalDisk. SupportedFeatures: 2 Replication groups. */
+    /* SupportedSynchronousActions: 12 CreateGroup, 13 DeleteGroup, 14 AddMembers, 15
+     * RemoveMembers. SupportedStorageObjects: 2 StorageVolume, 3 LogicalDisk.
+     * SupportedFeatures: 2 Replication groups. */
     reply->body = json_pack(
-        "{s:s, s:s, s:[i], s:[], s:[i,i], s:[i], s:o, s:i, s:{s:I, s:I}, s:s, s:s, s:s, s:o, "
+        "{s:s, s:s, s:[i,i,i,i], s:[], s:[i,i], s:[i], s:o, s:i, s:{s:I, s:I}, s:s, s:s, s:s, s:o, "
         "s:b, s:b, s:b, s:b, s:I, s:I}",
         "InstanceID", CIM_INSTANCE_ORG ":ReplicationServiceCapabilities", "ElementName",
-        "replgw replication service capabilities", "SupportedSynchronousActions", 12,
+        "replgw replication service capabilities", "SupportedSynchronousActions", 12, 13, 14, 15,
         "SupportedAsynchronousActions", "SupportedStorageObjects", 2, 3, "SupportedFeatures", 2,
         "SupportedGroupFeatures", group_features(caps), "DefaultGroupPersistency",
         (int)caps->default_persistency, "SupportedMaximum", "NumberOfGroups",

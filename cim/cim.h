@@ -23,6 +23,15 @@ struct db;
  * range (0x8000..); the api layer turns it into 404 without a ReturnValue. */
 #define CIM_RV_NOT_FOUND ((enum cim_rv)0x8001)
 
+/* The request's If-Match named another version of the object (412). */
+#define CIM_RV_PRECONDITION ((enum cim_rv)0x8002)
+
+/* Preconditions on a change, from If-Match: none, any existing version ("*"), a version that
+ * can never match (a tag for another object), or generation n (n > 0). */
+#define CIM_IF_NONE 0
+#define CIM_IF_ANY (-1)
+#define CIM_IF_NEVER (-2)
+
 #define CIM_DEFAULT_NAMESPACE "root/cimv2/storage/iscsitarget"
 #define CIM_SYSTEM_CLASS "CIM_ComputerSystem"
 #define CIM_GROUP_CLASS "CIM_ReplicationGroup"
@@ -116,8 +125,20 @@ enum cim_rv cim_element_get(struct cim_service *svc, int64_t id, struct cim_elem
 enum cim_rv cim_element_list(struct cim_service *svc, int64_t after_id, int limit,
                              struct cim_element **out, size_t *n, int64_t *total,
                              struct cim_err *err);
-/* Deletes an element that belongs to no group: 6 when it is a member, NOT_FOUND when absent. */
-enum cim_rv cim_element_delete(struct cim_service *svc, int64_t id, struct cim_err *err);
+/* What deleting an element did to the groups it belonged to. */
+struct cim_removal {
+    int64_t *changed; /* groups the element was removed from and that remain */
+    size_t n_changed;
+    int64_t *deleted; /* groups deleted because they became empty */
+    size_t n_deleted;
+};
+void cim_removal_clear(struct cim_removal *r);
+
+/* Deletes an element: removes it from every group it belongs to, deleting each group that
+ * becomes empty when its DeleteOnEmptyElement is set or empty groups are not allowed, all in one
+ * transaction. NOT_FOUND when absent. *out lists the groups changed and deleted. */
+enum cim_rv cim_element_delete(struct cim_service *svc, int64_t id, struct cim_removal *out,
+                               struct cim_err *err);
 
 /* Resolves a reference in any accepted form (WBEM URI, WMI path, /logical-elements/{id} URL)
  * to a stored element id. 5 naming param when it does not parse or resolve. Reads the
@@ -155,6 +176,16 @@ void cim_group_clear(struct cim_group *g);
 char *cim_group_instance_id(int64_t id);
 char *cim_group_path(const struct cim_service *svc, int64_t id);
 
+/* Shared by CreateGroup and the life-cycle methods (cim_group.c). */
+enum cim_rv cim_check_group_name(const struct cim_service *svc, const char *name,
+                                 const char *param, struct cim_err *err);
+/* Resolves refs in order into ids (n entries); a second reference to one element is 5 naming
+ * Members[i] of the later one. */
+enum cim_rv cim_resolve_members(struct cim_service *svc, const char *const *refs, size_t n,
+                                int64_t *ids, struct cim_err *err);
+enum cim_rv cim_check_access_point(const struct cim_service *svc, const char *ref,
+                                   struct cim_err *err);
+
 /* CreateGroup's inputs. -1 in a flag means absent (use the default). Strings borrowed. */
 struct cim_create_req {
     const char *group_name;
@@ -173,6 +204,50 @@ struct cim_create_req {
  * the stored group as GET would return it. Any failure leaves the database unchanged. */
 enum cim_rv cim_group_create(struct cim_service *svc, const struct cim_create_req *req,
                              struct cim_group *out, struct cim_err *err);
+/* ---- the group life cycle (cim_lifecycle.c), CIM-NOTES §5 ---- */
+
+/* DeleteGroup: a non-empty group needs remove_elements (else 6 naming RemoveElements); member
+ * elements are never deleted. NOT_FOUND when absent; PRECONDITION when if_gen does not match. */
+enum cim_rv cim_group_delete(struct cim_service *svc, int64_t id, bool remove_elements,
+                             int64_t if_gen, struct cim_err *err);
+
+/* AddMembers / RemoveMembers inputs. Strings borrowed. */
+struct cim_members_req {
+    const char *const *members;
+    size_t n_members;
+    const char *service_access_point;
+    int delete_on_empty; /* RemoveMembers: -1 absent (the group's own flag applies) */
+    int64_t if_gen;      /* CIM_IF_* or a generation */
+};
+
+/* AddMembers: appends the members after the last AssignedSequence, in order. An element already
+ * in this group is skipped; one in another group is 6 unless multiple membership; the maximum
+ * per group holds (5). NOT_FOUND when the group is absent (the api's ReturnValue 7). On success
+ * *out is the group as stored. */
+enum cim_rv cim_group_add_members(struct cim_service *svc, int64_t id,
+                                  const struct cim_members_req *req, struct cim_group *out,
+                                  struct cim_err *err);
+
+/* RemoveMembers: a reference that resolves to an element not in the group is CIM_RV_NOT_MEMBER.
+ * When the group ends empty and the effective DeleteOnEmptyElement (the request's, else the
+ * group's) is true, or empty groups are not allowed, the group is deleted in the same
+ * transaction and *deleted is set (out stays zeroed); otherwise *out is the group. */
+enum cim_rv cim_group_remove_members(struct cim_service *svc, int64_t id,
+                                     const struct cim_members_req *req, struct cim_group *out,
+                                     bool *deleted, struct cim_err *err);
+
+/* ModifyInstance of the writable properties. A flag of -1 stays as it is; -2 returns to its
+ * default. element_name NULL leaves the name. Name rules are CreateGroup's. Bumps Generation. */
+struct cim_modify_req {
+    const char *element_name;
+    int persistent;
+    int delete_on_empty;
+    int delete_on_unassoc;
+    int64_t if_gen;
+};
+enum cim_rv cim_group_modify(struct cim_service *svc, int64_t id, const struct cim_modify_req *req,
+                             struct cim_group *out, struct cim_err *err);
+
 /* The group with members and setting data; NOT_FOUND when absent. */
 enum cim_rv cim_group_get(struct cim_service *svc, int64_t id, struct cim_group *out,
                           struct cim_err *err);

@@ -290,43 +290,6 @@ out:
     return CIM_RV_SUCCESS;
 }
 
-struct delete_ctx {
-    struct cim_service *svc;
-    int64_t id;
-    struct cim_err *err;
-};
-
-static int delete_in_txn(struct db *db, void *cls)
-{
-    struct delete_ctx *c = cls;
-    int64_t groups = 0;
-    int rc;
-
-    rc = db_member_group_count(db, c->id, &groups);
-    if (rc != DB_OK)
-        return cim_rv_from_db(rc, c->err, "delete element");
-    if (groups > 0)
-        return cim_err_set(c->err, CIM_RV_IN_USE, NULL,
-                           "the element is a member of %lld replication group(s); remove it from "
-                           "them first",
-                           (long long)groups);
-    rc = db_element_delete(db, c->id);
-    if (rc == DB_NOTFOUND)
-        return cim_err_set(c->err, CIM_RV_NOT_FOUND, NULL, "no logical element with id %lld",
-                           (long long)c->id);
-    return rc == DB_OK ? 0 : cim_rv_from_db(rc, c->err, "delete element");
-}
-
-enum cim_rv cim_element_delete(struct cim_service *svc, int64_t id, struct cim_err *err)
-{
-    struct delete_ctx c = {svc, id, err};
-    int rc = db_txn_run(svc->db, delete_in_txn, &c);
-
-    if (rc == DB_ABORT)
-        return err->rv;
-    return cim_rv_from_db(rc, err, "delete element");
-}
-
 /* "/logical-elements/{id}" with an optional scheme://authority before it. Returns the id, 0 when
  * text is not in this form, -1 when it is but the id is malformed. */
 static int64_t parse_element_url(const char *text)

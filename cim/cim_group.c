@@ -62,34 +62,33 @@ struct create_ctx {
 
 /* CIM CreateGroup/GroupName: non-empty UTF-8 text without control characters, at most 256
  * bytes; any GroupName is 7 when the service is not nameable. */
-static enum cim_rv check_group_name(const struct cim_service *svc, const char *name,
-                                    struct cim_err *err)
+enum cim_rv cim_check_group_name(const struct cim_service *svc, const char *name,
+                                 const char *param, struct cim_err *err)
 {
     size_t len;
 
     if (!name)
         return CIM_RV_SUCCESS;
     if (!svc->caps.nameable)
-        return cim_err_set(err, CIM_RV_NOT_NAMEABLE, "GroupName",
-                           "this service's groups are not nameable; omit GroupName");
+        return cim_err_set(err, CIM_RV_NOT_NAMEABLE, param,
+                           "this service's groups are not nameable; omit %s", param);
     len = strlen(name);
     if (len == 0)
-        return cim_err_set(err, CIM_RV_INVALID_PARAMETER, "GroupName",
-                           "GroupName must not be empty");
+        return cim_err_set(err, CIM_RV_INVALID_PARAMETER, param, "%s must not be empty", param);
     if (len > CIM_MAX_NAME_BYTES)
-        return cim_err_set(err, CIM_RV_INVALID_PARAMETER, "GroupName",
-                           "GroupName is %zu bytes; at most %d are allowed", len,
+        return cim_err_set(err, CIM_RV_INVALID_PARAMETER, param,
+                           "%s is %zu bytes; at most %d are allowed", param, len,
                            CIM_MAX_NAME_BYTES);
     if (!rg_utf8_is_clean_text(name, len))
-        return cim_err_set(err, CIM_RV_INVALID_PARAMETER, "GroupName",
-                           "GroupName must be UTF-8 text without control characters");
+        return cim_err_set(err, CIM_RV_INVALID_PARAMETER, param,
+                           "%s must be UTF-8 text without control characters", param);
     return CIM_RV_SUCCESS;
 }
 
 /* CIM CreateGroup/ServiceAccessPoint: a reference that does not resolve to a known access point
  * is 5; a known one asks for creation on a remote system, which this gateway does not do (1). */
-static enum cim_rv check_access_point(const struct cim_service *svc, const char *ref,
-                                      struct cim_err *err)
+enum cim_rv cim_check_access_point(const struct cim_service *svc, const char *ref,
+                                   struct cim_err *err)
 {
     struct cim_path path = {0};
     const struct cim_keybinding *name;
@@ -127,13 +126,13 @@ static enum cim_rv check_request(const struct cim_service *svc, const struct cim
 {
     enum cim_rv rv;
 
-    if ((rv = check_group_name(svc, req->group_name, err)) != CIM_RV_SUCCESS)
+    if ((rv = cim_check_group_name(svc, req->group_name, "GroupName", err)) != CIM_RV_SUCCESS)
         return rv;
     /* CIM CreateGroup/Persistent: false needs group feature 13 "Group can be temporary". */
     if (req->persistent == 0 && !svc->caps.temporary_groups)
         return cim_err_set(err, CIM_RV_INVALID_PARAMETER, "Persistent",
                            "this service does not support temporary groups (Persistent=false)");
-    if ((rv = check_access_point(svc, req->service_access_point, err)) != CIM_RV_SUCCESS)
+    if ((rv = cim_check_access_point(svc, req->service_access_point, err)) != CIM_RV_SUCCESS)
         return rv;
     /* CIM CreateGroup/Members: empty only with group feature 5 "Empty replication groups
      * allowed"; at most the supported maximum of elements per group. */
@@ -147,25 +146,35 @@ static enum cim_rv check_request(const struct cim_service *svc, const struct cim
     return CIM_RV_SUCCESS;
 }
 
-/* Resolves every member in order and rejects duplicates (two references to one element) and,
- * without multiple membership, elements already in a group. */
-static enum cim_rv resolve_members(struct create_ctx *c)
+enum cim_rv cim_resolve_members(struct cim_service *svc, const char *const *refs, size_t n,
+                                int64_t *ids, struct cim_err *err)
 {
-    const struct cim_create_req *req = c->req;
     char param[PARAM_LEN];
     enum cim_rv rv;
 
-    for (size_t i = 0; i < req->n_members; i++) {
+    for (size_t i = 0; i < n; i++) {
         snprintf(param, sizeof(param), "Members[%zu]", i);
-        rv = cim_element_resolve(c->svc, req->members[i], param, &c->element_ids[i], c->err);
+        rv = cim_element_resolve(svc, refs[i], param, &ids[i], err);
         if (rv != CIM_RV_SUCCESS)
             return rv;
         for (size_t j = 0; j < i; j++)
-            if (c->element_ids[j] == c->element_ids[i])
-                return cim_err_set(c->err, CIM_RV_INVALID_PARAMETER, param,
+            if (ids[j] == ids[i])
+                return cim_err_set(err, CIM_RV_INVALID_PARAMETER, param,
                                    "%s names the same element as Members[%zu]", param, j);
     }
-    for (size_t i = 0; i < req->n_members && !c->svc->caps.multiple_membership; i++) {
+    return CIM_RV_SUCCESS;
+}
+
+/* Resolves the members and, without multiple membership, rejects elements already in a group. */
+static enum cim_rv resolve_members(struct create_ctx *c)
+{
+    const struct cim_create_req *req = c->req;
+    enum cim_rv rv = cim_resolve_members(c->svc, req->members, req->n_members, c->element_ids,
+                                         c->err);
+
+    for (size_t i = 0; rv == CIM_RV_SUCCESS && i < req->n_members &&
+                       !c->svc->caps.multiple_membership;
+         i++) {
         int64_t groups;
         int rc = db_member_group_count(c->svc->db, c->element_ids[i], &groups);
 
@@ -174,12 +183,14 @@ static enum cim_rv resolve_members(struct create_ctx *c)
         /* CIM CreateGroup/ReturnValue=6: without group feature 23 "Element can be member of
          * multiple groups" an element in another group is In Use. */
         if (groups > 0) {
+            char param[PARAM_LEN];
+
             snprintf(param, sizeof(param), "Members[%zu]", i);
             return cim_err_set(c->err, CIM_RV_IN_USE, param,
                                "%s already belongs to another replication group", param);
         }
     }
-    return CIM_RV_SUCCESS;
+    return rv;
 }
 
 /* Gives a group created without GroupName the name "RG-{id}", or "RG-{id}-{n}" when a client

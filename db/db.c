@@ -90,6 +90,16 @@ static const char *const sql[Q_COUNT] = {
     [Q_SETTING_INSERT] = "INSERT INTO setting_prop (group_id, pos, name, value)"
                          " VALUES (?1, ?2, ?3, ?4)",
     [Q_SETTING_LIST] = "SELECT name, value FROM setting_prop WHERE group_id = ?1 ORDER BY pos",
+    [Q_GROUP_DELETE] = "DELETE FROM rgroup WHERE id = ?1",
+    [Q_GROUP_UPDATE] = "UPDATE rgroup SET element_name = ?2, persistent = ?3,"
+                       " delete_on_empty = ?4, delete_on_unassoc = ?5,"
+                       " generation = generation + 1 WHERE id = ?1",
+    [Q_GROUP_TOUCH] = "UPDATE rgroup SET generation = generation + 1 WHERE id = ?1",
+    [Q_MEMBER_DELETE] = "DELETE FROM member WHERE group_id = ?1 AND element_id = ?2",
+    [Q_MEMBER_MAX_SEQ] = "SELECT coalesce(max(seq), 0) FROM member WHERE group_id = ?1",
+    [Q_MEMBER_COUNT] = "SELECT count(*) FROM member WHERE group_id = ?1",
+    [Q_MEMBER_EXISTS] = "SELECT count(*) FROM member WHERE group_id = ?1 AND element_id = ?2",
+    [Q_ELEMENT_TOUCH] = "UPDATE element SET generation = generation + 1 WHERE id = ?1",
     [Q_PING] = "SELECT 1",
 };
 

@@ -125,6 +125,13 @@ int db_group_list_ids(struct db *db, int64_t after_id, int limit, const char *na
 /* Number of groups, optionally only those named name (NULL = all). */
 int db_group_count(struct db *db, const char *name, int64_t *n);
 
+/* Deletes the group with its members and settings (cascade); DB_NOTFOUND when absent. */
+int db_group_delete(struct db *db, int64_t id);
+/* Writes g's ElementName and flags and bumps its generation; DB_CONFLICT when the name is taken. */
+int db_group_update(struct db *db, const struct db_group *g);
+/* Bumps the generation of group id (its members changed). */
+int db_group_touch(struct db *db, int64_t id);
+
 /* ---- ordered members (CIM_OrderedMemberOfCollection) ---- */
 
 struct db_member {
@@ -139,6 +146,15 @@ int db_member_insert(struct db *db, int64_t group_id, int64_t element_id, int64_
 /* The group's members ordered by seq. *out is a new array (caller frees each with
  * db_member_clear, then the array); *n its length. */
 int db_member_list(struct db *db, int64_t group_id, struct db_member **out, size_t *n);
+/* Removes element_id from group_id; DB_NOTFOUND when it was not a member. */
+int db_member_delete(struct db *db, int64_t group_id, int64_t element_id);
+/* The highest AssignedSequence in the group (0 when empty), and the number of members. */
+int db_member_max_seq(struct db *db, int64_t group_id, int64_t *seq);
+int db_member_count(struct db *db, int64_t group_id, int64_t *n);
+/* *yes = whether element_id is a member of group_id. */
+int db_member_exists(struct db *db, int64_t group_id, int64_t element_id, bool *yes);
+/* Bumps the generation of element id (its memberships changed). */
+int db_element_touch(struct db *db, int64_t id);
 /* Number of groups element_id belongs to. */
 int db_member_group_count(struct db *db, int64_t element_id, int64_t *n);
 

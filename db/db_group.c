@@ -33,6 +33,44 @@ void db_prop_clear(struct db_prop *p)
     memset(p, 0, sizeof(*p));
 }
 
+/* Runs a write statement bound to one or two ids; DB_NOTFOUND when it changed no row. */
+static int exec_ids(struct db *db, enum db_q q, int64_t a, int64_t b, const char *what)
+{
+    sqlite3_stmt *st = db_stmt(db, q);
+    int rc;
+
+    if (!st)
+        return DB_ERR;
+    sqlite3_bind_int64(st, 1, a);
+    if (sqlite3_bind_parameter_count(st) > 1)
+        sqlite3_bind_int64(st, 2, b);
+    rc = db_exec_stmt(db, st, what);
+    if (rc == DB_OK && sqlite3_changes(db->conn) == 0)
+        rc = DB_NOTFOUND;
+    return rc;
+}
+
+/* Runs a one-number query bound to one or two ids. */
+static int query_ids(struct db *db, enum db_q q, int64_t a, int64_t b, int64_t *n)
+{
+    sqlite3_stmt *st = db_stmt(db, q);
+    int step, rel;
+
+    *n = 0;
+    if (!st)
+        return DB_ERR;
+    sqlite3_bind_int64(st, 1, a);
+    if (sqlite3_bind_parameter_count(st) > 1)
+        sqlite3_bind_int64(st, 2, b);
+    step = sqlite3_step(st);
+    if (step == SQLITE_ROW)
+        *n = sqlite3_column_int64(st, 0);
+    rel = db_release(db, st, "query");
+    if (step != SQLITE_ROW)
+        return db_map(db, step, "query");
+    return rel;
+}
+
 int db_group_insert(struct db *db, struct db_group *g)
 {
     sqlite3_stmt *st = db_stmt(db, Q_GROUP_INSERT);
@@ -173,20 +211,7 @@ out:
 
 int db_member_group_count(struct db *db, int64_t element_id, int64_t *n)
 {
-    sqlite3_stmt *st = db_stmt(db, Q_MEMBER_GROUP_COUNT);
-    int step, rel;
-
-    *n = 0;
-    if (!st)
-        return DB_ERR;
-    sqlite3_bind_int64(st, 1, element_id);
-    step = sqlite3_step(st);
-    if (step == SQLITE_ROW)
-        *n = sqlite3_column_int64(st, 0);
-    rel = db_release(db, st, "count memberships");
-    if (step != SQLITE_ROW)
-        return db_map(db, step, "count memberships");
-    return rel;
+    return query_ids(db, Q_MEMBER_GROUP_COUNT, element_id, 0, n);
 }
 
 int db_member_groups_of(struct db *db, int64_t element_id, int64_t **groups, int64_t **seqs,
@@ -292,4 +317,61 @@ out:
     *out = arr;
     *n = len;
     return DB_OK;
+}
+
+int db_group_delete(struct db *db, int64_t id)
+{
+    return exec_ids(db, Q_GROUP_DELETE, id, 0, "delete group");
+}
+
+int db_group_update(struct db *db, const struct db_group *g)
+{
+    sqlite3_stmt *st = db_stmt(db, Q_GROUP_UPDATE);
+    int rc;
+
+    if (!st)
+        return DB_ERR;
+    sqlite3_bind_int64(st, 1, g->id);
+    db_bind_text(st, 2, g->element_name);
+    sqlite3_bind_int(st, 3, g->persistent);
+    sqlite3_bind_int(st, 4, g->delete_on_empty);
+    sqlite3_bind_int(st, 5, g->delete_on_unassoc);
+    rc = db_exec_stmt(db, st, "update group");
+    if (rc == DB_OK && sqlite3_changes(db->conn) == 0)
+        rc = DB_NOTFOUND;
+    return rc;
+}
+
+int db_group_touch(struct db *db, int64_t id)
+{
+    return exec_ids(db, Q_GROUP_TOUCH, id, 0, "touch group");
+}
+
+int db_element_touch(struct db *db, int64_t id)
+{
+    return exec_ids(db, Q_ELEMENT_TOUCH, id, 0, "touch element");
+}
+
+int db_member_delete(struct db *db, int64_t group_id, int64_t element_id)
+{
+    return exec_ids(db, Q_MEMBER_DELETE, group_id, element_id, "delete member");
+}
+
+int db_member_max_seq(struct db *db, int64_t group_id, int64_t *seq)
+{
+    return query_ids(db, Q_MEMBER_MAX_SEQ, group_id, 0, seq);
+}
+
+int db_member_count(struct db *db, int64_t group_id, int64_t *n)
+{
+    return query_ids(db, Q_MEMBER_COUNT, group_id, 0, n);
+}
+
+int db_member_exists(struct db *db, int64_t group_id, int64_t element_id, bool *yes)
+{
+    int64_t n;
+    int rc = query_ids(db, Q_MEMBER_EXISTS, group_id, element_id, &n);
+
+    *yes = n > 0;
+    return rc;
 }

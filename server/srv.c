@@ -220,6 +220,7 @@ static void dispatch(struct srv *srv, struct MHD_Connection *conn, const char *m
     req.n_query = query.n;
     req.body = st->body;
     req.body_len = st->len;
+    req.if_match = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-Match");
     route->handler(srv->ctx, &req, reply);
 }
 

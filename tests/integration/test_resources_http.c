@@ -129,10 +129,7 @@ static void test_element_delete(void **state)
     request(s, "POST", "/replication-groups", "{\"Members\":[\"/logical-elements/2\"]}", &r);
     assert_status(&r, 201);
     h_resp_free(&r);
-    /* A member cannot be deleted; the element shows the group it belongs to. */
-    request(s, "DELETE", "/logical-elements/2", NULL, &r);
-    assert_status(&r, 409);
-    h_resp_free(&r);
+    /* The element shows the group it belongs to. */
     request(s, "GET", "/logical-elements/2", NULL, &r);
     assert_int_equal(json_array_size(json_object_get(r.json, "Groups")), 1);
     h_resp_free(&r);

@@ -143,7 +143,7 @@ static void test_every_return_value_maps_to_its_status(void **state)
     for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
         cim_err_clear(&err);
         cim_err_set(&err, map[i].rv, "P", "d");
-        api_reply_cim(&r, &err, true);
+        api_reply_cim(&r, &err, API_M_CREATE_GROUP);
         assert_int_equal(r.status, map[i].status);
         assert_int_equal(num(&r, "ReturnValue"), map[i].rv);
         assert_int_equal(r.retry_after, map[i].rv == CIM_RV_TIMEOUT ? 1 : 0);
@@ -151,7 +151,7 @@ static void test_every_return_value_maps_to_its_status(void **state)
     }
     cim_err_clear(&err);
     cim_err_set(&err, CIM_RV_NOT_FOUND, NULL, "gone");
-    api_reply_cim(&r, &err, true);
+    api_reply_cim(&r, &err, API_M_CREATE_GROUP);
     assert_int_equal(r.status, 404);
     assert_null(json_object_get(r.body, "ReturnValue"));
     api_reply_clear(&r);

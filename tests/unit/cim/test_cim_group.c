@@ -244,21 +244,42 @@ static void test_service_rejects_contradictory_caps(void **state)
     assert_true(strlen(why) > 0);
 }
 
-static void test_element_delete_refused_for_member(void **state)
+/* Deleting a member element removes it from its group; the group's DeleteOnEmptyElement
+ * decides whether the emptied group goes too. */
+static void test_element_delete_leaves_groups(void **state)
 {
     struct fixture *f = *state;
     struct cim_create_req req = empty_req();
+    struct cim_removal removal;
+    struct cim_group g;
     struct cim_err err;
     const char *refs[] = {"/logical-elements/1"};
+    const char *refs2[] = {"/logical-elements/2"};
 
     add_volume(f, "a");
+    add_volume(f, "b");
     req.members = refs;
     req.n_members = 1;
     assert_int_equal(create(f, &req, &err), CIM_RV_SUCCESS);
+    req.members = refs2;
+    req.delete_on_empty = 1;
+    assert_int_equal(create(f, &req, &err), CIM_RV_SUCCESS);
     cim_err_clear(&err);
-    assert_int_equal(cim_element_delete(&f->svc, 1, &err), CIM_RV_IN_USE);
+    assert_int_equal(cim_element_delete(&f->svc, 1, &removal, &err), CIM_RV_SUCCESS);
+    assert_int_equal(removal.n_changed, 1);
+    assert_int_equal(removal.n_deleted, 0);
+    cim_removal_clear(&removal);
+    assert_int_equal(cim_element_delete(&f->svc, 2, &removal, &err), CIM_RV_SUCCESS);
+    assert_int_equal(removal.n_deleted, 1);
+    assert_int_equal(removal.deleted[0], 2);
+    cim_removal_clear(&removal);
+    assert_int_equal(cim_group_get(&f->svc, 1, &g, &err), CIM_RV_SUCCESS);
+    assert_int_equal(g.n_members, 0);
+    cim_group_clear(&g);
     cim_err_clear(&err);
-    assert_int_equal(cim_element_delete(&f->svc, 99, &err), CIM_RV_NOT_FOUND);
+    assert_int_equal(cim_group_get(&f->svc, 2, &g, &err), CIM_RV_NOT_FOUND);
+    cim_err_clear(&err);
+    assert_int_equal(cim_element_delete(&f->svc, 99, &removal, &err), CIM_RV_NOT_FOUND);
 }
 
 int main(void)
@@ -272,7 +293,7 @@ int main(void)
         T(test_generated_name_and_instance_id),
         T(test_rename_does_not_change_instance_id),
         cmocka_unit_test(test_service_rejects_contradictory_caps),
-        T(test_element_delete_refused_for_member),
+        T(test_element_delete_leaves_groups),
     };
 
     return cmocka_run_group_tests_name("cim_group", tests, NULL, NULL);

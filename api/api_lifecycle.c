@@ -1,0 +1,262 @@
+/* The group life cycle over HTTP: PATCH (ModifyInstance), DELETE (DeleteGroup), the member
+ * list, add-members (AddMembers) and remove-members (RemoveMembers). Each handler checks the
+ * JSON, reads If-Match, and leaves the rules to cim_lifecycle.c. */
+#include "api/api.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const patch_fields[] = {"ElementName", "Persistent", "DeleteOnEmptyElement",
+                                           "DeleteOnUnassociated"};
+/* The representation's other members: named as read-only rather than unknown. */
+static const char *const read_only_fields[] = {
+    "id",           "InstanceID",       "Generation", "ReplicationGroup", "HostingSystem",
+    "Members",      "Description",      "ReplicationSettingData",
+};
+static const char *const add_fields[] = {"Members", "ServiceAccessPoint",
+                                         "ReplicationSettingData"};
+static const char *const remove_fields[] = {"Members", "DeleteOnEmptyElement",
+                                            "ServiceAccessPoint", "ReplicationSettingData"};
+
+/* Parses {id}; answers 404 and returns false when it is not a group id. */
+static bool group_id(const struct api_request *req, int64_t *id, struct api_reply *reply)
+{
+    if (api_path_id(req->id, id))
+        return true;
+    api_reply_problem(reply, API_P_NOT_FOUND, false, NULL, "no replication group with id %s",
+                      req->id);
+    return false;
+}
+
+/* A merge-patch flag: absent keeps (-1), null returns to the default (-2), else the boolean. */
+static int patch_flag(const json_t *j_req, const char *name, int *out, struct api_reply *reply)
+{
+    const json_t *j = json_object_get(j_req, name);
+
+    *out = -1;
+    if (!j)
+        return 0;
+    if (json_is_null(j)) {
+        *out = -2;
+        return 0;
+    }
+    return api_json_bool(j_req, name, out, reply, false);
+}
+
+void api_groups_modify(struct api_ctx *ctx, const struct api_request *req, struct api_reply *reply)
+{
+    struct cim_modify_req mreq = {0};
+    struct cim_group group = {0};
+    struct cim_err err;
+    const char *key;
+    json_t *j_req = NULL, *value;
+    int64_t id;
+
+    cim_err_clear(&err);
+    if (!group_id(req, &id, reply) || !(j_req = api_json_body(req, reply, false)))
+        goto out;
+    json_object_foreach(j_req, key, value) {
+        for (size_t i = 0; i < RG_ARRAY_LEN(read_only_fields); i++)
+            if (strcmp(key, read_only_fields[i]) == 0) {
+                api_reply_problem(reply, API_P_BAD_REQUEST, false, key,
+                                  "%s is not writable here%s", key,
+                                  strcmp(key, "Members") == 0
+                                      ? "; use add-members and remove-members"
+                                      : "");
+                goto out;
+            }
+    }
+    if (api_json_known_fields(j_req, patch_fields, RG_ARRAY_LEN(patch_fields), reply, false) ||
+        patch_flag(j_req, "Persistent", &mreq.persistent, reply) ||
+        patch_flag(j_req, "DeleteOnEmptyElement", &mreq.delete_on_empty, reply) ||
+        patch_flag(j_req, "DeleteOnUnassociated", &mreq.delete_on_unassoc, reply))
+        goto out;
+    value = json_object_get(j_req, "ElementName");
+    if (value && !json_is_string(value)) {
+        if (json_is_null(value))
+            api_reply_problem(reply, API_P_BAD_REQUEST, false, "ElementName",
+                              "ElementName cannot be removed; give a new name");
+        else
+            api_reply_problem(reply, API_P_BAD_REQUEST, false, "ElementName",
+                              "ElementName must be a string");
+        goto out;
+    }
+    mreq.element_name = value ? json_string_value(value) : NULL;
+    mreq.if_gen = api_if_match(req->if_match, 'g', id);
+    if (cim_group_modify(ctx->svc, id, &mreq, &group, &err) != CIM_RV_SUCCESS) {
+        api_reply_cim(reply, &err, API_M_NONE);
+        goto out;
+    }
+    api_reply_group(reply, &group, false);
+out:
+    cim_group_clear(&group);
+    json_decref(j_req);
+}
+
+void api_groups_delete(struct api_ctx *ctx, const struct api_request *req, struct api_reply *reply)
+{
+    static const char *const filters[] = {"RemoveElements"};
+    struct api_page unused;
+    struct cim_err err;
+    const char *remove;
+    int64_t id;
+
+    cim_err_clear(&err);
+    if (!group_id(req, &id, reply))
+        return;
+    /* api_query_page rejects any parameter but RemoveElements (limit/cursor mean nothing here
+     * but are harmless). */
+    if (api_query_page(req, filters, RG_ARRAY_LEN(filters), &unused, reply) != 0)
+        return;
+    remove = api_query_get(req, "RemoveElements");
+    if (remove && strcmp(remove, "true") != 0 && strcmp(remove, "false") != 0) {
+        api_reply_problem(reply, API_P_BAD_QUERY, false, "RemoveElements",
+                          "RemoveElements must be true or false");
+        return;
+    }
+    if (cim_group_delete(ctx->svc, id, remove && strcmp(remove, "true") == 0,
+                         api_if_match(req->if_match, 'g', id), &err) != CIM_RV_SUCCESS) {
+        api_reply_cim(reply, &err, API_M_DELETE_GROUP);
+        return;
+    }
+    api_reply_clear(reply);
+    reply->status = 204;
+}
+
+void api_groups_members(struct api_ctx *ctx, const struct api_request *req,
+                        struct api_reply *reply)
+{
+    struct cim_group group;
+    struct cim_err err;
+    int64_t id;
+
+    cim_err_clear(&err);
+    if (!group_id(req, &id, reply))
+        return;
+    if (cim_group_get(ctx->svc, id, &group, &err) != CIM_RV_SUCCESS) {
+        api_reply_cim(reply, &err, API_M_NONE);
+        return;
+    }
+    api_reply_clear(reply);
+    reply->status = 200;
+    reply->body = json_pack("{s:o, s:I}", "items", api_members_to_json(&group), "count",
+                            (json_int_t)group.n_members);
+    reply->etag = api_etag('g', group.id, group.generation);
+    if (!reply->body || !reply->etag)
+        api_reply_problem(reply, API_P_INTERNAL, false, NULL, "out of memory");
+    cim_group_clear(&group);
+}
+
+/* Parses an add-members or remove-members body into mreq (strings borrowed from *j_out, which
+ * the caller releases, as it does *refs). Returns 0, or -1 after replying. */
+static int parse_members_body(const struct api_request *req, bool remove, enum api_method m,
+                              json_t **j_out, const char ***refs, struct cim_members_req *mreq,
+                              struct api_reply *reply)
+{
+    const json_t *j_members, *j_rsd;
+    struct cim_rsd rsd = {0};
+    json_t *j_req;
+    size_t n;
+    int rc;
+
+    *refs = NULL;
+    mreq->delete_on_empty = -1;
+    j_req = *j_out = api_json_body(req, reply, true);
+    if (!j_req)
+        return -1;
+    if (api_json_known_fields(j_req, remove ? remove_fields : add_fields,
+                              remove ? RG_ARRAY_LEN(remove_fields) : RG_ARRAY_LEN(add_fields),
+                              reply, true) ||
+        api_json_string(j_req, "ServiceAccessPoint", &mreq->service_access_point, reply, true) ||
+        (remove && api_json_bool(j_req, "DeleteOnEmptyElement", &mreq->delete_on_empty, reply,
+                                 true)))
+        return -1;
+    j_members = json_object_get(j_req, "Members");
+    if (!json_is_array(j_members)) {
+        api_reply_problem(reply, API_P_BAD_REQUEST, true, "Members",
+                          "Members must be an array of object paths");
+        return -1;
+    }
+    n = json_array_size(j_members);
+    *refs = calloc(n ? n : 1, sizeof(**refs));
+    if (!*refs) {
+        api_reply_problem(reply, API_P_INTERNAL, false, NULL, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const json_t *j_ref = json_array_get(j_members, i);
+
+        if (!json_is_string(j_ref)) {
+            char param[32];
+
+            snprintf(param, sizeof(param), "Members[%zu]", i);
+            api_reply_problem(reply, API_P_BAD_REQUEST, true, param, "%s must be a string",
+                              param);
+            return -1;
+        }
+        (*refs)[i] = json_string_value(j_ref);
+    }
+    mreq->members = *refs;
+    mreq->n_members = n;
+    /* The setting data is a per-call option bag: checked against the class, not stored. */
+    j_rsd = json_object_get(j_req, "ReplicationSettingData");
+    if (!j_rsd || json_is_null(j_rsd))
+        return 0;
+    if (cim_rsd_init(&rsd) != 0) {
+        api_reply_problem(reply, API_P_INTERNAL, false, NULL, "out of memory");
+        return -1;
+    }
+    rc = api_rsd_from_json(j_rsd, &rsd, m, reply);
+    cim_rsd_free(&rsd);
+    return rc;
+}
+
+static void change_members(struct api_ctx *ctx, const struct api_request *req,
+                           struct api_reply *reply, bool remove)
+{
+    enum api_method m = remove ? API_M_REMOVE_MEMBERS : API_M_ADD_MEMBERS;
+    struct cim_members_req mreq = {0};
+    struct cim_group group = {0};
+    struct cim_err err;
+    const char **refs = NULL;
+    json_t *j_req = NULL;
+    bool deleted = false;
+    enum cim_rv rv;
+    int64_t id;
+
+    cim_err_clear(&err);
+    if (!group_id(req, &id, reply) ||
+        parse_members_body(req, remove, m, &j_req, &refs, &mreq, reply) != 0)
+        goto out;
+    mreq.if_gen = api_if_match(req->if_match, 'g', id);
+    rv = remove ? cim_group_remove_members(ctx->svc, id, &mreq, &group, &deleted, &err)
+                : cim_group_add_members(ctx->svc, id, &mreq, &group, &err);
+    if (rv != CIM_RV_SUCCESS) {
+        api_reply_cim(reply, &err, m);
+        goto out;
+    }
+    if (deleted) {
+        /* CIM RemoveMembers: the group became empty and was deleted with its last member. */
+        api_reply_clear(reply);
+        reply->status = 204;
+        goto out;
+    }
+    api_reply_group(reply, &group, false);
+out:
+    cim_group_clear(&group);
+    free(refs);
+    json_decref(j_req);
+}
+
+void api_groups_add_members(struct api_ctx *ctx, const struct api_request *req,
+                            struct api_reply *reply)
+{
+    change_members(ctx, req, reply, false);
+}
+
+void api_groups_remove_members(struct api_ctx *ctx, const struct api_request *req,
+                               struct api_reply *reply)
+{
+    change_members(ctx, req, reply, true);
+}

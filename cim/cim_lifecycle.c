@@ -1,0 +1,417 @@
+/* The group life cycle after CreateGroup (CIM-NOTES §5): DeleteGroup, AddMembers, RemoveMembers,
+ * ModifyInstance of the writable properties, and the deletion of an element with its removal
+ * from every group. Each is one transaction: any failure leaves everything as it was. A change
+ * bumps the Generation (the ETag) of every group and element whose representation it alters. */
+#include "cim/cim.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/db.h"
+
+#define PARAM_LEN 32
+
+/* Loads group id for a change and checks the If-Match precondition. */
+static enum cim_rv load_for_change(struct db *db, int64_t id, int64_t if_gen, struct db_group *row,
+                                   struct cim_err *err)
+{
+    int rc = db_group_get(db, id, row);
+
+    if (rc == DB_NOTFOUND)
+        return cim_err_set(err, CIM_RV_NOT_FOUND, "ReplicationGroup",
+                           "no replication group with id %lld", (long long)id);
+    if (rc != DB_OK)
+        return cim_rv_from_db(rc, err, "read group");
+    if (if_gen == CIM_IF_NEVER || (if_gen > 0 && if_gen != row->generation)) {
+        db_group_clear(row);
+        return cim_err_set(err, CIM_RV_PRECONDITION, NULL,
+                           "the group has changed (generation %lld); read it again",
+                           (long long)row->generation);
+    }
+    return CIM_RV_SUCCESS;
+}
+
+/* Turns a db_txn_run outcome into the transaction's ReturnValue. */
+static enum cim_rv txn_outcome(int rc, struct cim_err *err, const char *what)
+{
+    if (rc == DB_ABORT)
+        return err->rv;
+    return cim_rv_from_db(rc, err, what);
+}
+
+/* ==== DeleteGroup ==== */
+
+struct delete_group_ctx {
+    int64_t id;
+    bool remove_elements;
+    int64_t if_gen;
+    struct cim_err *err;
+};
+
+/* Bumps the generation of every member of group id: their lists of groups are about to change. */
+static enum cim_rv touch_members(struct db *db, int64_t id, struct cim_err *err)
+{
+    struct db_member *m = NULL;
+    size_t n = 0;
+    int rc = db_member_list(db, id, &m, &n);
+
+    for (size_t i = 0; i < n; i++) {
+        if (rc == DB_OK)
+            rc = db_element_touch(db, m[i].element_id);
+        db_member_clear(&m[i]);
+    }
+    free(m);
+    return cim_rv_from_db(rc, err, "update members");
+}
+
+static int delete_group_txn(struct db *db, void *cls)
+{
+    struct delete_group_ctx *c = cls;
+    struct db_group row;
+    int64_t members;
+    enum cim_rv rv;
+    int rc;
+
+    if ((rv = load_for_change(db, c->id, c->if_gen, &row, c->err)) != CIM_RV_SUCCESS)
+        return rv;
+    db_group_clear(&row);
+    rc = db_member_count(db, c->id, &members);
+    if (rc != DB_OK)
+        return cim_rv_from_db(rc, c->err, "count members");
+    /* CIM DeleteGroup/RemoveElements: false requires an empty group (6 In Use). */
+    if (members > 0 && !c->remove_elements)
+        return cim_err_set(c->err, CIM_RV_IN_USE, "RemoveElements",
+                           "the group has %lld member(s); pass RemoveElements=true to delete it "
+                           "anyway (the elements themselves are kept)",
+                           (long long)members);
+    if ((rv = touch_members(db, c->id, c->err)) != CIM_RV_SUCCESS)
+        return rv;
+    /* Members go with the group (ON DELETE CASCADE); the member elements stay. */
+    rc = db_group_delete(db, c->id);
+    return rc == DB_OK ? 0 : cim_rv_from_db(rc, c->err, "delete group");
+}
+
+enum cim_rv cim_group_delete(struct cim_service *svc, int64_t id, bool remove_elements,
+                             int64_t if_gen, struct cim_err *err)
+{
+    struct delete_group_ctx c = {id, remove_elements, if_gen, err};
+
+    return txn_outcome(db_txn_run(svc->db, delete_group_txn, &c), err, "delete group");
+}
+
+/* ==== AddMembers / RemoveMembers ==== */
+
+struct members_ctx {
+    struct cim_service *svc;
+    int64_t id;
+    const struct cim_members_req *req;
+    int64_t *ids;
+    bool deleted;
+    struct cim_err *err;
+};
+
+static enum cim_rv check_members_req(struct cim_service *svc, const struct cim_members_req *req,
+                                     struct cim_err *err)
+{
+    enum cim_rv rv = cim_check_access_point(svc, req->service_access_point, err);
+
+    if (rv != CIM_RV_SUCCESS)
+        return rv;
+    if (req->n_members == 0)
+        return cim_err_set(err, CIM_RV_INVALID_PARAMETER, "Members",
+                           "Members must name at least one element");
+    return CIM_RV_SUCCESS;
+}
+
+static int add_members_txn(struct db *db, void *cls)
+{
+    struct members_ctx *c = cls;
+    const struct cim_caps *caps = &c->svc->caps;
+    struct db_group row;
+    int64_t seq, count;
+    size_t added = 0;
+    enum cim_rv rv;
+    int rc;
+
+    if ((rv = load_for_change(db, c->id, c->req->if_gen, &row, c->err)) != CIM_RV_SUCCESS)
+        return rv;
+    db_group_clear(&row);
+    if ((rv = cim_resolve_members(c->svc, c->req->members, c->req->n_members, c->ids, c->err)) !=
+        CIM_RV_SUCCESS)
+        return rv;
+    rc = db_member_max_seq(db, c->id, &seq);
+    if (rc == DB_OK)
+        rc = db_member_count(db, c->id, &count);
+    if (rc != DB_OK)
+        return cim_rv_from_db(rc, c->err, "read members");
+    for (size_t i = 0; i < c->req->n_members; i++) {
+        char param[PARAM_LEN];
+        int64_t groups;
+        bool present;
+
+        snprintf(param, sizeof(param), "Members[%zu]", i);
+        rc = db_member_exists(db, c->id, c->ids[i], &present);
+        if (rc == DB_OK)
+            rc = db_member_group_count(db, c->ids[i], &groups);
+        if (rc != DB_OK)
+            return cim_rv_from_db(rc, c->err, "check membership");
+        /* CIM AddMembers: an element already in the group is not an error. */
+        if (present)
+            continue;
+        if (groups > 0 && !caps->multiple_membership)
+            return cim_err_set(c->err, CIM_RV_IN_USE, param,
+                               "%s already belongs to another replication group", param);
+        if (caps->max_members && (uint64_t)(count + 1) > caps->max_members)
+            return cim_err_set(c->err, CIM_RV_INVALID_PARAMETER, "Members",
+                               "the group would hold more than %llu members",
+                               (unsigned long long)caps->max_members);
+        /* CIM AddMembers: appended after the last AssignedSequence, in the order given. */
+        rc = db_member_insert(db, c->id, c->ids[i], ++seq);
+        if (rc == DB_OK)
+            rc = db_element_touch(db, c->ids[i]);
+        if (rc != DB_OK)
+            return cim_rv_from_db(rc, c->err, "write member");
+        count++;
+        added++;
+    }
+    rc = added ? db_group_touch(db, c->id) : DB_OK;
+    return rc == DB_OK ? 0 : cim_rv_from_db(rc, c->err, "update group");
+}
+
+static int remove_members_txn(struct db *db, void *cls)
+{
+    struct members_ctx *c = cls;
+    struct db_group row;
+    int64_t left;
+    bool delete_on_empty;
+    enum cim_rv rv;
+    int rc;
+
+    if ((rv = load_for_change(db, c->id, c->req->if_gen, &row, c->err)) != CIM_RV_SUCCESS)
+        return rv;
+    /* CIM RemoveMembers/DeleteOnEmptyElement: the request's value overrides the group's. */
+    delete_on_empty = c->req->delete_on_empty >= 0 ? c->req->delete_on_empty > 0
+                                                   : row.delete_on_empty;
+    db_group_clear(&row);
+    if ((rv = cim_resolve_members(c->svc, c->req->members, c->req->n_members, c->ids, c->err)) !=
+        CIM_RV_SUCCESS)
+        return rv;
+    for (size_t i = 0; i < c->req->n_members; i++) {
+        char param[PARAM_LEN];
+
+        snprintf(param, sizeof(param), "Members[%zu]", i);
+        rc = db_member_delete(db, c->id, c->ids[i]);
+        /* CIM RemoveMembers/ReturnValue=8: member not in group. */
+        if (rc == DB_NOTFOUND)
+            return cim_err_set(c->err, CIM_RV_NOT_MEMBER, param,
+                               "%s is not a member of this group", param);
+        if (rc == DB_OK)
+            rc = db_element_touch(db, c->ids[i]);
+        if (rc != DB_OK)
+            return cim_rv_from_db(rc, c->err, "remove member");
+    }
+    rc = db_member_count(db, c->id, &left);
+    if (rc != DB_OK)
+        return cim_rv_from_db(rc, c->err, "count members");
+    /* An empty group goes when its effective flag says so, or when empty groups are not
+     * supported at all ("deleting all members is deleting the group"). */
+    if (left == 0 && (delete_on_empty || !c->svc->caps.empty_groups)) {
+        c->deleted = true;
+        rc = db_group_delete(db, c->id);
+    } else {
+        rc = db_group_touch(db, c->id);
+    }
+    return rc == DB_OK ? 0 : cim_rv_from_db(rc, c->err, "update group");
+}
+
+static enum cim_rv run_members(struct cim_service *svc, int64_t id,
+                               const struct cim_members_req *req, db_txn_fn fn,
+                               struct cim_group *out, bool *deleted, struct cim_err *err)
+{
+    struct members_ctx c = {.svc = svc, .id = id, .req = req, .err = err};
+    enum cim_rv rv;
+
+    memset(out, 0, sizeof(*out));
+    if (deleted)
+        *deleted = false;
+    if ((rv = check_members_req(svc, req, err)) != CIM_RV_SUCCESS)
+        return rv;
+    c.ids = calloc(req->n_members, sizeof(*c.ids));
+    if (!c.ids)
+        return cim_err_set(err, CIM_RV_FAILED, NULL, "out of memory");
+    rv = txn_outcome(db_txn_run(svc->db, fn, &c), err, "change members");
+    free(c.ids);
+    if (rv != CIM_RV_SUCCESS)
+        return rv;
+    if (c.deleted) {
+        *deleted = true;
+        return CIM_RV_SUCCESS;
+    }
+    return cim_group_get(svc, id, out, err);
+}
+
+enum cim_rv cim_group_add_members(struct cim_service *svc, int64_t id,
+                                  const struct cim_members_req *req, struct cim_group *out,
+                                  struct cim_err *err)
+{
+    return run_members(svc, id, req, add_members_txn, out, NULL, err);
+}
+
+enum cim_rv cim_group_remove_members(struct cim_service *svc, int64_t id,
+                                     const struct cim_members_req *req, struct cim_group *out,
+                                     bool *deleted, struct cim_err *err)
+{
+    return run_members(svc, id, req, remove_members_txn, out, deleted, err);
+}
+
+/* ==== ModifyInstance ==== */
+
+struct modify_ctx {
+    struct cim_service *svc;
+    int64_t id;
+    const struct cim_modify_req *req;
+    struct cim_err *err;
+};
+
+/* -1 keeps the current value, -2 the default, 0/1 set it. */
+static bool apply_flag(int requested, bool current, bool dflt)
+{
+    return requested == -1 ? current : requested == -2 ? dflt : requested > 0;
+}
+
+static int modify_txn(struct db *db, void *cls)
+{
+    struct modify_ctx *c = cls;
+    const struct cim_caps *caps = &c->svc->caps;
+    struct db_group row;
+    char *old_name = NULL;
+    enum cim_rv rv;
+    int rc;
+
+    if ((rv = load_for_change(db, c->id, c->req->if_gen, &row, c->err)) != CIM_RV_SUCCESS)
+        return rv;
+    row.persistent = apply_flag(c->req->persistent, row.persistent,
+                                caps->default_persistency != CIM_PERSISTENCY_NOT_PERSISTENT);
+    row.delete_on_empty = apply_flag(c->req->delete_on_empty, row.delete_on_empty, false);
+    row.delete_on_unassoc = apply_flag(c->req->delete_on_unassoc, row.delete_on_unassoc, false);
+    if (!row.persistent && !caps->temporary_groups) {
+        rv = cim_err_set(c->err, CIM_RV_INVALID_PARAMETER, "Persistent",
+                         "this service does not support temporary groups (Persistent=false)");
+        goto out;
+    }
+    if (c->req->element_name) {
+        old_name = row.element_name;
+        row.element_name = (char *)c->req->element_name;
+    }
+    rc = db_group_update(db, &row);
+    if (rc == DB_CONFLICT)
+        rv = cim_err_set(c->err, CIM_RV_IN_USE, "ElementName",
+                         "a replication group named '%s' already exists", row.element_name);
+    else
+        rv = cim_rv_from_db(rc, c->err, "update group");
+out:
+    if (old_name) {
+        row.element_name = old_name;
+    }
+    db_group_clear(&row);
+    return rv;
+}
+
+enum cim_rv cim_group_modify(struct cim_service *svc, int64_t id, const struct cim_modify_req *req,
+                             struct cim_group *out, struct cim_err *err)
+{
+    struct modify_ctx c = {svc, id, req, err};
+    enum cim_rv rv;
+
+    memset(out, 0, sizeof(*out));
+    /* ModifyInstance keeps CreateGroup's name rules (a name stays non-empty and unique). */
+    if ((rv = cim_check_group_name(svc, req->element_name, "ElementName", err)) != CIM_RV_SUCCESS)
+        return rv;
+    rv = txn_outcome(db_txn_run(svc->db, modify_txn, &c), err, "modify group");
+    if (rv != CIM_RV_SUCCESS)
+        return rv;
+    return cim_group_get(svc, id, out, err);
+}
+
+/* ==== deleting an element ==== */
+
+void cim_removal_clear(struct cim_removal *r)
+{
+    if (!r)
+        return;
+    free(r->changed);
+    free(r->deleted);
+    memset(r, 0, sizeof(*r));
+}
+
+struct element_delete_ctx {
+    struct cim_service *svc;
+    int64_t id;
+    struct cim_removal *out;
+    struct cim_err *err;
+};
+
+static int element_delete_txn(struct db *db, void *cls)
+{
+    struct element_delete_ctx *c = cls;
+    int64_t *groups = NULL, *seqs = NULL;
+    size_t n = 0;
+    enum cim_rv rv = CIM_RV_SUCCESS;
+    int rc;
+
+    rc = db_member_groups_of(db, c->id, &groups, &seqs, &n);
+    if (rc == DB_OK && n > 0) {
+        c->out->changed = calloc(n, sizeof(int64_t));
+        c->out->deleted = calloc(n, sizeof(int64_t));
+        if (!c->out->changed || !c->out->deleted) {
+            rv = cim_err_set(c->err, CIM_RV_FAILED, NULL, "out of memory");
+            goto out;
+        }
+    }
+    for (size_t i = 0; rc == DB_OK && i < n; i++) {
+        struct db_group row;
+        int64_t left;
+
+        rc = db_group_get(db, groups[i], &row);
+        if (rc == DB_OK)
+            rc = db_member_delete(db, groups[i], c->id);
+        if (rc == DB_OK)
+            rc = db_member_count(db, groups[i], &left);
+        /* Each group's own DeleteOnEmptyElement applies (and the no-empty-groups rule). */
+        if (rc == DB_OK && left == 0 && (row.delete_on_empty || !c->svc->caps.empty_groups)) {
+            rc = db_group_delete(db, groups[i]);
+            c->out->deleted[c->out->n_deleted++] = groups[i];
+        } else if (rc == DB_OK) {
+            rc = db_group_touch(db, groups[i]);
+            c->out->changed[c->out->n_changed++] = groups[i];
+        }
+        db_group_clear(&row);
+    }
+    if (rc == DB_OK) {
+        rc = db_element_delete(db, c->id);
+        if (rc == DB_NOTFOUND) {
+            rv = cim_err_set(c->err, CIM_RV_NOT_FOUND, NULL, "no logical element with id %lld",
+                             (long long)c->id);
+            goto out;
+        }
+    }
+    rv = cim_rv_from_db(rc, c->err, "delete element");
+out:
+    free(groups);
+    free(seqs);
+    return rv;
+}
+
+enum cim_rv cim_element_delete(struct cim_service *svc, int64_t id, struct cim_removal *out,
+                               struct cim_err *err)
+{
+    struct element_delete_ctx c = {svc, id, out, err};
+    enum cim_rv rv;
+
+    memset(out, 0, sizeof(*out));
+    rv = txn_outcome(db_txn_run(svc->db, element_delete_txn, &c), err, "delete element");
+    if (rv != CIM_RV_SUCCESS)
+        cim_removal_clear(out);
+    return rv;
+}
