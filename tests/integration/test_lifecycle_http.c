@@ -1,0 +1,558 @@
+/* The group life cycle over real HTTP (CIM-NOTES §5): DeleteGroup, AddMembers, RemoveMembers,
+ * ModifyInstance (PATCH), element removal, the member list, and concurrent member changes. */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+
+static struct h_server *start(const char *const *args)
+{
+    struct h_server *s = calloc(1, sizeof(*s));
+
+    assert_non_null(s);
+    assert_int_equal(h_start(s, args), 0);
+    return s;
+}
+
+static int setup(void **state)
+{
+    *state = start(NULL);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    h_cleanup(*state);
+    free(*state);
+    return 0;
+}
+
+static void call(struct h_server *s, const char *method, const char *path, const char *body,
+                 struct h_resp *r)
+{
+    assert_int_equal(h_req(s, method, path, NULL, body, r), 0);
+}
+
+static void expect(struct h_server *s, const char *method, const char *path, const char *body,
+                   int status)
+{
+    struct h_resp r;
+
+    call(s, method, path, body, &r);
+    if (r.status != status)
+        fprintf(stderr, "%s %s: %d %.*s\n", method, path, r.status, (int)r.body_len, r.body);
+    assert_int_equal(r.status, status);
+    h_resp_free(&r);
+}
+
+static void assert_problem(const struct h_resp *r, int status, int rv, const char *param)
+{
+    if (r->status != status)
+        fprintf(stderr, "unexpected answer %d: %.*s\n", r->status, (int)r->body_len, r->body);
+    assert_int_equal(r->status, status);
+    if (rv < 0)
+        assert_null(json_object_get(r->json, "ReturnValue"));
+    else
+        assert_int_equal(h_int(r->json, "ReturnValue"), rv);
+    if (param)
+        assert_string_equal(h_str(r->json, "Parameter"), param);
+}
+
+/* Registers volumes d1..dn. */
+static void add_volumes(struct h_server *s, int n)
+{
+    char body[64];
+
+    for (int i = 1; i <= n; i++) {
+        snprintf(body, sizeof(body), "{\"DeviceID\":\"d%d\"}", i);
+        expect(s, "POST", "/logical-elements", body, 201);
+    }
+}
+
+/* The DeviceIDs of group id's members in AssignedSequence order, as "d1,d3,...". Also checks
+ * that the sequences strictly increase. */
+static void members_of(struct h_server *s, int id, char *out, size_t len)
+{
+    struct h_resp r;
+    char path[64];
+    const json_t *items;
+    long long last = 0;
+
+    snprintf(path, sizeof(path), "/replication-groups/%d/members", id);
+    call(s, "GET", path, NULL, &r);
+    assert_int_equal(r.status, 200);
+    items = json_object_get(r.json, "items");
+    assert_int_equal(h_int(r.json, "count"), (long long)json_array_size(items));
+    out[0] = '\0';
+    for (size_t i = 0; i < json_array_size(items); i++) {
+        const char *m = h_str(json_array_get(items, i), "Member");
+        const char *dev = strstr(m, "DeviceID=\"");
+        long long seq = h_int(json_array_get(items, i), "AssignedSequence");
+
+        assert_true(seq > last);
+        last = seq;
+        assert_non_null(dev);
+        dev += strlen("DeviceID=\"");
+        snprintf(out + strlen(out), len - strlen(out), "%s%.*s", i ? "," : "",
+                 (int)strcspn(dev, "\""), dev);
+    }
+    h_resp_free(&r);
+}
+
+/* ---- DeleteGroup ---- */
+
+static void test_delete_empty_group_then_404(void **state)
+{
+    struct h_server *s = *state;
+
+    expect(s, "POST", "/replication-groups", "{}", 201);
+    expect(s, "DELETE", "/replication-groups/1", NULL, 204);
+    expect(s, "DELETE", "/replication-groups/1", NULL, 404);
+    expect(s, "GET", "/replication-groups/1", NULL, 404);
+    /* Ids are never reused. */
+    {
+        struct h_resp r;
+        call(s, "POST", "/replication-groups", "{}", &r);
+        assert_string_equal(h_str(r.json, "id"), "2");
+        h_resp_free(&r);
+    }
+}
+
+static void test_delete_non_empty_needs_remove_elements(void **state)
+{
+    struct h_server *s = *state;
+    struct h_resp r;
+
+    add_volumes(s, 2);
+    expect(s, "POST", "/replication-groups",
+           "{\"Members\":[\"/logical-elements/1\",\"/logical-elements/2\"]}", 201);
+    call(s, "DELETE", "/replication-groups/1", NULL, &r);
+    assert_problem(&r, 409, 6, "RemoveElements"); /* CIM DeleteGroup/RemoveElements */
+    h_resp_free(&r);
+    assert_int_equal(h_db_count(s, "SELECT count(*) FROM member"), 2);
+    call(s, "DELETE", "/replication-groups/1?RemoveElements=maybe", NULL, &r);
+    assert_problem(&r, 400, -1, "RemoveElements");
+    h_resp_free(&r);
+    expect(s, "DELETE", "/replication-groups/1?RemoveElements=true", NULL, 204);
+    /* The member elements are never deleted. */
+    assert_int_equal(h_db_count(s, "SELECT count(*) FROM element"), 2);
+    assert_int_equal(h_db_count(s, "SELECT count(*) FROM member"), 0);
+    call(s, "GET", "/logical-elements/1", NULL, &r);
+    assert_int_equal(json_array_size(json_object_get(r.json, "Groups")), 0);
+    h_resp_free(&r);
+}
+
+/* ---- AddMembers ---- */
+
+static void test_add_members_appends_in_order(void **state)
+{
+    struct h_server *s = *state;
+    struct h_resp r;
+    char got[128];
+
+    add_volumes(s, 4);
+    expect(s, "POST", "/replication-groups",
+           "{\"Members\":[\"/logical-elements/2\",\"/logical-elements/1\"]}", 201);
+    /* d1 is already in the group: not an error, and it keeps its place. */
+    call(s, "POST", "/replication-groups/1/add-members",
+         "{\"Members\":[\"/logical-elements/4\",\"/logical-elements/1\",\"/logical-elements/3\"]}",
+         &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(json_array_size(json_object_get(r.json, "Members")), 4);
+    assert_int_equal(h_int(r.json, "Generation"), 2);
+    h_resp_free(&r);
+    members_of(s, 1, got, sizeof(got));
+    assert_string_equal(got, "d2,d1,d4,d3");
+    assert_int_equal(h_db_count(s, "SELECT max(seq) FROM member WHERE group_id = 1"), 4);
+}
+
+static void test_add_members_errors(void **state)
+{
+    struct h_server *s = *state;
+    struct h_resp r;
+
+    add_volumes(s, 3);
+    expect(s, "POST", "/replication-groups", "{\"Members\":[\"/logical-elements/1\"]}", 201);
+    expect(s, "POST", "/replication-groups", "{}", 201);
+    call(s, "POST", "/replication-groups/9/add-members",
+         "{\"Members\":[\"/logical-elements/2\"]}", &r);
+    assert_problem(&r, 404, 7, NULL); /* CIM AddMembers/ReturnValue=7 */
+    h_resp_free(&r);
+    call(s, "POST", "/replication-groups/2/add-members",
+         "{\"Members\":[\"/logical-elements/2\",\"/logical-elements/77\"]}", &r);
+    assert_problem(&r, 422, 5, "Members[1]");
+    h_resp_free(&r);
+    call(s, "POST", "/replication-groups/2/add-members", "{\"Members\":[\"bogus path\"]}", &r);
+    assert_problem(&r, 422, 5, "Members[0]");
+    h_resp_free(&r);
+    call(s, "POST", "/replication-groups/2/add-members",
+         "{\"Members\":[\"/logical-elements/2\",\"/logical-elements/1\"]}", &r);
+    assert_problem(&r, 409, 6, "Members[1]");
+    h_resp_free(&r);
+    call(s, "POST", "/replication-groups/2/add-members", "{\"Members\":[]}", &r);
+    assert_problem(&r, 422, 5, "Members");
+    h_resp_free(&r);
+    call(s, "POST", "/replication-groups/2/add-members", "{\"Members\":[1]}", &r);
+    assert_problem(&r, 400, 5, "Members[0]");
+    h_resp_free(&r);
+    call(s, "POST", "/replication-groups/2/add-members",
+         "{\"Members\":[\"/logical-elements/2\"],\"Extra\":1}", &r);
+    assert_problem(&r, 400, 5, "Extra");
+    h_resp_free(&r);
+    /* Nothing of the failed calls stayed: d2 was never added to group 2. */
+    assert_int_equal(h_db_count(s, "SELECT count(*) FROM member WHERE group_id = 2"), 0);
+}
+
+static void test_add_members_limits(void **state)
+{
+    static const char *const args[] = {"--max-members", "2", "--multiple-membership", NULL};
+    struct h_server *s = start(args);
+    struct h_resp r;
+
+    (void)state;
+    add_volumes(s, 3);
+    expect(s, "POST", "/replication-groups", "{\"Members\":[\"/logical-elements/1\"]}", 201);
+    expect(s, "POST", "/replication-groups", "{\"Members\":[\"/logical-elements/1\"]}", 201);
+    call(s, "POST", "/replication-groups/2/add-members",
+         "{\"Members\":[\"/logical-elements/2\",\"/logical-elements/3\"]}", &r);
+    assert_problem(&r, 422, 5, "Members");
+    h_resp_free(&r);
+    assert_int_equal(h_db_count(s, "SELECT count(*) FROM member WHERE group_id = 2"), 1);
+    expect(s, "POST", "/replication-groups/2/add-members", "{\"Members\":[\"/logical-elements/2\"]}",
+           200);
+    h_cleanup(s);
+    free(s);
+}
+
+/* ---- RemoveMembers ---- */
+
+static void test_remove_members_errors(void **state)
+{
+    struct h_server *s = *state;
+    struct h_resp r;
+
+    add_volumes(s, 2);
+    expect(s, "POST", "/replication-groups", "{\"Members\":[\"/logical-elements/1\"]}", 201);
+    call(s, "POST", "/replication-groups/1/remove-members",
+         "{\"Members\":[\"/logical-elements/1\",\"/logical-elements/2\"]}", &r);
+    assert_problem(&r, 409, 8, "Members[1]"); /* CIM RemoveMembers/ReturnValue=8 */
+    h_resp_free(&r);
+    /* The whole call failed: d1 is still a member. */
+    assert_int_equal(h_db_count(s, "SELECT count(*) FROM member"), 1);
+    call(s, "POST", "/replication-groups/5/remove-members", "{\"Members\":[\"/logical-elements/1\"]}",
+         &r);
+    assert_problem(&r, 404, 7, NULL);
+    h_resp_free(&r);
+    call(s, "POST", "/replication-groups/1/remove-members",
+         "{\"Members\":[\"/logical-elements/1\"],\"DeleteOnEmptyElement\":\"yes\"}", &r);
+    assert_problem(&r, 400, 5, "DeleteOnEmptyElement");
+    h_resp_free(&r);
+}
+
+static void test_remove_to_empty_keeps_group_by_default(void **state)
+{
+    struct h_server *s = *state;
+    struct h_resp r;
+
+    add_volumes(s, 1);
+    expect(s, "POST", "/replication-groups", "{\"Members\":[\"/logical-elements/1\"]}", 201);
+    call(s, "POST", "/replication-groups/1/remove-members", "{\"Members\":[\"/logical-elements/1\"]}",
+         &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(json_array_size(json_object_get(r.json, "Members")), 0);
+    h_resp_free(&r);
+    expect(s, "GET", "/replication-groups/1", NULL, 200);
+}
+
+/* CIM RemoveMembers/DeleteOnEmptyElement overrides the group's property for this call. */
+static void test_remove_override_deletes_empty_group(void **state)
+{
+    struct h_server *s = *state;
+    struct h_resp r;
+
+    add_volumes(s, 2);
+    expect(s, "POST", "/replication-groups", "{\"Members\":[\"/logical-elements/1\"]}", 201);
+    expect(s, "POST", "/replication-groups",
+           "{\"Members\":[\"/logical-elements/2\"],\"DeleteOnEmptyElement\":true}", 201);
+    call(s, "POST", "/replication-groups/1/remove-members",
+         "{\"Members\":[\"/logical-elements/1\"],\"DeleteOnEmptyElement\":true}", &r);
+    assert_int_equal(r.status, 204);
+    h_resp_free(&r);
+    expect(s, "GET", "/replication-groups/1", NULL, 404);
+    /* The group's own true is overridden by an explicit false. */
+    call(s, "POST", "/replication-groups/2/remove-members",
+         "{\"Members\":[\"/logical-elements/2\"],\"DeleteOnEmptyElement\":false}", &r);
+    assert_int_equal(r.status, 200);
+    h_resp_free(&r);
+    expect(s, "GET", "/replication-groups/2", NULL, 200);
+    assert_int_equal(h_db_count(s, "SELECT count(*) FROM element"), 2);
+}
+
+static void test_remove_group_flag_deletes_empty_group(void **state)
+{
+    struct h_server *s = *state;
+
+    add_volumes(s, 2);
+    expect(s, "POST", "/replication-groups",
+           "{\"Members\":[\"/logical-elements/1\",\"/logical-elements/2\"],"
+           "\"DeleteOnEmptyElement\":true}",
+           201);
+    expect(s, "POST", "/replication-groups/1/remove-members",
+           "{\"Members\":[\"/logical-elements/2\"]}", 200);
+    expect(s, "POST", "/replication-groups/1/remove-members",
+           "{\"Members\":[\"/logical-elements/1\"]}", 204);
+    assert_int_equal(h_db_count(s, "SELECT count(*) FROM rgroup"), 0);
+}
+
+static void test_remove_without_empty_groups_deletes_group(void **state)
+{
+    static const char *const args[] = {"--empty-groups=false", NULL};
+    struct h_server *s = start(args);
+
+    (void)state;
+    add_volumes(s, 1);
+    expect(s, "POST", "/replication-groups", "{\"Members\":[\"/logical-elements/1\"]}", 201);
+    expect(s, "POST", "/replication-groups/1/remove-members",
+           "{\"Members\":[\"/logical-elements/1\"],\"DeleteOnEmptyElement\":false}", 204);
+    assert_int_equal(h_db_count(s, "SELECT count(*) FROM rgroup"), 0);
+    h_cleanup(s);
+    free(s);
+}
+
+static void test_order_after_adds_and_removes(void **state)
+{
+    struct h_server *s = *state;
+    char got[128];
+
+    add_volumes(s, 5);
+    expect(s, "POST", "/replication-groups",
+           "{\"Members\":[\"/logical-elements/1\",\"/logical-elements/2\",\"/logical-elements/3\"]}",
+           201);
+    expect(s, "POST", "/replication-groups/1/remove-members",
+           "{\"Members\":[\"/logical-elements/2\"]}", 200);
+    expect(s, "POST", "/replication-groups/1/add-members",
+           "{\"Members\":[\"/logical-elements/5\",\"/logical-elements/2\"]}", 200);
+    expect(s, "POST", "/replication-groups/1/remove-members",
+           "{\"Members\":[\"/logical-elements/1\"]}", 200);
+    expect(s, "POST", "/replication-groups/1/add-members", "{\"Members\":[\"/logical-elements/4\"]}",
+           200);
+    members_of(s, 1, got, sizeof(got));
+    assert_string_equal(got, "d3,d5,d2,d4");
+}
+
+/* ---- ModifyInstance (PATCH) ---- */
+
+static void test_patch_renames_and_bumps_generation(void **state)
+{
+    struct h_server *s = *state;
+    struct h_resp r;
+    char etag1[64], etag2[64];
+
+    call(s, "POST", "/replication-groups", "{\"GroupName\":\"old\"}", &r);
+    assert_non_null(h_header(&r, "ETag", etag1, sizeof(etag1)));
+    h_resp_free(&r);
+    call(s, "PATCH", "/replication-groups/1",
+         "{\"ElementName\":\"new\",\"Persistent\":false,\"DeleteOnUnassociated\":true}", &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(h_str(r.json, "ElementName"), "new");
+    assert_string_equal(h_str(r.json, "InstanceID"), "REPLGW:1");
+    assert_int_equal(h_bool(r.json, "Persistent"), 0);
+    assert_int_equal(h_bool(r.json, "DeleteOnUnassociated"), 1);
+    assert_int_equal(h_int(r.json, "Generation"), 2);
+    assert_non_null(h_header(&r, "ETag", etag2, sizeof(etag2)));
+    assert_string_not_equal(etag1, etag2);
+    h_resp_free(&r);
+    /* Merge-patch null returns a flag to its default. */
+    call(s, "PATCH", "/replication-groups/1", "{\"Persistent\":null}", &r);
+    assert_int_equal(h_bool(r.json, "Persistent"), 1);
+    assert_int_equal(h_bool(r.json, "DeleteOnUnassociated"), 1);
+    h_resp_free(&r);
+    assert_int_equal(h_db_count(s, "SELECT count(*) FROM rgroup WHERE element_name = 'new'"
+                                   " AND generation = 3"),
+                     1);
+}
+
+static void test_patch_errors(void **state)
+{
+    struct h_server *s = *state;
+    struct h_resp r;
+
+    expect(s, "POST", "/replication-groups", "{\"GroupName\":\"a\"}", 201);
+    expect(s, "POST", "/replication-groups", "{\"GroupName\":\"b\"}", 201);
+    call(s, "PATCH", "/replication-groups/2", "{\"ElementName\":\"a\"}", &r);
+    assert_problem(&r, 409, -1, "ElementName");
+    h_resp_free(&r);
+    call(s, "PATCH", "/replication-groups/2", "{\"ElementName\":\"\"}", &r);
+    assert_problem(&r, 422, -1, "ElementName");
+    h_resp_free(&r);
+    call(s, "PATCH", "/replication-groups/2", "{\"ElementName\":null}", &r);
+    assert_problem(&r, 400, -1, "ElementName");
+    h_resp_free(&r);
+    call(s, "PATCH", "/replication-groups/2", "{\"InstanceID\":\"REPLGW:9\"}", &r);
+    assert_problem(&r, 400, -1, "InstanceID");
+    h_resp_free(&r);
+    call(s, "PATCH", "/replication-groups/2", "{\"Members\":[]}", &r);
+    assert_problem(&r, 400, -1, "Members");
+    h_resp_free(&r);
+    call(s, "PATCH", "/replication-groups/2", "{\"Persistent\":1}", &r);
+    assert_problem(&r, 400, -1, "Persistent");
+    h_resp_free(&r);
+    expect(s, "PATCH", "/replication-groups/9", "{\"ElementName\":\"z\"}", 404);
+    assert_int_equal(h_db_count(s, "SELECT count(*) FROM rgroup WHERE generation = 1"), 2);
+}
+
+static void test_if_match(void **state)
+{
+    struct h_server *s = *state;
+    struct h_resp r;
+    char etag[64], hdr[128];
+
+    call(s, "POST", "/replication-groups", "{}", &r);
+    h_header(&r, "ETag", etag, sizeof(etag));
+    h_resp_free(&r);
+    snprintf(hdr, sizeof(hdr), "If-Match: %s\r\n", etag);
+    assert_int_equal(
+        h_req(s, "PATCH", "/replication-groups/1", hdr, "{\"ElementName\":\"x\"}", &r), 0);
+    assert_int_equal(r.status, 200);
+    h_resp_free(&r);
+    /* The same tag is stale now. */
+    assert_int_equal(
+        h_req(s, "PATCH", "/replication-groups/1", hdr, "{\"ElementName\":\"y\"}", &r), 0);
+    assert_int_equal(r.status, 412);
+    h_resp_free(&r);
+    assert_int_equal(h_req(s, "DELETE", "/replication-groups/1", hdr, NULL, &r), 0);
+    assert_int_equal(r.status, 412);
+    h_resp_free(&r);
+    assert_int_equal(h_req(s, "DELETE", "/replication-groups/1", "If-Match: *\r\n", NULL, &r), 0);
+    assert_int_equal(r.status, 204);
+    h_resp_free(&r);
+}
+
+/* ---- deleting an element ---- */
+
+static void test_element_delete_leaves_every_group(void **state)
+{
+    static const char *const args[] = {"--multiple-membership", NULL};
+    struct h_server *s = start(args);
+    struct h_resp r;
+
+    (void)state;
+    add_volumes(s, 2);
+    expect(s, "POST", "/replication-groups",
+           "{\"Members\":[\"/logical-elements/1\",\"/logical-elements/2\"]}", 201);
+    expect(s, "POST", "/replication-groups",
+           "{\"Members\":[\"/logical-elements/1\"],\"DeleteOnEmptyElement\":true}", 201);
+    expect(s, "POST", "/replication-groups", "{\"Members\":[\"/logical-elements/1\"]}", 201);
+    call(s, "GET", "/logical-elements/1", NULL, &r);
+    assert_int_equal(json_array_size(json_object_get(r.json, "Groups")), 3);
+    h_resp_free(&r);
+    call(s, "DELETE", "/logical-elements/1", NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(json_array_size(json_object_get(r.json, "ChangedGroups")), 2);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(r.json, "DeletedGroups"), 0)),
+                        "2");
+    h_resp_free(&r);
+    expect(s, "GET", "/replication-groups/2", NULL, 404);
+    call(s, "GET", "/replication-groups/3", NULL, &r);
+    assert_int_equal(json_array_size(json_object_get(r.json, "Members")), 0);
+    h_resp_free(&r);
+    assert_int_equal(h_db_count(s, "SELECT count(*) FROM member WHERE element_id = 1"), 0);
+    expect(s, "DELETE", "/logical-elements/1", NULL, 404);
+    h_cleanup(s);
+    free(s);
+}
+
+/* ---- concurrency ---- */
+
+#define CLIENTS 6
+#define ROUNDS 15
+
+struct client {
+    struct h_server *s;
+    int element;
+    int failures;
+};
+
+/* Adds and removes its own element ROUNDS times, ending with it added. */
+static void *churn(void *arg)
+{
+    struct client *c = arg;
+    char body[64];
+
+    snprintf(body, sizeof(body), "{\"Members\":[\"/logical-elements/%d\"]}", c->element);
+    for (int i = 0; i < ROUNDS; i++) {
+        struct h_resp r;
+
+        if (h_req(c->s, "POST", "/replication-groups/1/add-members", NULL, body, &r) != 0 ||
+            r.status != 200)
+            c->failures++;
+        h_resp_free(&r);
+        if (i == ROUNDS - 1)
+            break;
+        if (h_req(c->s, "POST", "/replication-groups/1/remove-members", NULL, body, &r) != 0 ||
+            r.status != 200)
+            c->failures++;
+        h_resp_free(&r);
+    }
+    return NULL;
+}
+
+static void test_concurrent_add_remove_loses_nothing(void **state)
+{
+    struct h_server *s = *state;
+    struct client clients[CLIENTS];
+    pthread_t threads[CLIENTS];
+    char got[256];
+
+    add_volumes(s, CLIENTS + 1);
+    /* A first member keeps the group from ever becoming empty. */
+    expect(s, "POST", "/replication-groups",
+           "{\"Members\":[\"/logical-elements/" "7" "\"]}", 201);
+    for (int i = 0; i < CLIENTS; i++) {
+        clients[i] = (struct client){s, i + 1, 0};
+        assert_int_equal(pthread_create(&threads[i], NULL, churn, &clients[i]), 0);
+    }
+    for (int i = 0; i < CLIENTS; i++) {
+        pthread_join(threads[i], NULL);
+        assert_int_equal(clients[i].failures, 0);
+    }
+    members_of(s, 1, got, sizeof(got));
+    assert_int_equal(h_db_count(s, "SELECT count(*) FROM member WHERE group_id = 1"), CLIENTS + 1);
+    assert_int_equal(h_db_count(s, "SELECT count(DISTINCT seq) FROM member WHERE group_id = 1"),
+                     CLIENTS + 1);
+    assert_non_null(strstr(got, "d7"));
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_delete_empty_group_then_404),
+        T(test_delete_non_empty_needs_remove_elements),
+        T(test_add_members_appends_in_order),
+        T(test_add_members_errors),
+        cmocka_unit_test(test_add_members_limits),
+        T(test_remove_members_errors),
+        T(test_remove_to_empty_keeps_group_by_default),
+        T(test_remove_override_deletes_empty_group),
+        T(test_remove_group_flag_deletes_empty_group),
+        cmocka_unit_test(test_remove_without_empty_groups_deletes_group),
+        T(test_order_after_adds_and_removes),
+        T(test_patch_renames_and_bumps_generation),
+        T(test_patch_errors),
+        T(test_if_match),
+        cmocka_unit_test(test_element_delete_leaves_every_group),
+        T(test_concurrent_add_remove_loses_nothing),
+    };
+
+    return cmocka_run_group_tests_name("lifecycle_http", tests, NULL, NULL);
+}
