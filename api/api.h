@@ -48,6 +48,10 @@ struct api_ctx {
     struct cim_service *svc;
     const char *openapi; /* the contract served at /openapi.yaml */
     size_t openapi_len;
+    /* The HTTP part of /metrics (request counters, latency), written by the server: returns a
+     * new string (caller frees) or NULL on OOM. */
+    char *(*http_metrics)(void *cls);
+    void *http_metrics_cls;
 };
 
 typedef void (*api_handler)(struct api_ctx *ctx, const struct api_request *req,
@@ -74,6 +78,8 @@ void api_elements_delete(struct api_ctx *ctx, const struct api_request *req,
                          struct api_reply *reply);
 void api_capabilities(struct api_ctx *ctx, const struct api_request *req, struct api_reply *reply);
 void api_livez(struct api_ctx *ctx, const struct api_request *req, struct api_reply *reply);
+void api_readyz(struct api_ctx *ctx, const struct api_request *req, struct api_reply *reply);
+void api_metrics(struct api_ctx *ctx, const struct api_request *req, struct api_reply *reply);
 void api_openapi(struct api_ctx *ctx, const struct api_request *req, struct api_reply *reply);
 
 /* ---- problems (api_problem.c) ---- */
@@ -89,6 +95,7 @@ enum api_problem {
     API_P_MEDIA_TYPE,       /* 415 */
     API_P_INTERNAL,         /* 500 */
     API_P_UNAVAILABLE,      /* 503 */
+    API_P_PRECONDITION_REQUIRED, /* 428 */
 };
 
 /* The CIM method behind a request: ReturnValues 7 and 8 mean different things per method, and

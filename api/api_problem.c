@@ -56,6 +56,7 @@ static const struct problem_def transport_defs[] = {
     [API_P_MEDIA_TYPE] = {415, "unsupported-media-type", "Unsupported Media Type"},
     [API_P_INTERNAL] = {500, "internal", "Internal Server Error"},
     [API_P_UNAVAILABLE] = {503, "unavailable", "Service Unavailable"},
+    [API_P_PRECONDITION_REQUIRED] = {428, "precondition-required", "Precondition Required"},
 };
 
 void api_reply_clear(struct api_reply *reply)

@@ -2,6 +2,7 @@
  * its Get* methods, CIM-NOTES §4), /livez and /openapi.yaml. */
 #include "api/api.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,6 +79,89 @@ void api_livez(struct api_ctx *ctx, const struct api_request *req, struct api_re
     reply->body = json_pack("{s:s}", "status", "ok");
     if (!reply->body)
         api_reply_problem(reply, API_P_INTERNAL, false, NULL, "out of memory");
+}
+
+void api_readyz(struct api_ctx *ctx, const struct api_request *req, struct api_reply *reply)
+{
+    struct cim_err err;
+
+    (void)req;
+    cim_err_clear(&err);
+    if (cim_service_ping(ctx->svc, &err) != CIM_RV_SUCCESS) {
+        api_reply_problem(reply, API_P_UNAVAILABLE, false, NULL, "the database is not usable: %s",
+                          err.detail);
+        return;
+    }
+    api_reply_clear(reply);
+    reply->status = 200;
+    reply->body = json_pack("{s:s}", "status", "ready");
+    if (!reply->body)
+        api_reply_problem(reply, API_P_INTERNAL, false, NULL, "out of memory");
+}
+
+/* The store's part of /metrics in Prometheus text format. New string or NULL on OOM. */
+static char *store_metrics(const struct cim_stats *st)
+{
+    size_t cap = 2048, at;
+    char *buf = malloc(cap);
+    uint64_t below = 0;
+
+    if (!buf)
+        return NULL;
+    at = (size_t)snprintf(buf, cap,
+                          "# HELP replgw_groups Replication groups in the store.\n"
+                          "# TYPE replgw_groups gauge\nreplgw_groups %lld\n"
+                          "# HELP replgw_members Group memberships in the store.\n"
+                          "# TYPE replgw_members gauge\nreplgw_members %lld\n"
+                          "# HELP replgw_db_transaction_duration_seconds Write transactions, "
+                          "BEGIN to end of COMMIT.\n"
+                          "# TYPE replgw_db_transaction_duration_seconds histogram\n",
+                          (long long)st->groups, (long long)st->members);
+    for (int i = 0; i < CIM_STATS_BUCKETS && at < cap; i++) {
+        below = st->txn_buckets[i];
+        at += (size_t)snprintf(buf + at, cap - at,
+                               "replgw_db_transaction_duration_seconds_bucket{le=\"%g\"} %llu\n",
+                               st->txn_bounds[i], (unsigned long long)below);
+    }
+    if (at < cap)
+        at += (size_t)snprintf(buf + at, cap - at,
+                               "replgw_db_transaction_duration_seconds_bucket{le=\"+Inf\"} %llu\n"
+                               "replgw_db_transaction_duration_seconds_sum %.6f\n"
+                               "replgw_db_transaction_duration_seconds_count %llu\n",
+                               (unsigned long long)st->txn_count, st->txn_seconds,
+                               (unsigned long long)st->txn_count);
+    if (at >= cap) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+void api_metrics(struct api_ctx *ctx, const struct api_request *req, struct api_reply *reply)
+{
+    struct cim_stats st;
+    struct cim_err err;
+    char *http = NULL, *store = NULL;
+
+    (void)req;
+    cim_err_clear(&err);
+    if (cim_service_stats(ctx->svc, &st, &err) != CIM_RV_SUCCESS) {
+        api_reply_cim(reply, &err, API_M_NONE);
+        return;
+    }
+    http = ctx->http_metrics ? ctx->http_metrics(ctx->http_metrics_cls) : rg_strdup("");
+    store = store_metrics(&st);
+    api_reply_clear(reply);
+    reply->text = http && store ? rg_asprintf("%s%s", http, store) : NULL;
+    free(http);
+    free(store);
+    if (!reply->text) {
+        api_reply_problem(reply, API_P_INTERNAL, false, NULL, "out of memory");
+        return;
+    }
+    reply->status = 200;
+    reply->content_type = "text/plain; version=0.0.4";
+    reply->text_len = strlen(reply->text);
 }
 
 void api_openapi(struct api_ctx *ctx, const struct api_request *req, struct api_reply *reply)

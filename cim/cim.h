@@ -79,6 +79,22 @@ void cim_service_fini(struct cim_service *svc);
 /* The object path of the access point named name on this system (caller frees), NULL on OOM. */
 char *cim_service_access_point_path(const struct cim_service *svc, const char *name);
 
+#define CIM_STATS_BUCKETS 8
+
+/* What the store holds and how its write transactions went, for /metrics. */
+struct cim_stats {
+    int64_t groups;
+    int64_t members;
+    uint64_t txn_count;
+    double txn_seconds;
+    const double *txn_bounds; /* CIM_STATS_BUCKETS upper bounds, seconds */
+    uint64_t txn_buckets[CIM_STATS_BUCKETS]; /* cumulative counts */
+};
+enum cim_rv cim_service_stats(struct cim_service *svc, struct cim_stats *out, struct cim_err *err);
+
+/* CIM_RV_SUCCESS when the database answers; the db outcome otherwise (for /readyz). */
+enum cim_rv cim_service_ping(struct cim_service *svc, struct cim_err *err);
+
 /* Maps a db_rc to a ReturnValue in err: busy 3, full or refused 4, unclassified 2, conflict 6. */
 enum cim_rv cim_rv_from_db(int db_rc, struct cim_err *err, const char *what);
 

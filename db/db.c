@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "util/rg_util.h"
 
@@ -100,6 +101,7 @@ static const char *const sql[Q_COUNT] = {
     [Q_MEMBER_COUNT] = "SELECT count(*) FROM member WHERE group_id = ?1",
     [Q_MEMBER_EXISTS] = "SELECT count(*) FROM member WHERE group_id = ?1 AND element_id = ?2",
     [Q_ELEMENT_TOUCH] = "UPDATE element SET generation = generation + 1 WHERE id = ?1",
+    [Q_MEMBER_TOTAL] = "SELECT count(*) FROM member",
     [Q_PING] = "SELECT 1",
 };
 
@@ -380,8 +382,41 @@ void db_close(struct db *db)
     free(db);
 }
 
+const double db_txn_bucket_bounds[DB_TXN_BUCKETS] = {0.0005, 0.001, 0.0025, 0.005,
+                                                      0.01,   0.025, 0.1,    1.0};
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void record_txn(struct db *db, double seconds)
+{
+    db->stats.count++;
+    db->stats.seconds += seconds;
+    for (int i = 0; i < DB_TXN_BUCKETS; i++)
+        if (seconds <= db_txn_bucket_bounds[i])
+            db->stats.buckets[i]++;
+}
+
+void db_txn_stats(const struct db *db, struct db_txn_stats *out)
+{
+    *out = db->stats;
+}
+
+int db_store_counts(struct db *db, int64_t *groups, int64_t *members)
+{
+    int rc = db_query_int(db, Q_GROUP_COUNT, NULL, groups);
+
+    return rc == DB_OK ? db_query_int(db, Q_MEMBER_TOTAL, NULL, members) : rc;
+}
+
 int db_txn_run(struct db *db, db_txn_fn fn, void *cls)
 {
+    double start = now_seconds();
     int rc, cb;
 
     assert(!db->in_txn);
@@ -401,6 +436,7 @@ int db_txn_run(struct db *db, db_txn_fn fn, void *cls)
         if (!sqlite3_get_autocommit(db->conn))
             exec_sql(db, "ROLLBACK", "rollback");
     }
+    record_txn(db, now_seconds() - start);
     return rc;
 }
 

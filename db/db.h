@@ -55,6 +55,21 @@ int db_txn_run(struct db *db, db_txn_fn fn, void *cls);
 /* Returns DB_OK when the database answers a trivial query. */
 int db_ping(struct db *db);
 
+/* Upper bounds (seconds) of the transaction-time histogram buckets. */
+#define DB_TXN_BUCKETS 8
+extern const double db_txn_bucket_bounds[DB_TXN_BUCKETS];
+
+/* How long write transactions took, from BEGIN to the end of COMMIT (the fsync included). */
+struct db_txn_stats {
+    uint64_t count;
+    double seconds;
+    uint64_t buckets[DB_TXN_BUCKETS]; /* cumulative: transactions within each bound */
+};
+void db_txn_stats(const struct db *db, struct db_txn_stats *out);
+
+/* Number of groups and of member rows in the store. */
+int db_store_counts(struct db *db, int64_t *groups, int64_t *members);
+
 /* ---- hosting system (CIM_ComputerSystem) ---- */
 
 /* Finds or creates the system row; *id receives its key. */

@@ -40,6 +40,7 @@ enum db_q {
     Q_MEMBER_COUNT,
     Q_MEMBER_EXISTS,
     Q_ELEMENT_TOUCH,
+    Q_MEMBER_TOTAL,
     Q_PING,
     Q_COUNT
 };
@@ -48,6 +49,7 @@ struct db {
     sqlite3 *conn;
     sqlite3_stmt *stmts[Q_COUNT];
     int in_txn;
+    struct db_txn_stats stats;
 };
 
 /* Returns the cached statement for q, preparing it on first use; NULL (logged) on error. */

@@ -1,23 +1,38 @@
 /* The libmicrohttpd daemon: one epoll thread, a per-request context that gathers the body
  * (bounded by max_body), the transport checks that run before any handler (404, 405 with Allow,
- * OPTIONS, 406, 413, 415), and the conversion of an api_reply into an MHD response. */
+ * OPTIONS and CORS preflight, 406, 413, 415, 428), and the conversion of an api_reply into an
+ * MHD response with its request id, CORS headers and 304 for a matching If-None-Match. Every
+ * request is counted for /metrics and logged as one JSON line. */
 #include "server/srv.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #define MAX_QUERY 32
+#define REQUEST_ID_MAX 128
+#define EXPOSED_HEADERS "ETag, Location, Retry-After, X-Request-Id, Allow"
+#define ALLOWED_HEADERS "Content-Type, Accept, If-Match, If-None-Match, Idempotency-Key, " \
+                        "X-Request-Id, Authorization"
 
 struct srv {
     struct MHD_Daemon *daemon;
     struct api_ctx *ctx;
-    unsigned long max_body;
+    const struct srv_config *cfg;
     unsigned port;
+    struct srv_metrics metrics;  /* touched only by the MHD thread */
+    uint64_t next_id;            /* request-id sequence, MHD thread only */
+    uint64_t id_seed;
+    atomic_int in_flight;        /* requests begun and not completed */
+    atomic_bool stopping;
 };
 
 /* Per-request state, owned by MHD's con_cls and freed in on_completed. */
@@ -26,6 +41,17 @@ struct req_state {
     size_t len;
     size_t cap;
     bool too_large;
+    double start;
+    char request_id[REQUEST_ID_MAX + 1];
+};
+
+/* What a response carries besides the api_reply. */
+struct resp_extra {
+    const char *allow;
+    const char *request_id;
+    const char *origin;   /* an allowed Origin to echo, or NULL */
+    bool preflight;
+    bool close;
 };
 
 struct query_acc {
@@ -33,6 +59,14 @@ struct query_acc {
     size_t n;
     bool overflow;
 };
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind, const char *key,
                                      const char *value)
@@ -53,7 +87,7 @@ static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind, const c
 /* Appends a chunk of the body; past max_body the rest is read and dropped (413 follows). */
 static void append_body(struct srv *srv, struct req_state *st, const char *data, size_t len)
 {
-    if (st->too_large || st->len + len > srv->max_body) {
+    if (st->too_large || st->len + len > srv->cfg->max_body) {
         st->too_large = true;
         return;
     }
@@ -116,9 +150,82 @@ static bool is_json_type(const char *ct)
            (len > 5 && strncasecmp(ct + len - 5, "+json", 5) == 0);
 }
 
-/* Sends reply on connection; consumes the reply's body. */
+/* True when origin is in the configured comma-separated list (or the list is "*"). */
+static bool origin_allowed(const char *list, const char *origin)
+{
+    size_t olen;
+
+    if (!list || !origin)
+        return false;
+    if (strcmp(list, "*") == 0)
+        return true;
+    olen = strlen(origin);
+    for (const char *p = list; *p;) {
+        size_t len = strcspn(p, ",");
+
+        if (len == olen && strncmp(p, origin, len) == 0)
+            return true;
+        p += len + (p[len] == ',');
+    }
+    return false;
+}
+
+/* Takes the client's X-Request-Id when it is a sane token, else makes one. */
+static void set_request_id(struct srv *srv, struct MHD_Connection *conn, struct req_state *st)
+{
+    const char *given = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
+    size_t len = given ? strlen(given) : 0;
+
+    if (len > 0 && len <= REQUEST_ID_MAX &&
+        strspn(given, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-") ==
+            len) {
+        memcpy(st->request_id, given, len + 1);
+        return;
+    }
+    snprintf(st->request_id, sizeof(st->request_id), "%016llx-%llu",
+             (unsigned long long)srv->id_seed, (unsigned long long)++srv->next_id);
+}
+
+/* True when If-None-Match names etag (or is "*"). */
+static bool none_match_hits(const char *header, const char *etag)
+{
+    size_t elen = strlen(etag);
+
+    if (!header)
+        return false;
+    for (const char *p = header; *p;) {
+        size_t len;
+
+        p += strspn(p, " \t,");
+        len = strcspn(p, ",");
+        while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+            len--;
+        if ((len == 1 && *p == '*') || (len == elen && strncmp(p, etag, len) == 0) ||
+            (len == elen + 2 && strncmp(p, "W/", 2) == 0 && strncmp(p + 2, etag, elen) == 0))
+            return true;
+        p += strcspn(p, ",");
+    }
+    return false;
+}
+
+/* Writes the access-log line: one JSON object per request on standard error. */
+static void log_access(const char *method, const char *url, unsigned status, size_t bytes,
+                       double seconds, const char *request_id)
+{
+    json_t *j = json_pack("{s:s, s:s, s:i, s:I, s:f, s:s}", "method", method, "path", url,
+                          "status", (int)status, "bytes", (json_int_t)bytes, "duration_ms",
+                          seconds * 1000.0, "request_id", request_id);
+    char *line = j ? json_dumps(j, JSON_COMPACT) : NULL;
+
+    if (line)
+        fprintf(stderr, "%s\n", line);
+    free(line);
+    json_decref(j);
+}
+
+/* Sends reply on connection; returns the MHD result and the body size in *bytes. */
 static enum MHD_Result send_reply(struct MHD_Connection *conn, struct api_reply *reply,
-                                  const char *allow)
+                                  const struct resp_extra *x, size_t *bytes)
 {
     struct MHD_Response *resp;
     enum MHD_Result ret;
@@ -139,35 +246,51 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct api_reply 
         len = reply->text_len;
         reply->text = NULL;
     }
+    *bytes = len;
     resp = MHD_create_response_from_buffer(len, text ? text : (char *)"",
                                            text ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
     if (!resp) {
         free(text);
         return MHD_NO;
     }
-    if (len || reply->body)
+    if (len)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
     if (reply->location)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, reply->location);
     if (reply->etag)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, reply->etag);
-    if (allow && *allow)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+    if (x->allow && *x->allow)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, x->allow);
+    if (x->request_id)
+        MHD_add_response_header(resp, "X-Request-Id", x->request_id);
     if (reply->retry_after > 0) {
         char secs[16];
 
         snprintf(secs, sizeof(secs), "%d", reply->retry_after);
         MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, secs);
     }
+    if (x->origin) {
+        MHD_add_response_header(resp, "Access-Control-Allow-Origin", x->origin);
+        MHD_add_response_header(resp, "Vary", "Origin");
+        MHD_add_response_header(resp, "Access-Control-Expose-Headers", EXPOSED_HEADERS);
+        if (x->preflight) {
+            MHD_add_response_header(resp, "Access-Control-Allow-Methods", x->allow);
+            MHD_add_response_header(resp, "Access-Control-Allow-Headers", ALLOWED_HEADERS);
+            MHD_add_response_header(resp, "Access-Control-Max-Age", "600");
+        }
+    }
+    if (x->close)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
     ret = MHD_queue_response(conn, reply->status, resp);
     MHD_destroy_response(resp);
     return ret;
 }
 
-/* Runs the transport checks, then the handler; fills reply and allow. */
-static void dispatch(struct srv *srv, struct MHD_Connection *conn, const char *method,
-                     const char *url, struct req_state *st, struct api_reply *reply,
-                     char *allow, size_t allow_len)
+/* Runs the transport checks, then the handler; fills reply and allow. Returns the matched
+ * route's pattern for the metrics label, or "unmatched". */
+static const char *dispatch(struct srv *srv, struct MHD_Connection *conn, const char *method,
+                            const char *url, struct req_state *st, struct api_reply *reply,
+                            char *allow, size_t allow_len)
 {
     const struct srv_route *route;
     struct query_acc query = {.n = 0};
@@ -178,40 +301,46 @@ static void dispatch(struct srv *srv, struct MHD_Connection *conn, const char *m
 
     if (m == SRV_MATCH_NO_PATH) {
         api_reply_problem(reply, API_P_NOT_FOUND, false, NULL, "no resource at %s", url);
-        return;
+        return "unmatched";
     }
     if (m == SRV_MATCH_NO_METHOD) {
         if (strcmp(method, "OPTIONS") == 0) {
             api_reply_clear(reply);
             reply->status = 204;
-            return;
+            return "options";
         }
         api_reply_problem(reply, API_P_METHOD, false, NULL, "%s is not allowed on %s (allowed: %s)",
                           method, url, allow);
-        return;
+        return "unmatched";
     }
     allow[0] = '\0';
     if (!accepts(accept, route->produces) && !accepts(accept, "application/problem+json")) {
         api_reply_problem(reply, API_P_NOT_ACCEPTABLE, false, NULL,
                           "this resource is only available as %s", route->produces);
-        return;
+        return route->pattern;
     }
     if (st->too_large) {
         api_reply_problem(reply, API_P_TOO_LARGE, false, NULL,
-                          "the request body is larger than %lu bytes", srv->max_body);
-        return;
+                          "the request body is larger than %lu bytes", srv->cfg->max_body);
+        return route->pattern;
     }
     if (route->json_body &&
         !is_json_type(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type"))) {
         api_reply_problem(reply, API_P_MEDIA_TYPE, false, NULL,
                           "send the request body as application/json");
-        return;
+        return route->pattern;
+    }
+    req.if_match = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-Match");
+    if (route->conditional && srv->cfg->require_if_match && !req.if_match) {
+        api_reply_problem(reply, API_P_PRECONDITION_REQUIRED, false, NULL,
+                          "this server requires If-Match with the ETag you last read");
+        return route->pattern;
     }
     MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_query, &query);
     if (query.overflow) {
-        api_reply_problem(reply, API_P_BAD_QUERY, false, NULL,
-                          "more than %d query parameters", MAX_QUERY);
-        return;
+        api_reply_problem(reply, API_P_BAD_QUERY, false, NULL, "more than %d query parameters",
+                          MAX_QUERY);
+        return route->pattern;
     }
     req.method = method;
     req.path = url;
@@ -220,8 +349,48 @@ static void dispatch(struct srv *srv, struct MHD_Connection *conn, const char *m
     req.n_query = query.n;
     req.body = st->body;
     req.body_len = st->len;
-    req.if_match = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-Match");
     route->handler(srv->ctx, &req, reply);
+    /* A conditional GET whose representation has not changed. */
+    if (strcmp(method, "GET") == 0 && reply->status == 200 && reply->etag &&
+        none_match_hits(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-None-Match"),
+                        reply->etag)) {
+        json_decref(reply->body);
+        reply->body = NULL;
+        reply->status = 304;
+    }
+    return route->pattern;
+}
+
+/* Answers, counts and logs one request. */
+static enum MHD_Result finish(struct srv *srv, struct MHD_Connection *conn, const char *method,
+                              const char *url, struct req_state *st, struct api_reply *reply,
+                              const char *route, const char *allow)
+{
+    const char *origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
+    struct resp_extra x = {.allow = allow, .request_id = st->request_id};
+    enum MHD_Result ret;
+    size_t bytes = 0;
+    double took;
+
+    if (reply->status == 0)
+        api_reply_problem(reply, API_P_INTERNAL, false, NULL, "the handler gave no answer");
+    if (origin_allowed(srv->cfg->cors_origins, origin)) {
+        x.origin = origin;
+        x.preflight = strcmp(method, "OPTIONS") == 0 &&
+                      MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                  "Access-Control-Request-Method");
+    }
+    x.close = atomic_load(&srv->stopping);
+    ret = send_reply(conn, reply, &x, &bytes);
+    took = now_seconds() - st->start;
+    /* The method label is the route's (static) or a fixed word, never the client's text. */
+    srv_metrics_record(&srv->metrics, route,
+                       strcmp(route, "unmatched") == 0 || strcmp(route, "options") == 0 ? "-"
+                                                                                         : method,
+                       reply->status, took);
+    if (srv->cfg->access_log)
+        log_access(method, url, reply->status, bytes, took, st->request_id);
+    return ret;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -232,23 +401,34 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     struct srv *srv = cls;
     struct req_state *st = *con_cls;
     struct api_reply reply = {0};
-    char allow[128];
+    char allow[128] = "";
+    const char *route;
     enum MHD_Result ret;
 
     (void)version;
     if (!st) {
         /* First call: headers only. Answering now would cost keep-alive (MHD closes the
-         * connection), so only a body announced as too large is refused here. */
+         * connection), so only a body announced as too large, or a request that arrives while
+         * the server stops, is answered here. */
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
 
         st = calloc(1, sizeof(*st));
         if (!st)
             return MHD_NO;
         *con_cls = st;
-        if (cl && strtoull(cl, NULL, 10) > srv->max_body) {
+        atomic_fetch_add(&srv->in_flight, 1);
+        st->start = now_seconds();
+        set_request_id(srv, conn, st);
+        if (atomic_load(&srv->stopping)) {
+            api_reply_problem(&reply, API_P_UNAVAILABLE, false, NULL, "the server is stopping");
+            ret = finish(srv, conn, method, url, st, &reply, "unmatched", NULL);
+            api_reply_clear(&reply);
+            return ret;
+        }
+        if (cl && strtoull(cl, NULL, 10) > srv->cfg->max_body) {
             api_reply_problem(&reply, API_P_TOO_LARGE, false, NULL,
-                              "the request body is larger than %lu bytes", srv->max_body);
-            ret = send_reply(conn, &reply, NULL);
+                              "the request body is larger than %lu bytes", srv->cfg->max_body);
+            ret = finish(srv, conn, method, url, st, &reply, "unmatched", NULL);
             api_reply_clear(&reply);
             return ret;
         }
@@ -259,10 +439,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_data_size = 0;
         return MHD_YES;
     }
-    dispatch(srv, conn, method, url, st, &reply, allow, sizeof(allow));
-    if (reply.status == 0)
-        api_reply_problem(&reply, API_P_INTERNAL, false, NULL, "the handler gave no answer");
-    ret = send_reply(conn, &reply, allow);
+    route = dispatch(srv, conn, method, url, st, &reply, allow, sizeof(allow));
+    ret = finish(srv, conn, method, url, st, &reply, route, allow);
     api_reply_clear(&reply);
     return ret;
 }
@@ -270,15 +448,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
+    struct srv *srv = cls;
     struct req_state *st = *con_cls;
 
-    (void)cls;
     (void)conn;
     (void)toe;
     if (st) {
         free(st->body);
         free(st);
         *con_cls = NULL;
+        atomic_fetch_sub(&srv->in_flight, 1);
     }
 }
 
@@ -292,13 +471,27 @@ static void log_mhd(void *cls, const char *fmt, va_list ap)
     rg_log(RG_LOG_WARN, "http: %s", line);
 }
 
+/* Seeds request ids so that two runs do not repeat them. */
+static uint64_t random_seed(void)
+{
+    uint64_t seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+    int fd = open("/dev/urandom", O_RDONLY);
+
+    if (fd >= 0) {
+        if (read(fd, &seed, sizeof(seed)) != (ssize_t)sizeof(seed))
+            seed ^= (uint64_t)clock();
+        close(fd);
+    }
+    return seed;
+}
+
 struct srv *srv_start(const struct srv_config *cfg, struct api_ctx *ctx, char *why,
                       size_t why_len)
 {
     struct sockaddr_storage addr = {0};
     struct sockaddr_in *v4 = (struct sockaddr_in *)&addr;
     struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&addr;
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
     const union MHD_DaemonInfo *info;
     struct srv *srv;
 
@@ -319,7 +512,12 @@ struct srv *srv_start(const struct srv_config *cfg, struct api_ctx *ctx, char *w
         return NULL;
     }
     srv->ctx = ctx;
-    srv->max_body = cfg->max_body;
+    srv->cfg = cfg;
+    srv->id_seed = random_seed();
+    atomic_init(&srv->in_flight, 0);
+    atomic_init(&srv->stopping, false);
+    ctx->http_metrics = srv_metrics_render;
+    ctx->http_metrics_cls = &srv->metrics;
     srv->daemon = MHD_start_daemon(
         flags, (uint16_t)cfg->port, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, &addr,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_CONNECTION_LIMIT,
@@ -343,8 +541,22 @@ unsigned srv_port(const struct srv *srv)
 
 void srv_stop(struct srv *srv)
 {
+    MHD_socket listen_fd;
+    double deadline;
+
     if (!srv)
         return;
+    /* Stop accepting (new connections are refused), answer requests that arrive on open
+     * connections with 503, and give those in flight the grace time to finish. */
+    atomic_store(&srv->stopping, true);
+    listen_fd = MHD_quiesce_daemon(srv->daemon);
+    if (listen_fd != MHD_INVALID_SOCKET)
+        close(listen_fd);
+    deadline = now_seconds() + srv->cfg->shutdown_grace;
+    while (atomic_load(&srv->in_flight) > 0 && now_seconds() < deadline) {
+        struct timespec pause = {.tv_nsec = 10 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
     MHD_stop_daemon(srv->daemon);
     free(srv);
 }

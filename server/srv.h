@@ -22,6 +22,10 @@ struct srv_config {
     unsigned max_connections;
     unsigned connection_timeout;
     bool verbose;
+    bool access_log;
+    bool require_if_match;
+    const char *cors_origins; /* comma-separated origins, "*" for any, NULL for none */
+    unsigned shutdown_grace;  /* seconds SIGTERM waits for requests in flight */
     struct cim_caps caps;
     const char *access_points[SRV_MAX_ACCESS_POINTS];
     char hostname[256];   /* default system name */
@@ -33,16 +37,42 @@ struct srv_config {
  * to err. Strings point into argv, the environment or cfg itself. */
 int srv_config_parse(struct srv_config *cfg, int argc, char **argv, FILE *out, FILE *err);
 
+/* ---- request metrics (srv_metrics.c) ---- */
+
+#define SRV_LAT_BUCKETS 10
+#define SRV_MAX_SERIES 256
+
+struct srv_metrics {
+    struct {
+        const char *route;  /* static: a route pattern or "unmatched" */
+        const char *method; /* static */
+        unsigned status;
+        uint64_t count;
+    } series[SRV_MAX_SERIES];
+    size_t n_series;
+    uint64_t dropped;
+    uint64_t latency[SRV_LAT_BUCKETS]; /* cumulative */
+    uint64_t latency_count;
+    double latency_sum;
+};
+
+void srv_metrics_record(struct srv_metrics *m, const char *route, const char *method,
+                        unsigned status, double seconds);
+/* The HTTP metrics text (cls is a struct srv_metrics); new string or NULL on OOM. */
+char *srv_metrics_render(void *cls);
+
 struct srv;
 
-/* Starts the daemon serving ctx on cfg's address. Returns NULL after writing why. */
+/* Starts the daemon serving ctx on cfg's address, and points ctx->http_metrics at its request
+ * counters. cfg and ctx must outlive the server. Returns NULL after writing why. */
 struct srv *srv_start(const struct srv_config *cfg, struct api_ctx *ctx, char *why,
                       size_t why_len);
 
 /* The port actually bound (useful with port 0). */
 unsigned srv_port(const struct srv *srv);
 
-/* Stops accepting, finishes the daemon and frees srv. NULL-safe. */
+/* Stops accepting new connections, lets the requests in flight finish (up to the configured
+ * grace time), then stops the daemon and frees srv. NULL-safe. */
 void srv_stop(struct srv *srv);
 
 /* The contract served at /openapi.yaml, compiled in from openapi.yaml by the Makefile. */
@@ -56,6 +86,7 @@ struct srv_route {
     const char *pattern; /* "/replication-groups/{id}": {id} matches one non-empty segment */
     api_handler handler;
     bool json_body;       /* the request must carry a JSON body (415 otherwise) */
+    bool conditional;     /* a change that --require-if-match guards (428 without If-Match) */
     const char *produces; /* media type of a success */
 };
 

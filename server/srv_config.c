@@ -58,6 +58,14 @@ static const struct opt opts[] = {
      "Most concurrent connections (default 1024)"},
     {"connection-timeout", "REPLGW_CONNECTION_TIMEOUT", O_UINT, CFG(connection_timeout), "S",
      "Idle connection timeout in seconds (default 30)"},
+    {"access-log", "REPLGW_ACCESS_LOG", O_BOOL, CFG(access_log), "BOOL",
+     "One JSON line per request on standard error (default true)"},
+    {"cors-origin", "REPLGW_CORS_ORIGINS", O_STR, CFG(cors_origins), "LIST",
+     "Browser origins allowed by CORS, comma-separated, or * (default: none)"},
+    {"require-if-match", "REPLGW_REQUIRE_IF_MATCH", O_BOOL, CFG(require_if_match), "BOOL",
+     "Changes to a group without If-Match are 428 (default false)"},
+    {"shutdown-grace", "REPLGW_SHUTDOWN_GRACE", O_UINT, CFG(shutdown_grace), "S",
+     "On SIGTERM, how long requests in flight may take to finish (default 10)"},
     {"verbose", "REPLGW_VERBOSE", O_BOOL, CFG(verbose), "BOOL", "Log debug messages"},
 };
 
@@ -71,6 +79,8 @@ static void set_defaults(struct srv_config *cfg)
     cfg->max_body = 1024 * 1024;
     cfg->max_connections = 1024;
     cfg->connection_timeout = 30;
+    cfg->access_log = true;
+    cfg->shutdown_grace = 10;
     if (gethostname(cfg->hostname, sizeof(cfg->hostname) - 1) != 0 || !cfg->hostname[0])
         strcpy(cfg->hostname, "localhost");
     cfg->caps.system_name = cfg->hostname;

@@ -4,24 +4,27 @@
 
 #include <string.h>
 
+#define JSON "application/json"
+
 static const struct srv_route routes[] = {
-    {"POST", "/replication-groups", api_groups_create, true, "application/json"},
-    {"GET", "/replication-groups", api_groups_list, false, "application/json"},
-    {"GET", "/replication-groups/{id}", api_groups_get, false, "application/json"},
-    {"PATCH", "/replication-groups/{id}", api_groups_modify, true, "application/json"},
-    {"DELETE", "/replication-groups/{id}", api_groups_delete, false, "application/json"},
-    {"GET", "/replication-groups/{id}/members", api_groups_members, false, "application/json"},
-    {"POST", "/replication-groups/{id}/add-members", api_groups_add_members, true,
-     "application/json"},
-    {"POST", "/replication-groups/{id}/remove-members", api_groups_remove_members, true,
-     "application/json"},
-    {"POST", "/logical-elements", api_elements_create, true, "application/json"},
-    {"GET", "/logical-elements", api_elements_list, false, "application/json"},
-    {"GET", "/logical-elements/{id}", api_elements_get, false, "application/json"},
-    {"DELETE", "/logical-elements/{id}", api_elements_delete, false, "application/json"},
-    {"GET", "/capabilities", api_capabilities, false, "application/json"},
-    {"GET", "/livez", api_livez, false, "application/json"},
-    {"GET", "/openapi.yaml", api_openapi, false, "application/yaml"},
+    {"POST", "/replication-groups", api_groups_create, true, false, JSON},
+    {"GET", "/replication-groups", api_groups_list, false, false, JSON},
+    {"GET", "/replication-groups/{id}", api_groups_get, false, false, JSON},
+    {"PATCH", "/replication-groups/{id}", api_groups_modify, true, true, JSON},
+    {"DELETE", "/replication-groups/{id}", api_groups_delete, false, true, JSON},
+    {"GET", "/replication-groups/{id}/members", api_groups_members, false, false, JSON},
+    {"POST", "/replication-groups/{id}/add-members", api_groups_add_members, true, true, JSON},
+    {"POST", "/replication-groups/{id}/remove-members", api_groups_remove_members, true, true,
+     JSON},
+    {"POST", "/logical-elements", api_elements_create, true, false, JSON},
+    {"GET", "/logical-elements", api_elements_list, false, false, JSON},
+    {"GET", "/logical-elements/{id}", api_elements_get, false, false, JSON},
+    {"DELETE", "/logical-elements/{id}", api_elements_delete, false, false, JSON},
+    {"GET", "/capabilities", api_capabilities, false, false, JSON},
+    {"GET", "/livez", api_livez, false, false, JSON},
+    {"GET", "/readyz", api_readyz, false, false, JSON},
+    {"GET", "/metrics", api_metrics, false, false, "text/plain"},
+    {"GET", "/openapi.yaml", api_openapi, false, false, "application/yaml"},
 };
 
 /* Matches path against pattern; copies the {id} segment into id_buf. */
