@@ -38,6 +38,7 @@ struct api_reply {
     char *location;      /* owned; Location header or NULL */
     char *etag;          /* owned; ETag header or NULL */
     int retry_after;     /* seconds; 0 = no Retry-After header */
+    bool replayed;       /* answered from the Idempotency-Key store */
 };
 
 /* Releases what reply owns and zeroes it. NULL-safe. */
@@ -82,6 +83,11 @@ void api_readyz(struct api_ctx *ctx, const struct api_request *req, struct api_r
 void api_metrics(struct api_ctx *ctx, const struct api_request *req, struct api_reply *reply);
 void api_openapi(struct api_ctx *ctx, const struct api_request *req, struct api_reply *reply);
 
+/* Runs h for req under Idempotency-Key key: the first response is stored in the database and
+ * replayed to retries with the same request; see api_idempotency.c. */
+void api_idempotent(struct api_ctx *ctx, api_handler h, const struct api_request *req,
+                    const char *key, struct api_reply *reply);
+
 /* ---- problems (api_problem.c) ---- */
 
 /* Problems that are not a CIM method outcome. */
@@ -96,6 +102,9 @@ enum api_problem {
     API_P_INTERNAL,         /* 500 */
     API_P_UNAVAILABLE,      /* 503 */
     API_P_PRECONDITION_REQUIRED, /* 428 */
+    API_P_BAD_HEADER,       /* 400: a malformed request header */
+    API_P_KEY_REUSED,       /* 422: an Idempotency-Key used for a different request */
+    API_P_KEY_RUNNING,      /* 409: the first request with this Idempotency-Key still runs */
 };
 
 /* The CIM method behind a request: ReturnValues 7 and 8 mean different things per method, and
@@ -151,10 +160,10 @@ int api_query_page(const struct api_request *req, const char *const *extra, size
 /* The value of query parameter key, or NULL. */
 const char *api_query_get(const struct api_request *req, const char *key);
 
-/* The "next" link for a list: path?limit=N&cursor=ID plus filter (key, value) when value is not
- * NULL, percent-encoded. New string or NULL on OOM. */
-char *api_next_link(const char *path, int limit, long long cursor, const char *filter_key,
-                    const char *filter_value);
+/* The "next" link for a list: path?limit=N&cursor=ID followed by the request's own values of
+ * the query parameters named in keep, percent-encoded. New string or NULL on OOM. */
+char *api_next_link(const char *path, int limit, long long cursor, const struct api_request *req,
+                    const char *const *keep, size_t n_keep);
 
 /* Parses the {id} path segment (a positive decimal); false when it is not one. */
 bool api_path_id(const char *s, int64_t *id);

@@ -177,8 +177,8 @@ void api_elements_list(struct api_ctx *ctx, const struct api_request *req,
         if (json_array_append_new(j_items, element_to_json(&elements[i])))
             json_decref(j_items), j_items = NULL;
     if (n > shown)
-        next = api_next_link(ELEMENTS_PATH, page.limit, (long long)elements[shown - 1].id, NULL,
-                             NULL);
+        next = api_next_link(ELEMENTS_PATH, page.limit, (long long)elements[shown - 1].id, req,
+                             NULL, 0);
     api_reply_clear(reply);
     reply->status = 200;
     reply->body = j_items ? json_pack("{s:o, s:I, s:s?}", "items", j_items, "count",

@@ -175,11 +175,13 @@ void api_groups_get(struct api_ctx *ctx, const struct api_request *req, struct a
 
 void api_groups_list(struct api_ctx *ctx, const struct api_request *req, struct api_reply *reply)
 {
-    static const char *const filters[] = {"ElementName"};
+    static const char *const filters[] = {"ElementName", "ElementNamePrefix", "Persistent",
+                                          "Member"};
+    struct cim_group_filter f = {.persistent = -1};
     struct cim_group *groups = NULL;
     struct cim_err err;
     struct api_page page;
-    const char *name;
+    const char *persistent;
     size_t n = 0, shown;
     int64_t total = 0;
     json_t *j_items = NULL;
@@ -188,11 +190,26 @@ void api_groups_list(struct api_ctx *ctx, const struct api_request *req, struct 
     cim_err_clear(&err);
     if (api_query_page(req, filters, RG_ARRAY_LEN(filters), &page, reply) != 0)
         return;
-    name = api_query_get(req, "ElementName");
+    f.name = api_query_get(req, "ElementName");
+    f.prefix = api_query_get(req, "ElementNamePrefix");
+    f.member_ref = api_query_get(req, "Member");
+    persistent = api_query_get(req, "Persistent");
+    if (persistent) {
+        if (strcmp(persistent, "true") != 0 && strcmp(persistent, "false") != 0) {
+            api_reply_problem(reply, API_P_BAD_QUERY, false, "Persistent",
+                              "Persistent must be true or false");
+            return;
+        }
+        f.persistent = strcmp(persistent, "true") == 0;
+    }
     /* One row more than the page tells whether a next page exists. */
-    if (cim_group_list(ctx->svc, page.after_id, page.limit + 1, name, &groups, &n, &total, &err) !=
+    if (cim_group_list(ctx->svc, page.after_id, page.limit + 1, &f, &groups, &n, &total, &err) !=
         CIM_RV_SUCCESS) {
-        api_reply_cim(reply, &err, API_M_NONE);
+        /* A Member filter that does not resolve is a bad query parameter. */
+        if (err.rv == CIM_RV_INVALID_PARAMETER)
+            api_reply_problem(reply, API_P_BAD_QUERY, false, "Member", "%s", err.detail);
+        else
+            api_reply_cim(reply, &err, API_M_NONE);
         return;
     }
     shown = n > (size_t)page.limit ? (size_t)page.limit : n;
@@ -201,8 +218,8 @@ void api_groups_list(struct api_ctx *ctx, const struct api_request *req, struct 
         if (json_array_append_new(j_items, group_to_json(&groups[i])))
             json_decref(j_items), j_items = NULL;
     if (n > shown)
-        next = api_next_link(GROUPS_PATH, page.limit, (long long)groups[shown - 1].id,
-                             "ElementName", name);
+        next = api_next_link(GROUPS_PATH, page.limit, (long long)groups[shown - 1].id, req,
+                             filters, RG_ARRAY_LEN(filters));
     api_reply_clear(reply);
     reply->status = 200;
     reply->body = j_items ? json_pack("{s:o, s:I, s:s?}", "items", j_items, "count",

@@ -190,20 +190,28 @@ static void append_encoded(char *buf, size_t *len, const char *s)
     buf[*len] = '\0';
 }
 
-char *api_next_link(const char *path, int limit, long long cursor, const char *filter_key,
-                    const char *filter_value)
+char *api_next_link(const char *path, int limit, long long cursor, const struct api_request *req,
+                    const char *const *keep, size_t n_keep)
 {
-    size_t cap = strlen(path) + 64 +
-                 (filter_value ? strlen(filter_key) + 3 * strlen(filter_value) + 2 : 0);
-    char *buf = malloc(cap);
-    size_t len;
+    size_t cap = strlen(path) + 64, len;
+    char *buf;
 
+    for (size_t i = 0; i < n_keep; i++) {
+        const char *v = api_query_get(req, keep[i]);
+        if (v)
+            cap += strlen(keep[i]) + 3 * strlen(v) + 2;
+    }
+    buf = malloc(cap);
     if (!buf)
         return NULL;
     len = (size_t)snprintf(buf, cap, "%s?limit=%d&cursor=%lld", path, limit, cursor);
-    if (filter_value) {
-        len += (size_t)snprintf(buf + len, cap - len, "&%s=", filter_key);
-        append_encoded(buf, &len, filter_value);
+    for (size_t i = 0; i < n_keep; i++) {
+        const char *v = api_query_get(req, keep[i]);
+
+        if (!v)
+            continue;
+        len += (size_t)snprintf(buf + len, cap - len, "&%s=", keep[i]);
+        append_encoded(buf, &len, v);
     }
     return buf;
 }

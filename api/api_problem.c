@@ -57,6 +57,9 @@ static const struct problem_def transport_defs[] = {
     [API_P_INTERNAL] = {500, "internal", "Internal Server Error"},
     [API_P_UNAVAILABLE] = {503, "unavailable", "Service Unavailable"},
     [API_P_PRECONDITION_REQUIRED] = {428, "precondition-required", "Precondition Required"},
+    [API_P_BAD_HEADER] = {400, "bad-header", "Bad request header"},
+    [API_P_KEY_REUSED] = {422, "idempotency-key-reused", "Idempotency-Key reused"},
+    [API_P_KEY_RUNNING] = {409, "idempotency-key-in-use", "Idempotency-Key in use"},
 };
 
 void api_reply_clear(struct api_reply *reply)

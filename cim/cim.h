@@ -61,6 +61,7 @@ struct cim_caps {
     enum cim_persistency default_persistency;
     const char *const *access_points; /* Name keys of known remote service access points */
     size_t n_access_points;
+    unsigned idempotency_ttl; /* seconds an Idempotency-Key and its response are kept */
 };
 
 struct cim_service {
@@ -68,6 +69,7 @@ struct cim_service {
     struct cim_caps caps; /* copied; its strings borrowed */
     int64_t system_id;
     char *system_path;    /* owned: the hosting CIM_ComputerSystem's object path */
+    double started;       /* Unix time the service started */
 };
 
 /* Checks caps for contradictions, records the hosting system in the database, and fills svc.
@@ -267,10 +269,50 @@ enum cim_rv cim_group_modify(struct cim_service *svc, int64_t id, const struct c
 /* The group with members and setting data; NOT_FOUND when absent. */
 enum cim_rv cim_group_get(struct cim_service *svc, int64_t id, struct cim_group *out,
                           struct cim_err *err);
-/* Up to limit groups after after_id, optionally only those whose ElementName equals name;
- * *out a new array (clear each, free it); *total counts all matching groups. */
-enum cim_rv cim_group_list(struct cim_service *svc, int64_t after_id, int limit, const char *name,
-                           struct cim_group **out, size_t *n, int64_t *total,
+/* Which groups a list covers; unset fields (NULL, -1) match all. Strings borrowed. */
+struct cim_group_filter {
+    const char *name;       /* ElementName equals */
+    const char *prefix;     /* ElementName starts with */
+    int persistent;         /* -1 any */
+    const char *member_ref; /* holds this element (any reference form); 5 naming "Member" when
+                             * it does not resolve */
+};
+
+/* Up to limit groups after after_id that match f; *out a new array (clear each, free it);
+ * *total counts all matching groups. */
+enum cim_rv cim_group_list(struct cim_service *svc, int64_t after_id, int limit,
+                           const struct cim_group_filter *f, struct cim_group **out, size_t *n,
+                           int64_t *total, struct cim_err *err);
+
+/* ---- idempotent retries (cim_idem.c) ---- */
+
+enum cim_idem_state {
+    CIM_IDEM_NEW,      /* the key is claimed for this request: run it, then cim_idem_finish */
+    CIM_IDEM_REPLAY,   /* the first request's response is in *stored */
+    CIM_IDEM_MISMATCH, /* the key was used for a different request */
+    CIM_IDEM_RUNNING,  /* the first request with this key has not finished */
+};
+
+/* A response as stored for replay. Owns its strings. */
+struct cim_response {
+    int status;
+    char *body;
+    char *content_type;
+    char *location;
+    char *etag;
+};
+void cim_response_clear(struct cim_response *r);
+
+/* In one transaction: forgets expired keys, looks key up, and claims it when it is free (never
+ * used, or left running by an earlier process that died). *stored is filled for a replay and
+ * zeroed otherwise. */
+enum cim_rv cim_idem_begin(struct cim_service *svc, const char *key, const char *fingerprint,
+                           enum cim_idem_state *state, struct cim_response *stored,
                            struct cim_err *err);
+
+/* Records the response of the request that claimed key, or forgets the key when resp is NULL
+ * (so a retry runs the request again). */
+enum cim_rv cim_idem_finish(struct cim_service *svc, const char *key,
+                            const struct cim_response *resp, struct cim_err *err);
 
 #endif

@@ -429,10 +429,11 @@ out:
     return rv;
 }
 
-enum cim_rv cim_group_list(struct cim_service *svc, int64_t after_id, int limit, const char *name,
-                           struct cim_group **out, size_t *n, int64_t *total,
-                           struct cim_err *err)
+enum cim_rv cim_group_list(struct cim_service *svc, int64_t after_id, int limit,
+                           const struct cim_group_filter *f, struct cim_group **out, size_t *n,
+                           int64_t *total, struct cim_err *err)
 {
+    struct db_group_filter df = {f->name, f->prefix, f->persistent, 0};
     int64_t *ids = NULL;
     struct cim_group *items = NULL;
     size_t nids = 0, done = 0;
@@ -442,9 +443,13 @@ enum cim_rv cim_group_list(struct cim_service *svc, int64_t after_id, int limit,
     *out = NULL;
     *n = 0;
     *total = 0;
-    rc = db_group_count(svc->db, name, total);
+    if (f->member_ref &&
+        (rv = cim_element_resolve(svc, f->member_ref, "Member", &df.member, err)) !=
+            CIM_RV_SUCCESS)
+        return rv;
+    rc = db_group_count(svc->db, &df, total);
     if (rc == DB_OK)
-        rc = db_group_list_ids(svc->db, after_id, limit, name, &ids, &nids);
+        rc = db_group_list_ids(svc->db, after_id, limit, &df, &ids, &nids);
     if (rc != DB_OK)
         return cim_rv_from_db(rc, err, "list groups");
     items = calloc(nids ? nids : 1, sizeof(*items));

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cim/cim_path.h"
 #include "db/db.h"
@@ -64,6 +65,7 @@ int cim_service_init(struct cim_service *svc, struct db *db, const struct cim_ca
     }
     svc->db = db;
     svc->caps = *caps;
+    svc->started = (double)time(NULL);
     svc->system_path = cim_path_format(caps->ns, CIM_SYSTEM_CLASS, keys, RG_ARRAY_LEN(keys));
     if (!svc->system_path) {
         snprintf(why, why_len, "out of memory");

@@ -53,6 +53,17 @@ static const char *const migrations[] = {
     "  name TEXT NOT NULL,"
     "  value TEXT NOT NULL,"
     "  PRIMARY KEY (group_id, pos)) WITHOUT ROWID;",
+    /* 2: stored first responses of POSTs carrying an Idempotency-Key. */
+    "CREATE TABLE idempotency ("
+    "  key TEXT PRIMARY KEY,"
+    "  fingerprint TEXT NOT NULL,"
+    "  status INTEGER NOT NULL," /* 0 while the first request runs */
+    "  body TEXT,"
+    "  content_type TEXT,"
+    "  location TEXT,"
+    "  etag TEXT,"
+    "  created REAL NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX idempotency_by_created ON idempotency(created);",
 };
 
 static const char *const sql[Q_COUNT] = {
@@ -76,11 +87,15 @@ static const char *const sql[Q_COUNT] = {
                     " delete_on_unassoc, system_id, generation, rsd_class"
                     " FROM rgroup WHERE id = ?1",
     [Q_GROUP_FIND_NAME] = "SELECT id FROM rgroup WHERE element_name = ?1",
-    [Q_GROUP_LIST] = "SELECT id FROM rgroup WHERE id > ?1 ORDER BY id LIMIT ?2",
-    [Q_GROUP_LIST_NAMED] = "SELECT id FROM rgroup WHERE id > ?1 AND element_name = ?3"
-                           " ORDER BY id LIMIT ?2",
-    [Q_GROUP_COUNT] = "SELECT count(*) FROM rgroup",
-    [Q_GROUP_COUNT_NAMED] = "SELECT count(*) FROM rgroup WHERE element_name = ?1",
+/* One statement per list: an unset filter binds NULL and drops out of the WHERE clause. */
+#define GROUP_FILTER                                                                               \
+    " (?3 IS NULL OR element_name = ?3)"                                                           \
+    " AND (?4 IS NULL OR substr(element_name, 1, length(?4)) = ?4)"                                \
+    " AND (?5 IS NULL OR persistent = ?5)"                                                         \
+    " AND (?6 IS NULL OR id IN (SELECT group_id FROM member WHERE element_id = ?6))"
+    [Q_GROUP_LIST] = "SELECT id FROM rgroup WHERE id > ?1 AND" GROUP_FILTER
+                     " ORDER BY id LIMIT ?2",
+    [Q_GROUP_COUNT] = "SELECT count(*) FROM rgroup WHERE" GROUP_FILTER,
     [Q_MEMBER_INSERT] = "INSERT INTO member (group_id, element_id, seq) VALUES (?1, ?2, ?3)",
     [Q_MEMBER_LIST] = "SELECT m.element_id, m.seq, e.path FROM member m"
                       " JOIN element e ON e.id = m.element_id"
@@ -102,7 +117,14 @@ static const char *const sql[Q_COUNT] = {
     [Q_MEMBER_EXISTS] = "SELECT count(*) FROM member WHERE group_id = ?1 AND element_id = ?2",
     [Q_ELEMENT_TOUCH] = "UPDATE element SET generation = generation + 1 WHERE id = ?1",
     [Q_MEMBER_TOTAL] = "SELECT count(*) FROM member",
-    [Q_PING] = "SELECT 1",
+    [Q_IDEM_PURGE] = "DELETE FROM idempotency WHERE created < ?1",
+    [Q_IDEM_GET] = "SELECT fingerprint, status, body, content_type, location, etag, created"
+                   " FROM idempotency WHERE key = ?1",
+    [Q_IDEM_CLAIM] = "INSERT OR REPLACE INTO idempotency (key, fingerprint, status, created)"
+                     " VALUES (?1, ?2, 0, ?3)",
+    [Q_IDEM_STORE] = "UPDATE idempotency SET status = ?2, body = ?3, content_type = ?4,"
+                     " location = ?5, etag = ?6 WHERE key = ?1",
+    [Q_IDEM_DELETE] = "DELETE FROM idempotency WHERE key = ?1",
 };
 
 int db_map(struct db *db, int sqlite_rc, const char *what)
@@ -215,51 +237,6 @@ out:
         int rel = db_release(db, st, "query");
         return rc == DB_ERR && rel != DB_OK ? rel : rc;
     }
-}
-
-int db_query_ids(struct db *db, enum db_q q, int64_t after_id, int limit, const char *text_arg,
-                 int64_t **ids, size_t *n)
-{
-    sqlite3_stmt *st = db_stmt(db, q);
-    int64_t *arr = NULL;
-    size_t len = 0, cap = 0;
-    int rc = DB_ERR, step;
-
-    *ids = NULL;
-    *n = 0;
-    if (!st)
-        return DB_ERR;
-    sqlite3_bind_int64(st, 1, after_id);
-    sqlite3_bind_int(st, 2, limit);
-    if (text_arg)
-        db_bind_text(st, 3, text_arg);
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (len == cap) {
-            size_t ncap = cap ? cap * 2 : 16;
-            int64_t *grown = realloc(arr, ncap * sizeof(*arr));
-            if (!grown)
-                goto out;
-            arr = grown;
-            cap = ncap;
-        }
-        arr[len++] = sqlite3_column_int64(st, 0);
-    }
-    if (step != SQLITE_DONE)
-        goto out;
-    rc = DB_OK;
-out:
-    {
-        int rel = db_release(db, st, "list ids");
-        if (rc == DB_OK && rel != DB_OK)
-            rc = rel;
-    }
-    if (rc != DB_OK) {
-        free(arr);
-        return rc;
-    }
-    *ids = arr;
-    *n = len;
-    return DB_OK;
 }
 
 static int exec_sql(struct db *db, const char *text, const char *what)
@@ -409,7 +386,7 @@ void db_txn_stats(const struct db *db, struct db_txn_stats *out)
 
 int db_store_counts(struct db *db, int64_t *groups, int64_t *members)
 {
-    int rc = db_query_int(db, Q_GROUP_COUNT, NULL, groups);
+    int rc = db_group_count(db, NULL, groups);
 
     return rc == DB_OK ? db_query_int(db, Q_MEMBER_TOTAL, NULL, members) : rc;
 }
@@ -442,7 +419,11 @@ int db_txn_run(struct db *db, db_txn_fn fn, void *cls)
 
 int db_ping(struct db *db)
 {
-    int64_t one;
+    int rc;
 
-    return db_query_int(db, Q_PING, NULL, &one);
+    /* Ready means writable: take the write lock (within the busy timeout) and let it go. */
+    rc = exec_sql(db, "BEGIN IMMEDIATE", "ping");
+    if (rc == DB_OK)
+        rc = exec_sql(db, "ROLLBACK", "ping");
+    return rc;
 }

@@ -52,7 +52,7 @@ typedef int (*db_txn_fn)(struct db *db, void *cls);
  * a bug (asserted). */
 int db_txn_run(struct db *db, db_txn_fn fn, void *cls);
 
-/* Returns DB_OK when the database answers a trivial query. */
+/* Returns DB_OK when the database can take a write lock within the busy timeout. */
 int db_ping(struct db *db);
 
 /* Upper bounds (seconds) of the transaction-time histogram buckets. */
@@ -133,12 +133,19 @@ int db_group_set_name(struct db *db, int64_t id, const char *name);
 int db_group_get(struct db *db, int64_t id, struct db_group *out);
 /* Sets *id to the group named name (exact match); DB_NOTFOUND when none. */
 int db_group_find_name(struct db *db, const char *name, int64_t *id);
-/* Ids of up to limit groups with id > after_id, ascending, optionally only those whose
- * ElementName equals name (NULL = all). *ids is a new array (caller frees), *n its length. */
-int db_group_list_ids(struct db *db, int64_t after_id, int limit, const char *name, int64_t **ids,
-                      size_t *n);
-/* Number of groups, optionally only those named name (NULL = all). */
-int db_group_count(struct db *db, const char *name, int64_t *n);
+/* Which groups a list or count covers; every field left zero/NULL/-1 matches all. */
+struct db_group_filter {
+    const char *name;   /* ElementName equal to this */
+    const char *prefix; /* ElementName starting with this */
+    int persistent;     /* -1 any, 0, 1 */
+    int64_t member;     /* 0 any, else groups holding this element */
+};
+/* Ids of up to limit groups with id > after_id that match f (NULL = all), ascending. *ids is a
+ * new array (caller frees), *n its length. */
+int db_group_list_ids(struct db *db, int64_t after_id, int limit, const struct db_group_filter *f,
+                      int64_t **ids, size_t *n);
+/* Number of groups that match f (NULL = all). */
+int db_group_count(struct db *db, const struct db_group_filter *f, int64_t *n);
 
 /* Deletes the group with its members and settings (cascade); DB_NOTFOUND when absent. */
 int db_group_delete(struct db *db, int64_t id);
@@ -190,5 +197,29 @@ int db_setting_insert(struct db *db, int64_t group_id, int pos, const char *name
                       const char *value);
 /* The group's setting properties in insertion order; same ownership as db_member_list. */
 int db_setting_list(struct db *db, int64_t group_id, struct db_prop **out, size_t *n);
+
+/* ---- stored responses for Idempotency-Key (db_idem.c) ---- */
+
+struct db_idem {
+    char *fingerprint;
+    int status; /* 0: the first request has not finished */
+    char *body; /* NULL when the response had none */
+    char *content_type;
+    char *location;
+    char *etag;
+    double created; /* Unix time */
+};
+void db_idem_clear(struct db_idem *r);
+
+/* Deletes records created before cutoff (Unix time). */
+int db_idem_purge(struct db *db, double cutoff);
+/* Reads key's record; DB_NOTFOUND when there is none. */
+int db_idem_get(struct db *db, const char *key, struct db_idem *out);
+/* Claims key for a first request (status 0), replacing any record it had. */
+int db_idem_claim(struct db *db, const char *key, const char *fingerprint, double now);
+/* Stores the first request's response under key. */
+int db_idem_store(struct db *db, const char *key, const struct db_idem *r);
+/* Forgets key (its request failed in a way a retry should repeat). */
+int db_idem_delete(struct db *db, const char *key);
 
 #endif

@@ -141,16 +141,69 @@ int db_group_find_name(struct db *db, const char *name, int64_t *id)
     return db_query_int(db, Q_GROUP_FIND_NAME, name, id);
 }
 
-int db_group_list_ids(struct db *db, int64_t after_id, int limit, const char *name, int64_t **ids,
-                      size_t *n)
+/* Binds f to ?3..?6 of Q_GROUP_LIST / Q_GROUP_COUNT (NULL where a filter is unset). */
+static void bind_filter(sqlite3_stmt *st, const struct db_group_filter *f)
 {
-    return db_query_ids(db, name ? Q_GROUP_LIST_NAMED : Q_GROUP_LIST, after_id, limit, name, ids,
-                        n);
+    if (!f)
+        return;
+    db_bind_text(st, 3, f->name);
+    db_bind_text(st, 4, f->prefix);
+    if (f->persistent >= 0)
+        sqlite3_bind_int(st, 5, f->persistent);
+    if (f->member > 0)
+        sqlite3_bind_int64(st, 6, f->member);
 }
 
-int db_group_count(struct db *db, const char *name, int64_t *n)
+int db_group_list_ids(struct db *db, int64_t after_id, int limit, const struct db_group_filter *f,
+                      int64_t **ids, size_t *n)
 {
-    return db_query_int(db, name ? Q_GROUP_COUNT_NAMED : Q_GROUP_COUNT, name, n);
+    sqlite3_stmt *st = db_stmt(db, Q_GROUP_LIST);
+    int64_t *arr = NULL;
+    int rc = DB_FAILED, step, rel;
+    size_t len = 0;
+
+    *ids = NULL;
+    *n = 0;
+    if (!st)
+        return DB_ERR;
+    arr = malloc((limit > 0 ? (size_t)limit : 1) * sizeof(*arr));
+    if (!arr)
+        return DB_FAILED;
+    sqlite3_bind_int64(st, 1, after_id);
+    sqlite3_bind_int(st, 2, limit);
+    bind_filter(st, f);
+    /* The statement's LIMIT ?2 keeps the rows within the array. */
+    while ((step = sqlite3_step(st)) == SQLITE_ROW && len < (size_t)limit)
+        arr[len++] = sqlite3_column_int64(st, 0);
+    rc = step == SQLITE_DONE || step == SQLITE_ROW ? DB_OK : db_map(db, step, "list groups");
+    rel = db_release(db, st, "list groups");
+    if (rc == DB_OK && rel != DB_OK)
+        rc = rel;
+    if (rc != DB_OK) {
+        free(arr);
+        return rc;
+    }
+    *ids = arr;
+    *n = len;
+    return DB_OK;
+}
+
+int db_group_count(struct db *db, const struct db_group_filter *f, int64_t *n)
+{
+    sqlite3_stmt *st = db_stmt(db, Q_GROUP_COUNT);
+    int step, rel;
+
+    *n = 0;
+    if (!st)
+        return DB_ERR;
+    bind_filter(st, f);
+    step = sqlite3_step(st);
+    if (step == SQLITE_ROW)
+        *n = sqlite3_column_int64(st, 0);
+    rel = db_release(db, st, "count groups");
+    if (step != SQLITE_ROW)
+        return db_map(db, step, "count groups");
+    return rel;
 }
 
 int db_member_insert(struct db *db, int64_t group_id, int64_t element_id, int64_t seq)

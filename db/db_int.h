@@ -23,9 +23,7 @@ enum db_q {
     Q_GROUP_GET,
     Q_GROUP_FIND_NAME,
     Q_GROUP_LIST,
-    Q_GROUP_LIST_NAMED,
     Q_GROUP_COUNT,
-    Q_GROUP_COUNT_NAMED,
     Q_MEMBER_INSERT,
     Q_MEMBER_LIST,
     Q_MEMBER_GROUP_COUNT,
@@ -41,7 +39,11 @@ enum db_q {
     Q_MEMBER_EXISTS,
     Q_ELEMENT_TOUCH,
     Q_MEMBER_TOTAL,
-    Q_PING,
+    Q_IDEM_PURGE,
+    Q_IDEM_GET,
+    Q_IDEM_CLAIM,
+    Q_IDEM_STORE,
+    Q_IDEM_DELETE,
     Q_COUNT
 };
 
@@ -72,10 +74,5 @@ int db_bind_text(sqlite3_stmt *st, int idx, const char *s);
 
 /* Runs a one-column integer query bound to up to one text parameter; *n receives the value. */
 int db_query_int(struct db *db, enum db_q q, const char *text_arg, int64_t *n);
-
-/* Runs an id-list query with ?1 = after_id, ?2 = limit (and ?3 = text_arg when not NULL).
- * *ids is a new array (caller frees), *n its length. */
-int db_query_ids(struct db *db, enum db_q q, int64_t after_id, int limit, const char *text_arg,
-                 int64_t **ids, size_t *n);
 
 #endif

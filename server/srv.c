@@ -19,7 +19,7 @@
 
 #define MAX_QUERY 32
 #define REQUEST_ID_MAX 128
-#define EXPOSED_HEADERS "ETag, Location, Retry-After, X-Request-Id, Allow"
+#define EXPOSED_HEADERS "ETag, Location, Retry-After, X-Request-Id, Allow, Idempotent-Replayed"
 #define ALLOWED_HEADERS "Content-Type, Accept, If-Match, If-None-Match, Idempotency-Key, " \
                         "X-Request-Id, Authorization"
 
@@ -279,6 +279,8 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct api_reply 
             MHD_add_response_header(resp, "Access-Control-Max-Age", "600");
         }
     }
+    if (reply->replayed)
+        MHD_add_response_header(resp, "Idempotent-Replayed", "true");
     if (x->close)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
     ret = MHD_queue_response(conn, reply->status, resp);
@@ -286,61 +288,62 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct api_reply 
     return ret;
 }
 
-/* Runs the transport checks, then the handler; fills reply and allow. Returns the matched
- * route's pattern for the metrics label, or "unmatched". */
-static const char *dispatch(struct srv *srv, struct MHD_Connection *conn, const char *method,
+/* Runs the transport checks, then the handler; fills reply and allow. Returns the matched route,
+ * or NULL (no route, or OPTIONS). */
+static const struct srv_route *dispatch(struct srv *srv, struct MHD_Connection *conn, const char *method,
                             const char *url, struct req_state *st, struct api_reply *reply,
                             char *allow, size_t allow_len)
 {
     const struct srv_route *route;
     struct query_acc query = {.n = 0};
     struct api_request req = {0};
+    const char *idem_key;
     char id[64];
     const char *accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept");
     enum srv_match m = srv_route_find(method, url, &route, id, sizeof(id), allow, allow_len);
 
     if (m == SRV_MATCH_NO_PATH) {
         api_reply_problem(reply, API_P_NOT_FOUND, false, NULL, "no resource at %s", url);
-        return "unmatched";
+        return NULL;
     }
     if (m == SRV_MATCH_NO_METHOD) {
         if (strcmp(method, "OPTIONS") == 0) {
             api_reply_clear(reply);
             reply->status = 204;
-            return "options";
+            return NULL;
         }
         api_reply_problem(reply, API_P_METHOD, false, NULL, "%s is not allowed on %s (allowed: %s)",
                           method, url, allow);
-        return "unmatched";
+        return NULL;
     }
     allow[0] = '\0';
     if (!accepts(accept, route->produces) && !accepts(accept, "application/problem+json")) {
         api_reply_problem(reply, API_P_NOT_ACCEPTABLE, false, NULL,
                           "this resource is only available as %s", route->produces);
-        return route->pattern;
+        return route;
     }
     if (st->too_large) {
         api_reply_problem(reply, API_P_TOO_LARGE, false, NULL,
                           "the request body is larger than %lu bytes", srv->cfg->max_body);
-        return route->pattern;
+        return route;
     }
     if (route->json_body &&
         !is_json_type(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type"))) {
         api_reply_problem(reply, API_P_MEDIA_TYPE, false, NULL,
                           "send the request body as application/json");
-        return route->pattern;
+        return route;
     }
     req.if_match = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-Match");
     if (route->conditional && srv->cfg->require_if_match && !req.if_match) {
         api_reply_problem(reply, API_P_PRECONDITION_REQUIRED, false, NULL,
                           "this server requires If-Match with the ETag you last read");
-        return route->pattern;
+        return route;
     }
     MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_query, &query);
     if (query.overflow) {
         api_reply_problem(reply, API_P_BAD_QUERY, false, NULL, "more than %d query parameters",
                           MAX_QUERY);
-        return route->pattern;
+        return route;
     }
     req.method = method;
     req.path = url;
@@ -349,7 +352,11 @@ static const char *dispatch(struct srv *srv, struct MHD_Connection *conn, const 
     req.n_query = query.n;
     req.body = st->body;
     req.body_len = st->len;
-    route->handler(srv->ctx, &req, reply);
+    idem_key = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Idempotency-Key");
+    if (idem_key && strcmp(method, "POST") == 0)
+        api_idempotent(srv->ctx, route->handler, &req, idem_key, reply);
+    else
+        route->handler(srv->ctx, &req, reply);
     /* A conditional GET whose representation has not changed. */
     if (strcmp(method, "GET") == 0 && reply->status == 200 && reply->etag &&
         none_match_hits(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-None-Match"),
@@ -358,13 +365,13 @@ static const char *dispatch(struct srv *srv, struct MHD_Connection *conn, const 
         reply->body = NULL;
         reply->status = 304;
     }
-    return route->pattern;
+    return route;
 }
 
 /* Answers, counts and logs one request. */
 static enum MHD_Result finish(struct srv *srv, struct MHD_Connection *conn, const char *method,
                               const char *url, struct req_state *st, struct api_reply *reply,
-                              const char *route, const char *allow)
+                              const struct srv_route *route, const char *allow)
 {
     const char *origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
     struct resp_extra x = {.allow = allow, .request_id = st->request_id};
@@ -383,11 +390,10 @@ static enum MHD_Result finish(struct srv *srv, struct MHD_Connection *conn, cons
     x.close = atomic_load(&srv->stopping);
     ret = send_reply(conn, reply, &x, &bytes);
     took = now_seconds() - st->start;
-    /* The method label is the route's (static) or a fixed word, never the client's text. */
-    srv_metrics_record(&srv->metrics, route,
-                       strcmp(route, "unmatched") == 0 || strcmp(route, "options") == 0 ? "-"
-                                                                                         : method,
-                       reply->status, took);
+    /* Labels are the route table's static strings, never the client's text: MHD's strings
+     * die with the request, and the number of series stays bounded. */
+    srv_metrics_record(&srv->metrics, route ? route->pattern : "unmatched",
+                       route ? route->method : "-", reply->status, took);
     if (srv->cfg->access_log)
         log_access(method, url, reply->status, bytes, took, st->request_id);
     return ret;
@@ -402,7 +408,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     struct req_state *st = *con_cls;
     struct api_reply reply = {0};
     char allow[128] = "";
-    const char *route;
+    const struct srv_route *route;
     enum MHD_Result ret;
 
     (void)version;
@@ -421,14 +427,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         set_request_id(srv, conn, st);
         if (atomic_load(&srv->stopping)) {
             api_reply_problem(&reply, API_P_UNAVAILABLE, false, NULL, "the server is stopping");
-            ret = finish(srv, conn, method, url, st, &reply, "unmatched", NULL);
+            ret = finish(srv, conn, method, url, st, &reply, NULL, NULL);
             api_reply_clear(&reply);
             return ret;
         }
         if (cl && strtoull(cl, NULL, 10) > srv->cfg->max_body) {
             api_reply_problem(&reply, API_P_TOO_LARGE, false, NULL,
                               "the request body is larger than %lu bytes", srv->cfg->max_body);
-            ret = finish(srv, conn, method, url, st, &reply, "unmatched", NULL);
+            ret = finish(srv, conn, method, url, st, &reply, NULL, NULL);
             api_reply_clear(&reply);
             return ret;
         }

@@ -48,6 +48,8 @@ static const struct opt opts[] = {
      "Persistent when absent: persistent (default), not-persistent or none"},
     {"access-point", "REPLGW_ACCESS_POINTS", O_LIST, CFG(access_points), "NAME",
      "A known remote service access point (repeatable; env: comma-separated)"},
+    {"idempotency-ttl", "REPLGW_IDEMPOTENCY_TTL", O_UINT, CFG(caps.idempotency_ttl), "S",
+     "How long an Idempotency-Key and its response are kept (default 86400)"},
     {"busy-timeout", "REPLGW_BUSY_TIMEOUT", O_UINT, CFG(busy_timeout_ms), "MS",
      "How long a write waits for a locked database before 503 (default 5000)"},
     {"db-max-pages", "REPLGW_DB_MAX_PAGES", O_ULONG, CFG(db_max_pages), "N",
@@ -91,6 +93,7 @@ static void set_defaults(struct srv_config *cfg)
     cfg->caps.multiple_membership = false;
     cfg->caps.default_persistency = CIM_PERSISTENCY_PERSISTENT;
     cfg->caps.access_points = cfg->access_points;
+    cfg->caps.idempotency_ttl = 86400;
 }
 
 static int parse_ulong(const char *s, unsigned long max, unsigned long *out)

@@ -704,7 +704,7 @@ static void test_create_failure_mid_members_leaves_nothing(void **state)
 
 static void test_create_full_database_is_failed(void **state)
 {
-    static const char *const args[] = {"--db-max-pages", "12", NULL};
+    static const char *const args[] = {"--db-max-pages", "24", NULL};
     struct h_server *s = start(args);
     struct h_resp r;
     char body[2048];

@@ -234,7 +234,10 @@ static void test_get_and_list(void **state)
 
 static void test_next_link_encodes_filter(void **state)
 {
-    char *link = api_next_link("/replication-groups", 10, 5, "ElementName", "a b&c");
+    static const char *const keep[] = {"ElementName", "Persistent"};
+    struct api_kv q[] = {{"ElementName", "a b&c"}, {"limit", "3"}};
+    struct api_request req = {.query = q, .n_query = 2};
+    char *link = api_next_link("/replication-groups", 10, 5, &req, keep, 2);
 
     (void)state;
     assert_string_equal(link, "/replication-groups?limit=10&cursor=5&ElementName=a%20b%26c");

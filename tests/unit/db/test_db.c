@@ -86,7 +86,7 @@ static void test_open_sets_schema_version_and_wal(void **state)
     assert_int_equal(sqlite3_open(f->path, &raw), SQLITE_OK);
     assert_int_equal(sqlite3_prepare_v2(raw, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(st, 0), 1);
+    assert_int_equal(sqlite3_column_int(st, 0), 2);
     sqlite3_finalize(st);
     assert_int_equal(sqlite3_prepare_v2(raw, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
@@ -273,9 +273,16 @@ static void test_group_list_ids_and_count(void **state)
     assert_int_equal(db_group_list_ids(f->db, 0, 2, NULL, &ids, &n), DB_OK);
     assert_int_equal(n, 2);
     free(ids);
-    assert_int_equal(db_group_list_ids(f->db, 0, 10, "y", &ids, &n), DB_OK);
-    assert_int_equal(n, 1);
-    free(ids);
+    {
+        struct db_group_filter by_name = {.name = "y", .persistent = -1};
+        struct db_group_filter by_prefix = {.prefix = "x", .persistent = -1};
+
+        assert_int_equal(db_group_list_ids(f->db, 0, 10, &by_name, &ids, &n), DB_OK);
+        assert_int_equal(n, 1);
+        free(ids);
+        assert_int_equal(db_group_count(f->db, &by_prefix, &count), DB_OK);
+        assert_int_equal(count, 2);
+    }
     assert_int_equal(db_group_count(f->db, NULL, &count), DB_OK);
     assert_int_equal(count, 3);
 }

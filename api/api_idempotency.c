@@ -1,0 +1,125 @@
+/* Idempotency-Key on POST: a retry with the same key and the same request gets the first
+ * response again (status, body, Location, ETag), a key reused for a different request is 422,
+ * and a key whose first request has not finished is 409. Responses of 5xx are not kept, so
+ * retrying after a server-side failure runs the request again. */
+#include "api/api.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define KEY_MAX 255
+#define PROBLEM_JSON "application/problem+json"
+
+/* FNV-1a (64 bit) of the method, path and body: tells a retry from a different request. It is
+ * a fingerprint, not a security boundary: keys belong to the clients that chose them. */
+static void fingerprint(const struct api_request *req, char out[17])
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    const char *parts[] = {req->method, "\n", req->path, "\n"};
+
+    for (size_t i = 0; i < RG_ARRAY_LEN(parts); i++)
+        for (const unsigned char *p = (const unsigned char *)parts[i]; *p; p++)
+            h = (h ^ *p) * 0x100000001b3ull;
+    for (size_t i = 0; i < req->body_len; i++)
+        h = (h ^ (unsigned char)req->body[i]) * 0x100000001b3ull;
+    snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+static bool key_is_valid(const char *key)
+{
+    size_t len = strlen(key);
+
+    if (len == 0 || len > KEY_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (key[i] < 0x21 || key[i] > 0x7E)
+            return false;
+    return true;
+}
+
+/* Answers with the stored response; its strings move into reply. */
+static void replay(struct cim_response *stored, struct api_reply *reply)
+{
+    api_reply_clear(reply);
+    reply->status = (unsigned)stored->status;
+    reply->content_type = stored->content_type && strcmp(stored->content_type, PROBLEM_JSON) == 0
+                              ? PROBLEM_JSON
+                              : NULL;
+    reply->text = stored->body;
+    reply->text_len = stored->body ? strlen(stored->body) : 0;
+    reply->location = stored->location;
+    reply->etag = stored->etag;
+    reply->replayed = true;
+    stored->body = stored->location = stored->etag = NULL;
+}
+
+/* Stores reply as the key's response, or forgets the key for a 5xx. */
+static void remember(struct api_ctx *ctx, const char *key, const struct api_reply *reply)
+{
+    struct cim_response resp = {0};
+    struct cim_err err;
+    bool ok = true;
+
+    cim_err_clear(&err);
+    if (reply->status >= 500) {
+        cim_idem_finish(ctx->svc, key, NULL, &err);
+        return;
+    }
+    resp.status = (int)reply->status;
+    if (reply->body)
+        ok = (resp.body = json_dumps(reply->body, JSON_COMPACT)) != NULL;
+    else if (reply->text)
+        ok = (resp.body = rg_strndup(reply->text, reply->text_len)) != NULL;
+    /* resp only lends its strings to cim_idem_finish; content_type is never freed. */
+    resp.content_type = (char *)(reply->content_type ? reply->content_type : "application/json");
+    resp.location = reply->location;
+    resp.etag = reply->etag;
+    if (!ok || cim_idem_finish(ctx->svc, key, &resp, &err) != CIM_RV_SUCCESS) {
+        /* Not stored: free the key so that a retry runs instead of waiting on it forever. */
+        rg_log(RG_LOG_WARN, "api: could not store the response for an Idempotency-Key: %s",
+               err.detail);
+        cim_err_clear(&err);
+        cim_idem_finish(ctx->svc, key, NULL, &err);
+    }
+    free(resp.body);
+}
+
+void api_idempotent(struct api_ctx *ctx, api_handler h, const struct api_request *req,
+                    const char *key, struct api_reply *reply)
+{
+    struct cim_response stored;
+    enum cim_idem_state state;
+    struct cim_err err;
+    char fp[17];
+
+    cim_err_clear(&err);
+    if (!key_is_valid(key)) {
+        api_reply_problem(reply, API_P_BAD_HEADER, false, "Idempotency-Key",
+                          "Idempotency-Key must be 1 to %d visible ASCII characters", KEY_MAX);
+        return;
+    }
+    fingerprint(req, fp);
+    if (cim_idem_begin(ctx->svc, key, fp, &state, &stored, &err) != CIM_RV_SUCCESS) {
+        api_reply_cim(reply, &err, API_M_NONE);
+        return;
+    }
+    switch (state) {
+    case CIM_IDEM_REPLAY:
+        replay(&stored, reply);
+        break;
+    case CIM_IDEM_MISMATCH:
+        api_reply_problem(reply, API_P_KEY_REUSED, false, "Idempotency-Key",
+                          "this Idempotency-Key was used for a different request");
+        break;
+    case CIM_IDEM_RUNNING:
+        api_reply_problem(reply, API_P_KEY_RUNNING, false, "Idempotency-Key",
+                          "the first request with this Idempotency-Key has not finished");
+        break;
+    case CIM_IDEM_NEW:
+        h(ctx, req, reply);
+        remember(ctx, key, reply);
+        break;
+    }
+    cim_response_clear(&stored);
+}

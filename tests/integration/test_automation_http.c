@@ -1,0 +1,428 @@
+/* Automation-grade HTTP over the real binary: Idempotency-Key (replay, mismatch, running,
+ * restart, expiry), ETag with If-None-Match and If-Match, --require-if-match, list filters and
+ * pagination that stays correct while rows change, CORS, request ids and the access log,
+ * /readyz, /metrics and a SIGTERM with requests in flight. */
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+
+static struct h_server *start(const char *const *args)
+{
+    struct h_server *s = calloc(1, sizeof(*s));
+
+    assert_non_null(s);
+    assert_int_equal(h_start(s, args), 0);
+    return s;
+}
+
+static int setup(void **state)
+{
+    static const char *const args[] = {"--cors-origin", "https://dash.example", "--busy-timeout",
+                                       "200", NULL};
+    *state = start(args);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    h_cleanup(*state);
+    free(*state);
+    return 0;
+}
+
+static void call(struct h_server *s, const char *method, const char *path, const char *headers,
+                 const char *body, struct h_resp *r)
+{
+    assert_int_equal(h_req(s, method, path, headers, body, r), 0);
+}
+
+static int status_of(struct h_server *s, const char *method, const char *path,
+                     const char *headers, const char *body)
+{
+    struct h_resp r;
+    int status;
+
+    call(s, method, path, headers, body, &r);
+    status = r.status;
+    h_resp_free(&r);
+    return status;
+}
+
+/* ---- Idempotency-Key ---- */
+
+static void test_idempotent_retry_gets_same_answer(void **state)
+{
+    struct h_server *s = *state;
+    struct h_resp a, b;
+    char loc_a[64], loc_b[64], replayed[16];
+    const char *key = "Idempotency-Key: create-1\r\n";
+
+    call(s, "POST", "/replication-groups", key, "{}", &a);
+    assert_int_equal(a.status, 201);
+    call(s, "POST", "/replication-groups", key, "{}", &b);
+    assert_int_equal(b.status, 201);
+    assert_int_equal(a.body_len, b.body_len);
+    assert_memory_equal(a.body, b.body, a.body_len);
+    h_header(&a, "Location", loc_a, sizeof(loc_a));
+    h_header(&b, "Location", loc_b, sizeof(loc_b));
+    assert_string_equal(loc_a, loc_b);
+    assert_non_null(h_header(&b, "Idempotent-Replayed", replayed, sizeof(replayed)));
+    h_resp_free(&a);
+    h_resp_free(&b);
+    assert_int_equal(h_db_count(s, "SELECT count(*) FROM rgroup"), 1);
+    /* The stored answer survives a restart. */
+    h_kill(s);
+    assert_int_equal(h_restart(s), 0);
+    call(s, "POST", "/replication-groups", key, "{}", &b);
+    assert_int_equal(b.status, 201);
+    assert_string_equal(h_str(b.json, "id"), "1");
+    h_resp_free(&b);
+    assert_int_equal(h_db_count(s, "SELECT count(*) FROM rgroup"), 1);
+    /* Without a key, POST stays non-idempotent. */
+    assert_int_equal(status_of(s, "POST", "/replication-groups", NULL, "{}"), 201);
+    assert_int_equal(status_of(s, "POST", "/replication-groups", NULL, "{}"), 201);
+    assert_int_equal(h_db_count(s, "SELECT count(*) FROM rgroup"), 3);
+}
+
+static void test_idempotency_key_reuse_and_errors(void **state)
+{
+    struct h_server *s = *state;
+    struct h_resp r;
+    const char *key = "Idempotency-Key: k2\r\n";
+
+    assert_int_equal(status_of(s, "POST", "/replication-groups", key, "{\"GroupName\":\"a\"}"),
+                     201);
+    call(s, "POST", "/replication-groups", key, "{\"GroupName\":\"b\"}", &r);
+    assert_int_equal(r.status, 422);
+    assert_string_equal(h_str(r.json, "Parameter"), "Idempotency-Key");
+    h_resp_free(&r);
+    /* An error answer is replayed as well (the first answer, not a new attempt). */
+    assert_int_equal(
+        status_of(s, "POST", "/replication-groups", "Idempotency-Key: k3\r\n", "{\"GroupName\":\"a\"}"),
+        409);
+    assert_int_equal(
+        status_of(s, "POST", "/replication-groups", "Idempotency-Key: k3\r\n", "{\"GroupName\":\"a\"}"),
+        409);
+    call(s, "POST", "/replication-groups", "Idempotency-Key: " "\x01" "bad\r\n", "{}", &r);
+    assert_int_equal(r.status, 400);
+    h_resp_free(&r);
+    /* The first request with a key is still running (its claim is in the store). */
+    assert_int_equal(h_db_exec(s, "INSERT INTO idempotency (key, fingerprint, status, created)"
+                                  " VALUES ('busy', 'x', 0, strftime('%s','now') + 5)"),
+                     SQLITE_OK);
+    call(s, "POST", "/replication-groups", "Idempotency-Key: busy\r\n", "{}", &r);
+    assert_int_equal(r.status, 409);
+    assert_string_equal(h_str(r.json, "Parameter"), "Idempotency-Key");
+    h_resp_free(&r);
+    assert_int_equal(h_db_count(s, "SELECT count(*) FROM rgroup"), 1);
+}
+
+static void test_idempotency_keys_expire(void **state)
+{
+    static const char *const args[] = {"--idempotency-ttl", "1", NULL};
+    struct h_server *s = start(args);
+    const char *key = "Idempotency-Key: short-lived\r\n";
+
+    (void)state;
+    assert_int_equal(status_of(s, "POST", "/replication-groups", key, "{}"), 201);
+    assert_int_equal(status_of(s, "POST", "/replication-groups", key, "{}"), 201);
+    assert_int_equal(h_db_count(s, "SELECT count(*) FROM rgroup"), 1);
+    sleep(2);
+    assert_int_equal(status_of(s, "POST", "/replication-groups", key, "{}"), 201);
+    assert_int_equal(h_db_count(s, "SELECT count(*) FROM rgroup"), 2);
+    h_cleanup(s);
+    free(s);
+}
+
+/* ---- ETags ---- */
+
+static void test_if_none_match_gives_304(void **state)
+{
+    struct h_server *s = *state;
+    struct h_resp r;
+    char etag[64], hdr[128];
+
+    assert_int_equal(status_of(s, "POST", "/replication-groups", NULL, "{}"), 201);
+    call(s, "GET", "/replication-groups/1", NULL, NULL, &r);
+    assert_non_null(h_header(&r, "ETag", etag, sizeof(etag)));
+    h_resp_free(&r);
+    snprintf(hdr, sizeof(hdr), "If-None-Match: %s\r\n", etag);
+    call(s, "GET", "/replication-groups/1", hdr, NULL, &r);
+    assert_int_equal(r.status, 304);
+    assert_int_equal(r.body_len, 0);
+    h_resp_free(&r);
+    assert_int_equal(status_of(s, "PATCH", "/replication-groups/1", NULL, "{\"ElementName\":\"n\"}"),
+                     200);
+    assert_int_equal(status_of(s, "GET", "/replication-groups/1", hdr, NULL), 200);
+}
+
+static void test_require_if_match(void **state)
+{
+    static const char *const args[] = {"--require-if-match", NULL};
+    struct h_server *s = start(args);
+    struct h_resp r;
+    char etag[64], hdr[128];
+
+    (void)state;
+    call(s, "POST", "/replication-groups", NULL, "{}", &r);
+    h_header(&r, "ETag", etag, sizeof(etag));
+    h_resp_free(&r);
+    assert_int_equal(status_of(s, "PATCH", "/replication-groups/1", NULL, "{\"ElementName\":\"x\"}"),
+                     428);
+    assert_int_equal(status_of(s, "DELETE", "/replication-groups/1", NULL, NULL), 428);
+    snprintf(hdr, sizeof(hdr), "If-Match: %s\r\n", etag);
+    assert_int_equal(status_of(s, "PATCH", "/replication-groups/1", hdr, "{\"ElementName\":\"x\"}"),
+                     200);
+    h_cleanup(s);
+    free(s);
+}
+
+/* ---- lists ---- */
+
+static void test_list_filters(void **state)
+{
+    struct h_server *s = *state;
+    struct h_resp r;
+
+    assert_int_equal(status_of(s, "POST", "/logical-elements", NULL, "{\"DeviceID\":\"v\"}"), 201);
+    assert_int_equal(status_of(s, "POST", "/replication-groups", NULL,
+                               "{\"GroupName\":\"db-1\",\"Members\":[\"/logical-elements/1\"]}"),
+                     201);
+    assert_int_equal(status_of(s, "POST", "/replication-groups", NULL,
+                               "{\"GroupName\":\"db-2\",\"Persistent\":false}"),
+                     201);
+    assert_int_equal(status_of(s, "POST", "/replication-groups", NULL, "{\"GroupName\":\"web\"}"),
+                     201);
+    call(s, "GET", "/replication-groups?ElementNamePrefix=db-", NULL, NULL, &r);
+    assert_int_equal(h_int(r.json, "count"), 2);
+    h_resp_free(&r);
+    call(s, "GET", "/replication-groups?ElementNamePrefix=db-&Persistent=false", NULL, NULL, &r);
+    assert_int_equal(h_int(r.json, "count"), 1);
+    assert_string_equal(h_str(json_array_get(json_object_get(r.json, "items"), 0), "ElementName"),
+                        "db-2");
+    h_resp_free(&r);
+    call(s, "GET", "/replication-groups?Member=/logical-elements/1", NULL, NULL, &r);
+    assert_int_equal(h_int(r.json, "count"), 1);
+    h_resp_free(&r);
+    call(s, "GET", "/replication-groups?Persistent=maybe", NULL, NULL, &r);
+    assert_int_equal(r.status, 400);
+    assert_string_equal(h_str(r.json, "Parameter"), "Persistent");
+    h_resp_free(&r);
+    call(s, "GET", "/replication-groups?Member=nonsense", NULL, NULL, &r);
+    assert_int_equal(r.status, 400);
+    assert_string_equal(h_str(r.json, "Parameter"), "Member");
+    h_resp_free(&r);
+    /* The next link keeps the filters. */
+    call(s, "GET", "/replication-groups?ElementNamePrefix=db-&limit=1", NULL, NULL, &r);
+    assert_non_null(strstr(h_str(r.json, "next"), "ElementNamePrefix=db-"));
+    h_resp_free(&r);
+}
+
+/* Rows added and deleted between pages: every row that exists throughout is seen exactly once. */
+static void test_pagination_stable_under_changes(void **state)
+{
+    struct h_server *s = *state;
+    char next[256] = "/replication-groups?limit=4", body[64];
+    int seen[64] = {0}, page = 0;
+
+    for (int i = 1; i <= 10; i++) {
+        snprintf(body, sizeof(body), "{\"GroupName\":\"g%d\"}", i);
+        assert_int_equal(status_of(s, "POST", "/replication-groups", NULL, body), 201);
+    }
+    while (next[0]) {
+        struct h_resp r;
+        const json_t *items;
+
+        call(s, "GET", next, NULL, NULL, &r);
+        assert_int_equal(r.status, 200);
+        items = json_object_get(r.json, "items");
+        for (size_t i = 0; i < json_array_size(items); i++)
+            seen[atoi(h_str(json_array_get(items, i), "id"))]++;
+        snprintf(next, sizeof(next), "%s", h_str(r.json, "next") ? h_str(r.json, "next") : "");
+        h_resp_free(&r);
+        if (page++ == 0) {
+            /* Delete one row already seen and one not yet seen, add two new ones. */
+            assert_int_equal(status_of(s, "DELETE", "/replication-groups/2", NULL, NULL), 204);
+            assert_int_equal(status_of(s, "DELETE", "/replication-groups/7", NULL, NULL), 204);
+            assert_int_equal(status_of(s, "POST", "/replication-groups", NULL, "{}"), 201);
+            assert_int_equal(status_of(s, "POST", "/replication-groups", NULL, "{}"), 201);
+        }
+    }
+    for (int id = 1; id <= 12; id++) {
+        if (id == 7)
+            assert_int_equal(seen[id], 0);
+        else
+            assert_int_equal(seen[id], 1);
+    }
+}
+
+/* ---- browsers, ids, operations ---- */
+
+static void test_cors(void **state)
+{
+    struct h_server *s = *state;
+    struct h_resp r;
+    char v[256];
+
+    call(s, "GET", "/capabilities", "Origin: https://dash.example\r\n", NULL, &r);
+    assert_non_null(h_header(&r, "Access-Control-Allow-Origin", v, sizeof(v)));
+    assert_string_equal(v, "https://dash.example");
+    assert_non_null(h_header(&r, "Access-Control-Expose-Headers", v, sizeof(v)));
+    assert_non_null(strstr(v, "ETag"));
+    h_resp_free(&r);
+    call(s, "OPTIONS", "/replication-groups/1",
+         "Origin: https://dash.example\r\nAccess-Control-Request-Method: PATCH\r\n"
+         "Access-Control-Request-Headers: if-match, content-type\r\n",
+         NULL, &r);
+    assert_int_equal(r.status, 204);
+    assert_non_null(h_header(&r, "Access-Control-Allow-Methods", v, sizeof(v)));
+    assert_non_null(strstr(v, "PATCH"));
+    assert_non_null(h_header(&r, "Access-Control-Allow-Headers", v, sizeof(v)));
+    assert_non_null(strstr(v, "If-Match"));
+    h_resp_free(&r);
+    call(s, "GET", "/capabilities", "Origin: https://evil.example\r\n", NULL, &r);
+    assert_null(h_header(&r, "Access-Control-Allow-Origin", v, sizeof(v)));
+    h_resp_free(&r);
+}
+
+static void test_request_id_echoed_and_logged(void **state)
+{
+    struct h_server *s = *state;
+    struct h_resp r;
+    char v[160], log[400], cmd[600];
+
+    call(s, "GET", "/livez", "X-Request-Id: trace-42\r\n", NULL, &r);
+    assert_non_null(h_header(&r, "X-Request-Id", v, sizeof(v)));
+    assert_string_equal(v, "trace-42");
+    h_resp_free(&r);
+    call(s, "GET", "/livez", NULL, NULL, &r);
+    assert_non_null(h_header(&r, "X-Request-Id", v, sizeof(v)));
+    assert_true(strlen(v) > 8);
+    h_resp_free(&r);
+    snprintf(log, sizeof(log), "%s/server.log", s->dir);
+    snprintf(cmd, sizeof(cmd),
+             "grep -q '\"method\":\"GET\",\"path\":\"/livez\",\"status\":200.*\"request_id\":"
+             "\"trace-42\"' '%s'",
+             log);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void test_readyz_follows_the_database(void **state)
+{
+    struct h_server *s = *state;
+    sqlite3 *other;
+
+    assert_int_equal(status_of(s, "GET", "/readyz", NULL, NULL), 200);
+    assert_int_equal(sqlite3_open(s->db, &other), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(status_of(s, "GET", "/readyz", NULL, NULL), 503);
+    assert_int_equal(status_of(s, "GET", "/livez", NULL, NULL), 200);
+    sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_close(other);
+    assert_int_equal(status_of(s, "GET", "/readyz", NULL, NULL), 200);
+}
+
+static void test_metrics(void **state)
+{
+    struct h_server *s = *state;
+    struct h_resp r;
+
+    assert_int_equal(status_of(s, "POST", "/replication-groups", NULL, "{}"), 201);
+    assert_int_equal(status_of(s, "GET", "/replication-groups/77", NULL, NULL), 404);
+    call(s, "GET", "/metrics", NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "replgw_http_requests_total{route=\"/replication-groups\","
+                                   "method=\"POST\",status=\"201\"} 1"));
+    assert_non_null(strstr(r.body, "route=\"/replication-groups/{id}\",method=\"GET\","
+                                   "status=\"404\"} 1"));
+    assert_non_null(strstr(r.body, "replgw_http_request_duration_seconds_bucket{le=\"+Inf\"}"));
+    assert_non_null(strstr(r.body, "replgw_db_transaction_duration_seconds_count"));
+    assert_non_null(strstr(r.body, "replgw_groups 1\n"));
+    assert_non_null(strstr(r.body, "replgw_members 0\n"));
+    h_resp_free(&r);
+}
+
+/* ---- stopping ---- */
+
+#define STOP_CLIENTS 4
+#define STOP_ROUNDS 40
+
+struct stop_client {
+    struct h_server *s;
+    int created;
+    int bad;
+};
+
+static void *create_until_refused(void *arg)
+{
+    struct stop_client *c = arg;
+
+    for (int i = 0; i < STOP_ROUNDS; i++) {
+        struct h_resp r;
+
+        if (h_req(c->s, "POST", "/replication-groups", NULL, "{}", &r) != 0)
+            break; /* refused: the server has stopped listening */
+        if (r.status == 201)
+            c->created++;
+        else if (r.status != 503)
+            c->bad++;
+        h_resp_free(&r);
+    }
+    return NULL;
+}
+
+static void test_sigterm_finishes_requests_in_flight(void **state)
+{
+    struct h_server *s = *state;
+    struct stop_client clients[STOP_CLIENTS];
+    pthread_t threads[STOP_CLIENTS];
+    int created = 0;
+
+    for (int i = 0; i < STOP_CLIENTS; i++) {
+        clients[i] = (struct stop_client){s, 0, 0};
+        assert_int_equal(pthread_create(&threads[i], NULL, create_until_refused, &clients[i]), 0);
+    }
+    nanosleep(&(struct timespec){.tv_nsec = 20 * 1000 * 1000}, NULL);
+    assert_int_equal(h_stop(s), 0);
+    for (int i = 0; i < STOP_CLIENTS; i++) {
+        pthread_join(threads[i], NULL);
+        assert_int_equal(clients[i].bad, 0);
+        created += clients[i].created;
+    }
+    /* Every acknowledged create is stored, and nothing else. */
+    assert_int_equal(h_db_count(s, "SELECT count(*) FROM rgroup"), created);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_idempotent_retry_gets_same_answer),
+        T(test_idempotency_key_reuse_and_errors),
+        cmocka_unit_test(test_idempotency_keys_expire),
+        T(test_if_none_match_gives_304),
+        cmocka_unit_test(test_require_if_match),
+        T(test_list_filters),
+        T(test_pagination_stable_under_changes),
+        T(test_cors),
+        T(test_request_id_echoed_and_logged),
+        T(test_readyz_follows_the_database),
+        T(test_metrics),
+        T(test_sigterm_finishes_requests_in_flight),
+    };
+
+    return cmocka_run_group_tests_name("automation_http", tests, NULL, NULL);
+}
