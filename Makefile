@@ -49,7 +49,7 @@ $(BUILD)/%.o: %.c
 # openapi.yaml is compiled in, so the binary always serves the contract it was built with.
 $(BUILD)/gen/openapi_yaml.c: openapi.yaml
 	@mkdir -p $(@D)
-	@{ echo '#include "server/srv.h"'; echo 'const char srv_openapi_yaml[] = {'; \
+	@{ echo '#include "server/srv.h"'; echo 'const unsigned char srv_openapi_yaml[] = {'; \
 	  od -An -v -tx1 $< | sed 's/\([0-9a-f][0-9a-f]\)/0x\1,/g'; echo '0};'; \
 	  echo 'const size_t srv_openapi_yaml_len = sizeof(srv_openapi_yaml) - 1;'; } > $@
 

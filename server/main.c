@@ -37,7 +37,7 @@ int main(int argc, char **argv)
         goto out;
     }
     ctx.svc = &svc;
-    ctx.openapi = srv_openapi_yaml;
+    ctx.openapi = (const char *)srv_openapi_yaml;
     ctx.openapi_len = srv_openapi_yaml_len;
 
     /* Block the stop signals before MHD starts its thread, so only sigwait below sees them. */

@@ -76,7 +76,7 @@ unsigned srv_port(const struct srv *srv);
 void srv_stop(struct srv *srv);
 
 /* The contract served at /openapi.yaml, compiled in from openapi.yaml by the Makefile. */
-extern const char srv_openapi_yaml[];
+extern const unsigned char srv_openapi_yaml[];
 extern const size_t srv_openapi_yaml_len;
 
 /* ---- routing (srv_route.c) ---- */
