@@ -154,9 +154,10 @@ void cim_removal_clear(struct cim_removal *r);
 
 /* Deletes an element: removes it from every group it belongs to, deleting each group that
  * becomes empty when its DeleteOnEmptyElement is set or empty groups are not allowed, all in one
- * transaction. NOT_FOUND when absent. *out lists the groups changed and deleted. */
-enum cim_rv cim_element_delete(struct cim_service *svc, int64_t id, struct cim_removal *out,
-                               struct cim_err *err);
+ * transaction. NOT_FOUND when absent, PRECONDITION when if_gen does not match. *out lists the
+ * groups changed and deleted. */
+enum cim_rv cim_element_delete(struct cim_service *svc, int64_t id, int64_t if_gen,
+                               struct cim_removal *out, struct cim_err *err);
 
 /* Resolves a reference in any accepted form (WBEM URI, WMI path, /logical-elements/{id} URL)
  * to a stored element id. 5 naming param when it does not parse or resolve. Reads the

@@ -348,6 +348,7 @@ void cim_removal_clear(struct cim_removal *r)
 struct element_delete_ctx {
     struct cim_service *svc;
     int64_t id;
+    int64_t if_gen;
     struct cim_removal *out;
     struct cim_err *err;
 };
@@ -360,7 +361,24 @@ static int element_delete_txn(struct db *db, void *cls)
     enum cim_rv rv = CIM_RV_SUCCESS;
     int rc;
 
-    rc = db_member_groups_of(db, c->id, &groups, &seqs, &n);
+    {
+        struct db_element row;
+
+        rc = db_element_get(db, c->id, &row);
+        if (rc == DB_NOTFOUND)
+            return cim_err_set(c->err, CIM_RV_NOT_FOUND, NULL, "no logical element with id %lld",
+                               (long long)c->id);
+        if (rc == DB_OK && (c->if_gen == CIM_IF_NEVER ||
+                            (c->if_gen > 0 && c->if_gen != row.generation)))
+            rv = cim_err_set(c->err, CIM_RV_PRECONDITION, NULL,
+                             "the element has changed (generation %lld); read it again",
+                             (long long)row.generation);
+        db_element_clear(&row);
+        if (rv != CIM_RV_SUCCESS)
+            return rv;
+    }
+    if (rc == DB_OK)
+        rc = db_member_groups_of(db, c->id, &groups, &seqs, &n);
     if (rc == DB_OK && n > 0) {
         c->out->changed = calloc(n, sizeof(int64_t));
         c->out->deleted = calloc(n, sizeof(int64_t));
@@ -388,14 +406,8 @@ static int element_delete_txn(struct db *db, void *cls)
         }
         db_group_clear(&row);
     }
-    if (rc == DB_OK) {
+    if (rc == DB_OK)
         rc = db_element_delete(db, c->id);
-        if (rc == DB_NOTFOUND) {
-            rv = cim_err_set(c->err, CIM_RV_NOT_FOUND, NULL, "no logical element with id %lld",
-                             (long long)c->id);
-            goto out;
-        }
-    }
     rv = cim_rv_from_db(rc, c->err, "delete element");
 out:
     free(groups);
@@ -403,10 +415,10 @@ out:
     return rv;
 }
 
-enum cim_rv cim_element_delete(struct cim_service *svc, int64_t id, struct cim_removal *out,
-                               struct cim_err *err)
+enum cim_rv cim_element_delete(struct cim_service *svc, int64_t id, int64_t if_gen,
+                               struct cim_removal *out, struct cim_err *err)
 {
-    struct element_delete_ctx c = {svc, id, out, err};
+    struct element_delete_ctx c = {svc, id, if_gen, out, err};
     enum cim_rv rv;
 
     memset(out, 0, sizeof(*out));

@@ -19,7 +19,7 @@ static const struct srv_route routes[] = {
     {"POST", "/logical-elements", api_elements_create, true, false, JSON},
     {"GET", "/logical-elements", api_elements_list, false, false, JSON},
     {"GET", "/logical-elements/{id}", api_elements_get, false, false, JSON},
-    {"DELETE", "/logical-elements/{id}", api_elements_delete, false, false, JSON},
+    {"DELETE", "/logical-elements/{id}", api_elements_delete, false, true, JSON},
     {"GET", "/capabilities", api_capabilities, false, false, JSON},
     {"GET", "/livez", api_livez, false, false, JSON},
     {"GET", "/readyz", api_readyz, false, false, JSON},

@@ -435,6 +435,20 @@ static void test_if_match(void **state)
     assert_int_equal(h_req(s, "DELETE", "/replication-groups/1", "If-Match: *\r\n", NULL, &r), 0);
     assert_int_equal(r.status, 204);
     h_resp_free(&r);
+    /* Elements too: a tag of another version (or another object) is 412. */
+    expect(s, "POST", "/logical-elements", "{\"DeviceID\":\"e\"}", 201);
+    assert_int_equal(h_req(s, "DELETE", "/logical-elements/1", "If-Match: \"e1.7\"\r\n", NULL, &r),
+                     0);
+    assert_int_equal(r.status, 412);
+    h_resp_free(&r);
+    assert_int_equal(h_req(s, "DELETE", "/logical-elements/1", "If-Match: \"g1.1\"\r\n", NULL, &r),
+                     0);
+    assert_int_equal(r.status, 412);
+    h_resp_free(&r);
+    assert_int_equal(h_req(s, "DELETE", "/logical-elements/1", "If-Match: \"e1.1\"\r\n", NULL, &r),
+                     0);
+    assert_int_equal(r.status, 204);
+    h_resp_free(&r);
 }
 
 /* ---- deleting an element ---- */
