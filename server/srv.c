@@ -524,11 +524,12 @@ struct srv *srv_start(const struct srv_config *cfg, struct api_ctx *ctx, char *w
     atomic_init(&srv->stopping, false);
     ctx->http_metrics = srv_metrics_render;
     ctx->http_metrics_cls = &srv->metrics;
+    /* The logger goes first, so that MHD's messages about the other options reach it. */
     srv->daemon = MHD_start_daemon(
-        flags, (uint16_t)cfg->port, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, &addr,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_CONNECTION_LIMIT,
-        cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout,
-        MHD_OPTION_EXTERNAL_LOGGER, log_mhd, srv, MHD_OPTION_END);
+        flags, (uint16_t)cfg->port, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER,
+        log_mhd, srv, MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
+        cfg->connection_timeout, MHD_OPTION_END);
     if (!srv->daemon) {
         snprintf(why, why_len, "cannot listen on %s port %u (in use, or not allowed?)",
                  cfg->listen, cfg->port);
