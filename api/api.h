@@ -45,8 +45,16 @@ struct api_reply {
 void api_reply_clear(struct api_reply *reply);
 
 /* Everything a handler needs; borrowed for the life of the server. */
+/* Bounds on what a request body may hold; each breach is a 400 naming the field. */
+struct api_limits {
+    unsigned max_depth;      /* JSON nesting */
+    size_t max_string;       /* bytes in any string, keys included */
+    size_t max_members;      /* references in one Members list */
+};
+
 struct api_ctx {
     struct cim_service *svc;
+    struct api_limits limits;
     const char *openapi; /* the contract served at /openapi.yaml */
     size_t openapi_len;
     /* The HTTP part of /metrics (request counters, latency), written by the server: returns a
@@ -105,6 +113,9 @@ enum api_problem {
     API_P_BAD_HEADER,       /* 400: a malformed request header */
     API_P_KEY_REUSED,       /* 422: an Idempotency-Key used for a different request */
     API_P_KEY_RUNNING,      /* 409: the first request with this Idempotency-Key still runs */
+    API_P_UNAUTHORIZED,     /* 401 */
+    API_P_FORBIDDEN,        /* 403 */
+    API_P_TOO_MANY,         /* 429 */
 };
 
 /* The CIM method behind a request: ReturnValues 7 and 8 mean different things per method, and
@@ -128,9 +139,13 @@ void api_reply_problem(struct api_reply *reply, enum api_problem p, bool with_rv
 
 /* ---- strict JSON input (api_json.c) ---- */
 
-/* Parses the request body as one JSON object with duplicate keys rejected. Returns a new
- * reference, or NULL after writing a 400 problem into reply. */
-json_t *api_json_body(const struct api_request *req, struct api_reply *reply, bool with_rv);
+/* Parses the request body as one JSON object with duplicate keys rejected, within limits (NULL:
+ * none). Returns a new reference, or NULL after writing a 400 problem into reply. */
+json_t *api_json_body(const struct api_request *req, const struct api_limits *limits,
+                      struct api_reply *reply, bool with_rv);
+
+/* 0 when a Members list of n references is within limits, else -1 after a 400 naming Members. */
+int api_members_within_limit(const struct api_limits *limits, size_t n, struct api_reply *reply);
 
 /* Checks that obj has no member other than the names listed; 400 naming the first stranger
  * (prefix + "." + name when prefix is not NULL). Returns 0, or -1 after replying. */

@@ -63,7 +63,7 @@ void api_elements_create(struct api_ctx *ctx, const struct api_request *req,
     json_t *j_req;
 
     cim_err_clear(&err);
-    j_req = api_json_body(req, reply, false);
+    j_req = api_json_body(req, &ctx->limits, reply, false);
     if (!j_req)
         return;
     if (api_json_known_fields(j_req, element_fields, RG_ARRAY_LEN(element_fields), reply,

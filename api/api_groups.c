@@ -70,8 +70,8 @@ void api_reply_group(struct api_reply *reply, const struct cim_group *g, bool cr
 }
 
 /* Reads Members: absent or null = not given; otherwise an array of strings. */
-static int read_members(const json_t *j_req, struct cim_create_req *creq, const char ***refs,
-                        struct api_reply *reply)
+static int read_members(const struct api_limits *limits, const json_t *j_req,
+                        struct cim_create_req *creq, const char ***refs, struct api_reply *reply)
 {
     const json_t *j_members = json_object_get(j_req, "Members");
     size_t n;
@@ -85,6 +85,8 @@ static int read_members(const json_t *j_req, struct cim_create_req *creq, const 
         return -1;
     }
     n = json_array_size(j_members);
+    if (api_members_within_limit(limits, n, reply) != 0)
+        return -1;
     *refs = calloc(n ? n : 1, sizeof(**refs));
     if (!*refs) {
         api_reply_problem(reply, API_P_INTERNAL, false, NULL, "out of memory");
@@ -120,7 +122,7 @@ void api_groups_create(struct api_ctx *ctx, const struct api_request *req, struc
     json_t *j_req = NULL;
 
     cim_err_clear(&err);
-    j_req = api_json_body(req, reply, true);
+    j_req = api_json_body(req, &ctx->limits, reply, true);
     if (!j_req)
         goto out;
     if (api_json_known_fields(j_req, create_fields, RG_ARRAY_LEN(create_fields), reply, true) ||
@@ -129,7 +131,7 @@ void api_groups_create(struct api_ctx *ctx, const struct api_request *req, struc
         api_json_bool(j_req, "DeleteOnEmptyElement", &creq.delete_on_empty, reply, true) ||
         api_json_bool(j_req, "DeleteOnUnassociated", &creq.delete_on_unassoc, reply, true) ||
         api_json_string(j_req, "ServiceAccessPoint", &creq.service_access_point, reply, true) ||
-        read_members(j_req, &creq, &refs, reply))
+        read_members(&ctx->limits, j_req, &creq, &refs, reply))
         goto out;
     j_rsd = json_object_get(j_req, "ReplicationSettingData");
     if (j_rsd && !json_is_null(j_rsd)) {

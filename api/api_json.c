@@ -8,14 +8,76 @@
 #include <stdlib.h>
 #include <string.h>
 
-json_t *api_json_body(const struct api_request *req, struct api_reply *reply, bool with_rv)
+/* The deepest nesting of arrays and objects in text, counted outside strings, before any
+ * parser sees it: a hostile body cannot make the parser recurse deep. */
+static unsigned nesting_depth(const char *text, size_t len)
 {
+    unsigned depth = 0, deepest = 0;
+    bool in_string = false;
+
+    for (size_t i = 0; i < len; i++) {
+        char c = text[i];
+
+        if (in_string) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_string = false;
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '{' || c == '[') {
+            if (++depth > deepest)
+                deepest = depth;
+        } else if ((c == '}' || c == ']') && depth > 0) {
+            depth--;
+        }
+    }
+    return deepest;
+}
+
+/* The first string (key or value) longer than max under j; *where gets the top-level field. */
+static bool has_long_string(const json_t *j, size_t max, const char *field, const char **where)
+{
+    const char *key;
+    json_t *value;
+    size_t i;
+
+    if (json_is_string(j) && json_string_length(j) > max) {
+        *where = field;
+        return true;
+    }
+    if (json_is_object(j)) {
+        json_object_foreach((json_t *)j, key, value) {
+            if (strlen(key) > max || has_long_string(value, max, field ? field : key, where)) {
+                *where = field ? field : key;
+                return true;
+            }
+        }
+    }
+    if (json_is_array(j)) {
+        json_array_foreach(j, i, value) {
+            if (has_long_string(value, max, field, where))
+                return true;
+        }
+    }
+    return false;
+}
+
+json_t *api_json_body(const struct api_request *req, const struct api_limits *limits,
+                      struct api_reply *reply, bool with_rv)
+{
+    const char *where = NULL;
     json_error_t jerr;
     json_t *j;
 
     if (!req->body || req->body_len == 0) {
         api_reply_problem(reply, API_P_BAD_REQUEST, with_rv, NULL,
                           "the request needs a JSON object body");
+        return NULL;
+    }
+    if (limits && limits->max_depth && nesting_depth(req->body, req->body_len) > limits->max_depth) {
+        api_reply_problem(reply, API_P_BAD_REQUEST, with_rv, NULL,
+                          "the JSON body nests deeper than %u levels", limits->max_depth);
         return NULL;
     }
     j = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
@@ -31,7 +93,23 @@ json_t *api_json_body(const struct api_request *req, struct api_reply *reply, bo
                           "the request body must be a JSON object");
         return NULL;
     }
+    if (limits && limits->max_string && has_long_string(j, limits->max_string, NULL, &where)) {
+        json_decref(j);
+        api_reply_problem(reply, API_P_BAD_REQUEST, with_rv, where,
+                          "%s holds a string longer than %zu bytes", where, limits->max_string);
+        return NULL;
+    }
     return j;
+}
+
+int api_members_within_limit(const struct api_limits *limits, size_t n, struct api_reply *reply)
+{
+    if (!limits->max_members || n <= limits->max_members)
+        return 0;
+    api_reply_problem(reply, API_P_BAD_REQUEST, true, "Members",
+                      "Members holds %zu references; at most %zu are accepted in one request", n,
+                      limits->max_members);
+    return -1;
 }
 
 int api_json_known_fields(const json_t *obj, const char *const *names, size_t n,

@@ -54,7 +54,7 @@ void api_groups_modify(struct api_ctx *ctx, const struct api_request *req, struc
     int64_t id;
 
     cim_err_clear(&err);
-    if (!group_id(req, &id, reply) || !(j_req = api_json_body(req, reply, false)))
+    if (!group_id(req, &id, reply) || !(j_req = api_json_body(req, &ctx->limits, reply, false)))
         goto out;
     json_object_foreach(j_req, key, value) {
         for (size_t i = 0; i < RG_ARRAY_LEN(read_only_fields); i++)
@@ -150,9 +150,9 @@ void api_groups_members(struct api_ctx *ctx, const struct api_request *req,
 
 /* Parses an add-members or remove-members body into mreq (strings borrowed from *j_out, which
  * the caller releases, as it does *refs). Returns 0, or -1 after replying. */
-static int parse_members_body(const struct api_request *req, bool remove, enum api_method m,
-                              json_t **j_out, const char ***refs, struct cim_members_req *mreq,
-                              struct api_reply *reply)
+static int parse_members_body(struct api_ctx *ctx, const struct api_request *req, bool remove,
+                              enum api_method m, json_t **j_out, const char ***refs,
+                              struct cim_members_req *mreq, struct api_reply *reply)
 {
     const json_t *j_members, *j_rsd;
     struct cim_rsd rsd = {0};
@@ -162,7 +162,7 @@ static int parse_members_body(const struct api_request *req, bool remove, enum a
 
     *refs = NULL;
     mreq->delete_on_empty = -1;
-    j_req = *j_out = api_json_body(req, reply, true);
+    j_req = *j_out = api_json_body(req, &ctx->limits, reply, true);
     if (!j_req)
         return -1;
     if (api_json_known_fields(j_req, remove ? remove_fields : add_fields,
@@ -179,6 +179,8 @@ static int parse_members_body(const struct api_request *req, bool remove, enum a
         return -1;
     }
     n = json_array_size(j_members);
+    if (api_members_within_limit(&ctx->limits, n, reply) != 0)
+        return -1;
     *refs = calloc(n ? n : 1, sizeof(**refs));
     if (!*refs) {
         api_reply_problem(reply, API_P_INTERNAL, false, NULL, "out of memory");
@@ -227,7 +229,7 @@ static void change_members(struct api_ctx *ctx, const struct api_request *req,
 
     cim_err_clear(&err);
     if (!group_id(req, &id, reply) ||
-        parse_members_body(req, remove, m, &j_req, &refs, &mreq, reply) != 0)
+        parse_members_body(ctx, req, remove, m, &j_req, &refs, &mreq, reply) != 0)
         goto out;
     mreq.if_gen = api_if_match(req->if_match, 'g', id);
     rv = remove ? cim_group_remove_members(ctx->svc, id, &mreq, &group, &deleted, &err)

@@ -60,6 +60,9 @@ static const struct problem_def transport_defs[] = {
     [API_P_BAD_HEADER] = {400, "bad-header", "Bad request header"},
     [API_P_KEY_REUSED] = {422, "idempotency-key-reused", "Idempotency-Key reused"},
     [API_P_KEY_RUNNING] = {409, "idempotency-key-in-use", "Idempotency-Key in use"},
+    [API_P_UNAUTHORIZED] = {401, "unauthorized", "Unauthorized"},
+    [API_P_FORBIDDEN] = {403, "forbidden", "Forbidden"},
+    [API_P_TOO_MANY] = {429, "too-many-requests", "Too Many Requests"},
 };
 
 void api_reply_clear(struct api_reply *reply)

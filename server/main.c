@@ -8,6 +8,33 @@
 #include "db/db.h"
 #include "server/srv.h"
 
+/* replgw token add --tokens FILE --scope read|write */
+static int token_command(int argc, char **argv)
+{
+    const char *file = NULL, *scope = NULL;
+    char why[256];
+
+    for (int a = 2; a < argc; a++) {
+        if (strcmp(argv[a], "add") == 0 && a == 2)
+            continue;
+        if (strcmp(argv[a], "--tokens") == 0 && a + 1 < argc)
+            file = argv[++a];
+        else if (strcmp(argv[a], "--scope") == 0 && a + 1 < argc)
+            scope = argv[++a];
+        else
+            file = scope = NULL, a = argc;
+    }
+    if (argc < 3 || strcmp(argv[2], "add") != 0 || !file || !scope) {
+        fprintf(stderr, "usage: replgw token add --tokens FILE --scope read|write\n");
+        return 2;
+    }
+    if (srv_token_add(file, scope, stdout, why, sizeof(why)) != 0) {
+        fprintf(stderr, "replgw: %s\n", why);
+        return 1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     struct srv_config cfg;
@@ -20,6 +47,8 @@ int main(int argc, char **argv)
     sigset_t stop_signals;
     int sig, rc, status = 1;
 
+    if (argc > 1 && strcmp(argv[1], "token") == 0)
+        return token_command(argc, argv);
     rc = srv_config_parse(&cfg, argc, argv, stdout, stderr);
     if (rc != 0)
         return rc > 0 ? 0 : 2;
@@ -37,6 +66,7 @@ int main(int argc, char **argv)
         goto out;
     }
     ctx.svc = &svc;
+    ctx.limits = cfg.limits;
     ctx.openapi = (const char *)srv_openapi_yaml;
     ctx.openapi_len = srv_openapi_yaml_len;
 
@@ -50,9 +80,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "replgw: %s\n", why);
         goto out;
     }
-    printf(strchr(cfg.listen, ':') ? "replgw: listening on http://[%s]:%u\n"
-                                    : "replgw: listening on http://%s:%u\n",
-           cfg.listen, srv_port(srv));
+    printf(strchr(cfg.listen, ':') ? "replgw: listening on %s://[%s]:%u\n"
+                                    : "replgw: listening on %s://%s:%u\n",
+           srv_is_tls(srv) ? "https" : "http", cfg.listen, srv_port(srv));
     fflush(stdout);
     sigwait(&stop_signals, &sig);
     rg_log(RG_LOG_INFO, "received %s, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");

@@ -10,6 +10,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -28,6 +29,11 @@ struct srv {
     struct api_ctx *ctx;
     const struct srv_config *cfg;
     unsigned port;
+    bool with_auth;
+    struct srv_auth auth;
+    char *tls_cert; /* PEM text, kept while the daemon runs */
+    char *tls_key;
+    struct srv_rate rate;        /* MHD thread only */
     struct srv_metrics metrics;  /* touched only by the MHD thread */
     uint64_t next_id;            /* request-id sequence, MHD thread only */
     uint64_t id_seed;
@@ -48,6 +54,7 @@ struct req_state {
 /* What a response carries besides the api_reply. */
 struct resp_extra {
     const char *allow;
+    const char *www_authenticate;
     const char *request_id;
     const char *origin;   /* an allowed Origin to echo, or NULL */
     bool preflight;
@@ -261,6 +268,8 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct api_reply 
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, reply->etag);
     if (x->allow && *x->allow)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, x->allow);
+    if (x->www_authenticate)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, x->www_authenticate);
     if (x->request_id)
         MHD_add_response_header(resp, "X-Request-Id", x->request_id);
     if (reply->retry_after > 0) {
@@ -288,11 +297,60 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct api_reply 
     return ret;
 }
 
+/* Seconds the client must wait before its next request (0: go on), by its address. */
+static double client_wait(struct srv *srv, struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+    if (!sa || srv->rate.rate == 0)
+        return 0;
+    if (sa->sa_family == AF_INET)
+        return srv_rate_take(&srv->rate,
+                             (const unsigned char *)&((const struct sockaddr_in *)sa)->sin_addr, 4,
+                             now_seconds());
+    if (sa->sa_family == AF_INET6)
+        return srv_rate_take(&srv->rate,
+                             (const unsigned char *)&((const struct sockaddr_in6 *)sa)->sin6_addr,
+                             16, now_seconds());
+    return 0;
+}
+
+/* Checks the bearer token: 401 when missing or wrong, 403 when a read token asks for a change. */
+static bool authorize(struct srv *srv, struct MHD_Connection *conn, const char *method,
+                      struct api_reply *reply, struct resp_extra *x)
+{
+    bool write = strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0;
+
+    switch (srv_auth_check(&srv->auth,
+                           MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization"),
+                           write)) {
+    case SRV_AUTH_OK:
+        return true;
+    case SRV_AUTH_MISSING:
+        x->www_authenticate = "Bearer realm=\"replgw\"";
+        api_reply_problem(reply, API_P_UNAUTHORIZED, false, NULL,
+                          "send Authorization: Bearer <token>");
+        return false;
+    case SRV_AUTH_BAD:
+        x->www_authenticate = "Bearer realm=\"replgw\", error=\"invalid_token\"";
+        api_reply_problem(reply, API_P_UNAUTHORIZED, false, NULL, "the token is not valid");
+        return false;
+    case SRV_AUTH_FORBIDDEN:
+        api_reply_problem(reply, API_P_FORBIDDEN, false, NULL,
+                          "this token may read but not change anything");
+        return false;
+    }
+    return false;
+}
+
 /* Runs the transport checks, then the handler; fills reply and allow. Returns the matched route,
  * or NULL (no route, or OPTIONS). */
-static const struct srv_route *dispatch(struct srv *srv, struct MHD_Connection *conn, const char *method,
-                            const char *url, struct req_state *st, struct api_reply *reply,
-                            char *allow, size_t allow_len)
+static const struct srv_route *dispatch(struct srv *srv, struct MHD_Connection *conn,
+                                       const char *method, const char *url, struct req_state *st,
+                                       struct api_reply *reply, char *allow, size_t allow_len,
+                                       struct resp_extra *x)
 {
     const struct srv_route *route;
     struct query_acc query = {.n = 0};
@@ -301,7 +359,15 @@ static const struct srv_route *dispatch(struct srv *srv, struct MHD_Connection *
     char id[64];
     const char *accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept");
     enum srv_match m = srv_route_find(method, url, &route, id, sizeof(id), allow, allow_len);
+    double wait;
 
+    if ((m != SRV_MATCH_OK || !route->open) &&
+        (wait = client_wait(srv, conn)) > 0) {
+        api_reply_problem(reply, API_P_TOO_MANY, false, NULL,
+                          "more than %u requests a second from this address", srv->cfg->rate_limit);
+        reply->retry_after = (int)wait + 1;
+        return NULL;
+    }
     if (m == SRV_MATCH_NO_PATH) {
         api_reply_problem(reply, API_P_NOT_FOUND, false, NULL, "no resource at %s", url);
         return NULL;
@@ -317,6 +383,8 @@ static const struct srv_route *dispatch(struct srv *srv, struct MHD_Connection *
         return NULL;
     }
     allow[0] = '\0';
+    if (srv->with_auth && !route->open && !authorize(srv, conn, method, reply, x))
+        return route;
     if (!accepts(accept, route->produces) && !accepts(accept, "application/problem+json")) {
         api_reply_problem(reply, API_P_NOT_ACCEPTABLE, false, NULL,
                           "this resource is only available as %s", route->produces);
@@ -371,10 +439,10 @@ static const struct srv_route *dispatch(struct srv *srv, struct MHD_Connection *
 /* Answers, counts and logs one request. */
 static enum MHD_Result finish(struct srv *srv, struct MHD_Connection *conn, const char *method,
                               const char *url, struct req_state *st, struct api_reply *reply,
-                              const struct srv_route *route, const char *allow)
+                              const struct srv_route *route, struct resp_extra *xp)
 {
     const char *origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
-    struct resp_extra x = {.allow = allow, .request_id = st->request_id};
+    struct resp_extra x = *xp;
     enum MHD_Result ret;
     size_t bytes = 0;
     double took;
@@ -387,6 +455,7 @@ static enum MHD_Result finish(struct srv *srv, struct MHD_Connection *conn, cons
                       MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                   "Access-Control-Request-Method");
     }
+    x.request_id = st->request_id;
     x.close = atomic_load(&srv->stopping);
     ret = send_reply(conn, reply, &x, &bytes);
     took = now_seconds() - st->start;
@@ -408,6 +477,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     struct req_state *st = *con_cls;
     struct api_reply reply = {0};
     char allow[128] = "";
+    struct resp_extra x = {.allow = allow};
     const struct srv_route *route;
     enum MHD_Result ret;
 
@@ -427,14 +497,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         set_request_id(srv, conn, st);
         if (atomic_load(&srv->stopping)) {
             api_reply_problem(&reply, API_P_UNAVAILABLE, false, NULL, "the server is stopping");
-            ret = finish(srv, conn, method, url, st, &reply, NULL, NULL);
+            ret = finish(srv, conn, method, url, st, &reply, NULL, &x);
             api_reply_clear(&reply);
             return ret;
         }
         if (cl && strtoull(cl, NULL, 10) > srv->cfg->max_body) {
             api_reply_problem(&reply, API_P_TOO_LARGE, false, NULL,
                               "the request body is larger than %lu bytes", srv->cfg->max_body);
-            ret = finish(srv, conn, method, url, st, &reply, NULL, NULL);
+            ret = finish(srv, conn, method, url, st, &reply, NULL, &x);
             api_reply_clear(&reply);
             return ret;
         }
@@ -445,8 +515,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_data_size = 0;
         return MHD_YES;
     }
-    route = dispatch(srv, conn, method, url, st, &reply, allow, sizeof(allow));
-    ret = finish(srv, conn, method, url, st, &reply, route, allow);
+    route = dispatch(srv, conn, method, url, st, &reply, allow, sizeof(allow), &x);
+    ret = finish(srv, conn, method, url, st, &reply, route, &x);
     api_reply_clear(&reply);
     return ret;
 }
@@ -475,6 +545,76 @@ static void log_mhd(void *cls, const char *fmt, va_list ap)
     vsnprintf(line, sizeof(line), fmt, ap);
     line[strcspn(line, "\n")] = '\0';
     rg_log(RG_LOG_WARN, "http: %s", line);
+}
+
+/* Reads a whole (small) file into a new NUL-terminated string; NULL after writing why. */
+static char *read_file(const char *path, char *why, size_t why_len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    long len;
+
+    if (!f) {
+        snprintf(why, why_len, "cannot read %s", path);
+        return NULL;
+    }
+    if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 && len < 1024 * 1024 &&
+        fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)len + 1)) &&
+        fread(buf, 1, (size_t)len, f) == (size_t)len) {
+        buf[len] = '\0';
+    } else {
+        free(buf);
+        buf = NULL;
+        snprintf(why, why_len, "cannot read %s", path);
+    }
+    fclose(f);
+    return buf;
+}
+
+/* True for 127.0.0.0/8 and ::1, where only this machine can connect. */
+static bool is_loopback(const struct sockaddr_storage *addr)
+{
+    if (addr->ss_family == AF_INET)
+        return (ntohl(((const struct sockaddr_in *)addr)->sin_addr.s_addr) >> 24) == 127;
+    return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)addr)->sin6_addr);
+}
+
+/* Loads tokens and TLS material; refuses an open port without tokens. */
+static int prepare_security(struct srv *srv, const struct sockaddr_storage *addr, char *why,
+                            size_t why_len)
+{
+    const struct srv_config *cfg = srv->cfg;
+
+    if (cfg->tokens_path) {
+        if (srv_auth_load(cfg->tokens_path, &srv->auth, why, why_len) != 0)
+            return -1;
+        srv->with_auth = true;
+    } else if (!is_loopback(addr)) {
+        snprintf(why, why_len,
+                 "refusing to listen on %s without --tokens: anyone who can reach it could change "
+                 "the storage configuration. Make a token with 'replgw token add --tokens FILE "
+                 "--scope write' and pass --tokens FILE, or listen on 127.0.0.1",
+                 cfg->listen);
+        return -1;
+    }
+    if (!cfg->tls_cert != !cfg->tls_key) {
+        snprintf(why, why_len, "--tls-cert and --tls-key go together");
+        return -1;
+    }
+    if (cfg->tls_cert && (!(srv->tls_cert = read_file(cfg->tls_cert, why, why_len)) ||
+                          !(srv->tls_key = read_file(cfg->tls_key, why, why_len))))
+        return -1;
+    srv->rate.rate = cfg->rate_limit;
+    srv->rate.burst = cfg->rate_burst ? cfg->rate_burst : cfg->rate_limit;
+    return 0;
+}
+
+static void free_srv(struct srv *srv)
+{
+    srv_auth_free(&srv->auth);
+    free(srv->tls_cert);
+    free(srv->tls_key);
+    free(srv);
 }
 
 /* Seeds request ids so that two runs do not repeat them. */
@@ -519,6 +659,12 @@ struct srv *srv_start(const struct srv_config *cfg, struct api_ctx *ctx, char *w
     }
     srv->ctx = ctx;
     srv->cfg = cfg;
+    if (prepare_security(srv, &addr, why, why_len) != 0) {
+        free_srv(srv);
+        return NULL;
+    }
+    if (srv->tls_cert)
+        flags |= MHD_USE_TLS;
     srv->id_seed = random_seed();
     atomic_init(&srv->in_flight, 0);
     atomic_init(&srv->stopping, false);
@@ -528,12 +674,16 @@ struct srv *srv_start(const struct srv_config *cfg, struct api_ctx *ctx, char *w
     srv->daemon = MHD_start_daemon(
         flags, (uint16_t)cfg->port, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER,
         log_mhd, srv, MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-        MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
-        cfg->connection_timeout, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        cfg->max_per_ip, MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout,
+        /* Without TLS these two are NULL, which MHD ignores. */
+        srv->tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, srv->tls_cert,
+        MHD_OPTION_HTTPS_MEM_KEY, srv->tls_key, MHD_OPTION_END);
     if (!srv->daemon) {
-        snprintf(why, why_len, "cannot listen on %s port %u (in use, or not allowed?)",
+        snprintf(why, why_len, "cannot listen on %s port %u (in use, not allowed, or a bad TLS "
+                 "certificate or key?)",
                  cfg->listen, cfg->port);
-        free(srv);
+        free_srv(srv);
         return NULL;
     }
     info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
@@ -565,5 +715,10 @@ void srv_stop(struct srv *srv)
         nanosleep(&pause, NULL);
     }
     MHD_stop_daemon(srv->daemon);
-    free(srv);
+    free_srv(srv);
+}
+
+bool srv_is_tls(const struct srv *srv)
+{
+    return srv->tls_cert != NULL;
 }

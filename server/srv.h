@@ -26,6 +26,13 @@ struct srv_config {
     bool require_if_match;
     const char *cors_origins; /* comma-separated origins, "*" for any, NULL for none */
     unsigned shutdown_grace;  /* seconds SIGTERM waits for requests in flight */
+    const char *tokens_path;  /* bearer tokens file; NULL: no authentication (loopback only) */
+    const char *tls_cert;     /* PEM files; both or neither */
+    const char *tls_key;
+    unsigned max_per_ip;      /* concurrent connections from one address; 0 = no limit */
+    unsigned rate_limit;      /* requests per second per client address; 0 = no limit */
+    unsigned rate_burst;      /* requests a client may send at once above the rate */
+    struct api_limits limits;
     struct cim_caps caps;
     const char *access_points[SRV_MAX_ACCESS_POINTS];
     char hostname[256];   /* default system name */
@@ -36,6 +43,52 @@ struct srv_config {
  * Returns 0 to run, 1 when --help or --version was answered on out, -1 after writing an error
  * to err. Strings point into argv, the environment or cfg itself. */
 int srv_config_parse(struct srv_config *cfg, int argc, char **argv, FILE *out, FILE *err);
+
+/* ---- bearer tokens (srv_auth.c) ---- */
+
+struct srv_token;
+
+struct srv_auth {
+    struct srv_token *tokens;
+    size_t n;
+    size_t cap;
+};
+
+/* Reads a tokens file ("<sha256 hex> read|write" per line). On failure writes why and leaves
+ * *out empty. */
+int srv_auth_load(const char *path, struct srv_auth *out, char *why, size_t why_len);
+void srv_auth_free(struct srv_auth *a);
+
+enum srv_auth_result { SRV_AUTH_OK, SRV_AUTH_MISSING, SRV_AUTH_BAD, SRV_AUTH_FORBIDDEN };
+
+/* Checks an Authorization header ("Bearer <token>") for a read (write=false) or a change. */
+enum srv_auth_result srv_auth_check(const struct srv_auth *a, const char *header, bool write);
+
+/* `replgw token add`: makes a random token, appends its hash and scope to path, and prints the
+ * token (the only time it is shown) on out. Returns 0, or -1 after writing why. */
+int srv_token_add(const char *path, const char *scope, FILE *out, char *why, size_t why_len);
+
+/* ---- request rate per client (srv_limit.c) ---- */
+
+#define SRV_RATE_SLOTS 4096
+#define SRV_RATE_PROBES 8
+
+struct srv_bucket {
+    unsigned char addr[16]; /* IPv4 or IPv6 address bytes */
+    size_t len;
+    double tokens;
+    double seen; /* when it was last refilled, monotonic seconds */
+};
+
+struct srv_rate {
+    double rate;  /* tokens per second; 0 = no limit */
+    double burst; /* bucket size */
+    struct srv_bucket slots[SRV_RATE_SLOTS];
+};
+
+/* Takes one request from the bucket of address addr (len bytes) at time now. Returns 0 when the
+ * request may go on, else the seconds until the client may send again. */
+double srv_rate_take(struct srv_rate *r, const unsigned char *addr, size_t len, double now);
 
 /* ---- request metrics (srv_metrics.c) ---- */
 
@@ -68,8 +121,9 @@ struct srv;
 struct srv *srv_start(const struct srv_config *cfg, struct api_ctx *ctx, char *why,
                       size_t why_len);
 
-/* The port actually bound (useful with port 0). */
+/* The port actually bound (useful with port 0), and whether it speaks HTTPS. */
 unsigned srv_port(const struct srv *srv);
+bool srv_is_tls(const struct srv *srv);
 
 /* Stops accepting new connections, lets the requests in flight finish (up to the configured
  * grace time), then stops the daemon and frees srv. NULL-safe. */
@@ -88,6 +142,7 @@ struct srv_route {
     bool json_body;       /* the request must carry a JSON body (415 otherwise) */
     bool conditional;     /* a change that --require-if-match guards (428 without If-Match) */
     const char *produces; /* media type of a success */
+    bool open;            /* answered without a token (health probes) */
 };
 
 enum srv_match { SRV_MATCH_OK, SRV_MATCH_NO_PATH, SRV_MATCH_NO_METHOD };

@@ -56,6 +56,12 @@ static const struct opt opts[] = {
      "SQLite max_page_count, a cap on the file size (default 0 = SQLite's)"},
     {"max-body", "REPLGW_MAX_BODY", O_ULONG, CFG(max_body), "BYTES",
      "Largest request body before 413 (default 1048576)"},
+    {"max-json-depth", "REPLGW_MAX_JSON_DEPTH", O_UINT, CFG(limits.max_depth), "N",
+     "Deepest nesting of a JSON body (default 16)"},
+    {"max-string", "REPLGW_MAX_STRING", O_ULONG, CFG(limits.max_string), "BYTES",
+     "Longest string in a JSON body (default 65536)"},
+    {"max-members-per-request", "REPLGW_MAX_MEMBERS_PER_REQUEST", O_ULONG,
+     CFG(limits.max_members), "N", "Most references in one Members list (default 4096)"},
     {"max-connections", "REPLGW_MAX_CONNECTIONS", O_UINT, CFG(max_connections), "N",
      "Most concurrent connections (default 1024)"},
     {"connection-timeout", "REPLGW_CONNECTION_TIMEOUT", O_UINT, CFG(connection_timeout), "S",
@@ -68,6 +74,17 @@ static const struct opt opts[] = {
      "Changes to a group without If-Match are 428 (default false)"},
     {"shutdown-grace", "REPLGW_SHUTDOWN_GRACE", O_UINT, CFG(shutdown_grace), "S",
      "On SIGTERM, how long requests in flight may take to finish (default 10)"},
+    {"tokens", "REPLGW_TOKENS", O_STR, CFG(tokens_path), "FILE",
+     "Bearer tokens file (see 'replgw token add'); required to listen beyond loopback"},
+    {"tls-cert", "REPLGW_TLS_CERT", O_STR, CFG(tls_cert), "PEM",
+     "Serve HTTPS with this certificate (needs --tls-key)"},
+    {"tls-key", "REPLGW_TLS_KEY", O_STR, CFG(tls_key), "PEM", "The certificate's private key"},
+    {"max-connections-per-ip", "REPLGW_MAX_CONNECTIONS_PER_IP", O_UINT, CFG(max_per_ip), "N",
+     "Most concurrent connections from one address (default 64; 0 = no limit)"},
+    {"rate-limit", "REPLGW_RATE_LIMIT", O_UINT, CFG(rate_limit), "N",
+     "Requests per second per client address before 429 (default 0 = no limit)"},
+    {"rate-burst", "REPLGW_RATE_BURST", O_UINT, CFG(rate_burst), "N",
+     "Requests a client may send at once above the rate (default: the rate)"},
     {"verbose", "REPLGW_VERBOSE", O_BOOL, CFG(verbose), "BOOL", "Log debug messages"},
 };
 
@@ -83,6 +100,10 @@ static void set_defaults(struct srv_config *cfg)
     cfg->connection_timeout = 30;
     cfg->access_log = true;
     cfg->shutdown_grace = 10;
+    cfg->max_per_ip = 64;
+    cfg->limits.max_depth = 16;
+    cfg->limits.max_string = 65536;
+    cfg->limits.max_members = 4096;
     if (gethostname(cfg->hostname, sizeof(cfg->hostname) - 1) != 0 || !cfg->hostname[0])
         strcpy(cfg->hostname, "localhost");
     cfg->caps.system_name = cfg->hostname;
@@ -141,6 +162,8 @@ static int apply(struct srv_config *cfg, const struct opt *o, char *value)
             return -1;
         if (o->off == CFG(caps.max_members) || o->off == CFG(caps.max_groups))
             *(uint64_t *)field = v;
+        else if (o->off == CFG(limits.max_string) || o->off == CFG(limits.max_members))
+            *(size_t *)field = v;
         else
             *(unsigned long *)field = v;
         return 0;
@@ -187,6 +210,9 @@ static void print_help(FILE *out)
         fprintf(out, "  %-30s %s\n  %-30s [%s]\n", left, opts[i].help, "", opts[i].env);
     }
     fprintf(out, "  %-30s %s\n", "--help", "Show this help and exit");
+    fprintf(out, "\nreplgw token add --tokens FILE --scope read|write\n"
+                 "  Makes a bearer token, appends its SHA-256 hash to FILE and prints the "
+                 "token.\n");
     fprintf(out, "\nOn start it prints \"replgw: listening on http://ADDR:PORT\" on standard "
                  "output.\nSIGINT or SIGTERM stops it cleanly.\n");
 }

@@ -6,25 +6,30 @@
 
 #define JSON "application/json"
 
+/* Flags not named are false: no body, no If-Match rule, a token needed. */
 static const struct srv_route routes[] = {
-    {"POST", "/replication-groups", api_groups_create, true, false, JSON},
-    {"GET", "/replication-groups", api_groups_list, false, false, JSON},
-    {"GET", "/replication-groups/{id}", api_groups_get, false, false, JSON},
-    {"PATCH", "/replication-groups/{id}", api_groups_modify, true, true, JSON},
-    {"DELETE", "/replication-groups/{id}", api_groups_delete, false, true, JSON},
-    {"GET", "/replication-groups/{id}/members", api_groups_members, false, false, JSON},
-    {"POST", "/replication-groups/{id}/add-members", api_groups_add_members, true, true, JSON},
-    {"POST", "/replication-groups/{id}/remove-members", api_groups_remove_members, true, true,
-     JSON},
-    {"POST", "/logical-elements", api_elements_create, true, false, JSON},
-    {"GET", "/logical-elements", api_elements_list, false, false, JSON},
-    {"GET", "/logical-elements/{id}", api_elements_get, false, false, JSON},
-    {"DELETE", "/logical-elements/{id}", api_elements_delete, false, true, JSON},
-    {"GET", "/capabilities", api_capabilities, false, false, JSON},
-    {"GET", "/livez", api_livez, false, false, JSON},
-    {"GET", "/readyz", api_readyz, false, false, JSON},
-    {"GET", "/metrics", api_metrics, false, false, "text/plain"},
-    {"GET", "/openapi.yaml", api_openapi, false, false, "application/yaml"},
+    {"POST", "/replication-groups", api_groups_create, .produces = JSON, .json_body = true},
+    {"GET", "/replication-groups", api_groups_list, .produces = JSON},
+    {"GET", "/replication-groups/{id}", api_groups_get, .produces = JSON},
+    {"PATCH", "/replication-groups/{id}", api_groups_modify,
+     .produces = JSON, .json_body = true, .conditional = true},
+    {"DELETE", "/replication-groups/{id}", api_groups_delete,
+     .produces = JSON, .conditional = true},
+    {"GET", "/replication-groups/{id}/members", api_groups_members, .produces = JSON},
+    {"POST", "/replication-groups/{id}/add-members", api_groups_add_members,
+     .produces = JSON, .json_body = true, .conditional = true},
+    {"POST", "/replication-groups/{id}/remove-members", api_groups_remove_members,
+     .produces = JSON, .json_body = true, .conditional = true},
+    {"POST", "/logical-elements", api_elements_create, .produces = JSON, .json_body = true},
+    {"GET", "/logical-elements", api_elements_list, .produces = JSON},
+    {"GET", "/logical-elements/{id}", api_elements_get, .produces = JSON},
+    {"DELETE", "/logical-elements/{id}", api_elements_delete,
+     .produces = JSON, .conditional = true},
+    {"GET", "/capabilities", api_capabilities, .produces = JSON},
+    {"GET", "/livez", api_livez, .produces = JSON, .open = true},
+    {"GET", "/readyz", api_readyz, .produces = JSON, .open = true},
+    {"GET", "/metrics", api_metrics, .produces = "text/plain"},
+    {"GET", "/openapi.yaml", api_openapi, .produces = "application/yaml"},
 };
 
 /* Matches path against pattern; copies the {id} segment into id_buf. */

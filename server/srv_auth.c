@@ -1,0 +1,188 @@
+/* Bearer tokens: a file of SHA-256 hashes, one per line with its scope ("<hex> read" or
+ * "<hex> write"; '#' starts a comment), the check of an Authorization header against it in
+ * constant time, and `replgw token add`, which makes a token and appends its hash. Only hashes
+ * are stored, so the file does not give the tokens away. */
+#include "server/srv.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define HASH_LEN 32
+#define TOKEN_BYTES 32
+
+struct srv_token {
+    unsigned char hash[HASH_LEN];
+    bool write;
+};
+
+static int sha256(const char *text, size_t len, unsigned char out[HASH_LEN])
+{
+    return gnutls_hash_fast(GNUTLS_DIG_SHA256, text, len, out) == 0 ? 0 : -1;
+}
+
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Parses "<64 hex> read|write"; returns 0, or -1 for a malformed line. */
+static int parse_line(const char *line, struct srv_token *t)
+{
+    const char *p = line;
+    char scope[16];
+
+    for (int i = 0; i < HASH_LEN; i++, p += 2) {
+        int hi = hex_value(p[0]), lo = hi < 0 ? -1 : hex_value(p[1]);
+
+        if (hi < 0 || lo < 0)
+            return -1;
+        t->hash[i] = (unsigned char)(hi * 16 + lo);
+    }
+    if (*p != ' ' && *p != '\t')
+        return -1;
+    if (sscanf(p, " %15s", scope) != 1)
+        return -1;
+    if (strcmp(scope, "write") == 0)
+        t->write = true;
+    else if (strcmp(scope, "read") == 0)
+        t->write = false;
+    else
+        return -1;
+    return 0;
+}
+
+int srv_auth_load(const char *path, struct srv_auth *out, char *why, size_t why_len)
+{
+    FILE *f = fopen(path, "r");
+    char line[256];
+    int lineno = 0, rc = -1;
+
+    memset(out, 0, sizeof(*out));
+    if (!f) {
+        snprintf(why, why_len, "cannot read the tokens file %s: %s", path, strerror(errno));
+        return -1;
+    }
+    while (fgets(line, sizeof(line), f)) {
+        struct srv_token t;
+        size_t len = strcspn(line, "#\r\n");
+
+        lineno++;
+        line[len] = '\0';
+        while (len > 0 && (line[len - 1] == ' ' || line[len - 1] == '\t'))
+            line[--len] = '\0';
+        if (len == 0)
+            continue;
+        if (parse_line(line, &t) != 0) {
+            snprintf(why, why_len,
+                     "%s line %d: expected a SHA-256 hex hash and 'read' or 'write' (make tokens "
+                     "with 'replgw token add')",
+                     path, lineno);
+            goto out;
+        }
+        if (out->n == out->cap) {
+            size_t ncap = out->cap ? out->cap * 2 : 8;
+            struct srv_token *grown = realloc(out->tokens, ncap * sizeof(*grown));
+
+            if (!grown) {
+                snprintf(why, why_len, "out of memory");
+                goto out;
+            }
+            out->tokens = grown;
+            out->cap = ncap;
+        }
+        out->tokens[out->n++] = t;
+    }
+    rc = 0;
+out:
+    fclose(f);
+    if (rc != 0)
+        srv_auth_free(out);
+    return rc;
+}
+
+void srv_auth_free(struct srv_auth *a)
+{
+    if (!a)
+        return;
+    free(a->tokens);
+    memset(a, 0, sizeof(*a));
+}
+
+enum srv_auth_result srv_auth_check(const struct srv_auth *a, const char *header, bool write)
+{
+    unsigned char hash[HASH_LEN];
+    const char *token;
+    int found = -1;
+
+    if (!header || !*header)
+        return SRV_AUTH_MISSING;
+    if (strncasecmp(header, "Bearer ", 7) != 0)
+        return SRV_AUTH_BAD;
+    token = header + 7;
+    token += strspn(token, " ");
+    if (!*token || sha256(token, strlen(token), hash) != 0)
+        return SRV_AUTH_BAD;
+    /* Compare with every stored hash, all bytes each time: the time taken tells nothing about
+     * which token, or how much of one, matched. */
+    for (size_t i = 0; i < a->n; i++) {
+        unsigned char diff = 0;
+
+        for (int b = 0; b < HASH_LEN; b++)
+            diff |= (unsigned char)(a->tokens[i].hash[b] ^ hash[b]);
+        if (diff == 0 && found < 0)
+            found = (int)i;
+    }
+    if (found < 0)
+        return SRV_AUTH_BAD;
+    return write && !a->tokens[found].write ? SRV_AUTH_FORBIDDEN : SRV_AUTH_OK;
+}
+
+int srv_token_add(const char *path, const char *scope, FILE *out, char *why, size_t why_len)
+{
+    unsigned char raw[TOKEN_BYTES], hash[HASH_LEN];
+    char token[2 * TOKEN_BYTES + 8], line[2 * HASH_LEN + 16];
+    int fd;
+
+    if (strcmp(scope, "read") != 0 && strcmp(scope, "write") != 0) {
+        snprintf(why, why_len, "--scope must be read or write");
+        return -1;
+    }
+    if (gnutls_rnd(GNUTLS_RND_KEY, raw, sizeof(raw)) != 0) {
+        snprintf(why, why_len, "no random numbers available");
+        return -1;
+    }
+    memcpy(token, "rgw_", 4);
+    for (int i = 0; i < TOKEN_BYTES; i++)
+        snprintf(token + 4 + 2 * i, 3, "%02x", raw[i]);
+    if (sha256(token, strlen(token), hash) != 0) {
+        snprintf(why, why_len, "cannot hash the token");
+        return -1;
+    }
+    for (int i = 0; i < HASH_LEN; i++)
+        snprintf(line + 2 * i, 3, "%02x", hash[i]);
+    snprintf(line + 2 * HASH_LEN, sizeof(line) - 2 * HASH_LEN, " %s\n", scope);
+    /* The file holds only hashes, but keep it private all the same. */
+    fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+    if (fd < 0 || write(fd, line, strlen(line)) != (ssize_t)strlen(line) || fsync(fd) != 0) {
+        snprintf(why, why_len, "cannot write %s: %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    close(fd);
+    fprintf(out, "%s\n", token);
+    return 0;
+}
