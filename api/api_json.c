@@ -94,9 +94,10 @@ json_t *api_json_body(const struct api_request *req, const struct api_limits *li
         return NULL;
     }
     if (limits && limits->max_string && has_long_string(j, limits->max_string, NULL, &where)) {
-        json_decref(j);
+        /* where points into j: answer before letting it go. */
         api_reply_problem(reply, API_P_BAD_REQUEST, with_rv, where,
-                          "%s holds a string longer than %zu bytes", where, limits->max_string);
+                          "%.64s holds a string longer than %zu bytes", where, limits->max_string);
+        json_decref(j);
         return NULL;
     }
     return j;

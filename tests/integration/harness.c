@@ -181,6 +181,27 @@ static int send_all(int fd, const char *data, size_t len)
     return 0;
 }
 
+int h_connect(const struct h_server *s)
+{
+    struct sockaddr_in addr = {.sin_family = AF_INET};
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    addr.sin_port = htons((uint16_t)s->port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd >= 0 && connect(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0) {
+        close(fd);
+        fd = -1;
+    }
+    return fd;
+}
+
+void usleep_ms(unsigned ms)
+{
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+
+    nanosleep(&ts, NULL);
+}
+
 int h_req(const struct h_server *s, const char *method, const char *path, const char *headers,
           const char *body, struct h_resp *out)
 {

@@ -50,6 +50,12 @@ void h_cleanup(struct h_server *s);
 int h_req(const struct h_server *s, const char *method, const char *path, const char *headers,
           const char *body, struct h_resp *out);
 
+/* Opens a TCP connection to the server and leaves it idle; returns the socket or -1. */
+int h_connect(const struct h_server *s);
+
+/* Sleeps ms milliseconds. */
+void usleep_ms(unsigned ms);
+
 /* Copies the value of header name (case-insensitive) into buf; returns buf or NULL. */
 const char *h_header(const struct h_resp *r, const char *name, char *buf, size_t len);
 

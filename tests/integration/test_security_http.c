@@ -1,0 +1,276 @@
+/* Security and start-up over the real binary: bearer tokens (401, 403, open probes), the refusal
+ * to listen beyond loopback without tokens, TLS with a certificate made here, the request and
+ * body limits, and clear failures for unusable database paths. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+
+static const char *bin(void)
+{
+    return getenv("REPLGW_BIN") ? getenv("REPLGW_BIN") : "build/replgw";
+}
+
+/* Runs a shell command and copies its first output line into out. Returns its exit status. */
+static int run(const char *cmd, char *out, size_t len)
+{
+    FILE *p = popen(cmd, "r");
+    int status;
+
+    assert_non_null(p);
+    out[0] = '\0';
+    if (!fgets(out, (int)len, p))
+        out[0] = '\0';
+    out[strcspn(out, "\n")] = '\0';
+    while (fgetc(p) != EOF)
+        ;
+    status = pclose(p);
+    return WEXITSTATUS(status);
+}
+
+static int status_of(struct h_server *s, const char *method, const char *path,
+                     const char *headers, const char *body)
+{
+    struct h_resp r;
+    int status;
+
+    assert_int_equal(h_req(s, method, path, headers, body, &r), 0);
+    status = r.status;
+    h_resp_free(&r);
+    return status;
+}
+
+static void test_tokens(void **state)
+{
+    char dir[] = "/tmp/replgw-tokens-XXXXXX", cmd[512], read_tok[128], write_tok[128];
+    char file[128], auth[200], v[160];
+    const char *args[] = {"--tokens", file, NULL};
+    struct h_server s;
+    struct h_resp r;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(file, sizeof(file), "%s/tokens", dir);
+    snprintf(cmd, sizeof(cmd), "%s token add --tokens %s --scope read", bin(), file);
+    assert_int_equal(run(cmd, read_tok, sizeof(read_tok)), 0);
+    snprintf(cmd, sizeof(cmd), "%s token add --tokens %s --scope write", bin(), file);
+    assert_int_equal(run(cmd, write_tok, sizeof(write_tok)), 0);
+    assert_true(strlen(write_tok) > 40);
+    /* The file holds hashes, not the tokens. */
+    snprintf(cmd, sizeof(cmd), "grep -c '%s' %s", write_tok, file);
+    assert_int_not_equal(run(cmd, v, sizeof(v)), 0);
+    assert_int_equal(h_start(&s, args), 0);
+
+    assert_int_equal(h_req(&s, "GET", "/replication-groups", NULL, NULL, &r), 0);
+    assert_int_equal(r.status, 401);
+    assert_non_null(h_header(&r, "WWW-Authenticate", v, sizeof(v)));
+    assert_non_null(strstr(v, "Bearer"));
+    h_resp_free(&r);
+    assert_int_equal(status_of(&s, "GET", "/replication-groups",
+                               "Authorization: Bearer rgw_wrong\r\n", NULL),
+                     401);
+    snprintf(auth, sizeof(auth), "Authorization: Bearer %s\r\n", read_tok);
+    assert_int_equal(status_of(&s, "GET", "/replication-groups", auth, NULL), 200);
+    assert_int_equal(status_of(&s, "POST", "/replication-groups", auth, "{}"), 403);
+    snprintf(auth, sizeof(auth), "Authorization: Bearer %s\r\n", write_tok);
+    assert_int_equal(status_of(&s, "POST", "/replication-groups", auth, "{}"), 201);
+    /* Probes need no token. */
+    assert_int_equal(status_of(&s, "GET", "/livez", NULL, NULL), 200);
+    assert_int_equal(status_of(&s, "GET", "/readyz", NULL, NULL), 200);
+    assert_int_equal(h_db_count(&s, "SELECT count(*) FROM rgroup"), 1);
+    h_cleanup(&s);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void test_refuses_open_port_without_tokens(void **state)
+{
+    char cmd[512], line[512];
+
+    (void)state;
+    snprintf(cmd, sizeof(cmd), "%s --listen 0.0.0.0 --port 0 --db /tmp/never.db 2>&1", bin());
+    assert_int_not_equal(run(cmd, line, sizeof(line)), 0);
+    assert_non_null(strstr(line, "without --tokens"));
+}
+
+static void test_tls(void **state)
+{
+    char dir[] = "/tmp/replgw-tls-XXXXXX", cmd[1024], out[512], cert[128], key[128];
+    const char *args[] = {"--tls-cert", cert, "--tls-key", key, NULL};
+    struct h_server s;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(cert, sizeof(cert), "%s/cert.pem", dir);
+    snprintf(key, sizeof(key), "%s/key.pem", dir);
+    snprintf(cmd, sizeof(cmd),
+             "openssl req -x509 -newkey rsa:2048 -nodes -keyout %s -out %s -days 1 "
+             "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1",
+             key, cert);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(h_start(&s, args), 0);
+    snprintf(cmd, sizeof(cmd), "curl -s --cacert %s https://127.0.0.1:%u/livez", cert, s.port);
+    assert_int_equal(run(cmd, out, sizeof(out)), 0);
+    assert_string_equal(out, "{\"status\":\"ok\"}");
+    /* Plain HTTP to the TLS port gets no answer. */
+    snprintf(cmd, sizeof(cmd), "curl -s -m 3 http://127.0.0.1:%u/livez", s.port);
+    assert_int_not_equal(run(cmd, out, sizeof(out)), 0);
+    h_cleanup(&s);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void test_rate_limit(void **state)
+{
+    static const char *const args[] = {"--rate-limit", "5", "--rate-burst", "5", NULL};
+    struct h_server s;
+    int limited = 0, ok = 0;
+    char retry[16];
+
+    (void)state;
+    assert_int_equal(h_start(&s, args), 0);
+    for (int i = 0; i < 12; i++) {
+        struct h_resp r;
+
+        assert_int_equal(h_req(&s, "GET", "/capabilities", NULL, NULL, &r), 0);
+        if (r.status == 429) {
+            limited++;
+            assert_non_null(h_header(&r, "Retry-After", retry, sizeof(retry)));
+            assert_true(atoi(retry) >= 1);
+        } else if (r.status == 200) {
+            ok++;
+        }
+        h_resp_free(&r);
+    }
+    assert_true(ok >= 5);
+    assert_true(limited >= 1);
+    /* Probes are not limited. */
+    assert_int_equal(status_of(&s, "GET", "/livez", NULL, NULL), 200);
+    h_cleanup(&s);
+}
+
+static void test_body_limits(void **state)
+{
+    static const char *const args[] = {"--max-json-depth", "4", "--max-string", "100",
+                                       "--max-members-per-request", "3", NULL};
+    struct h_server s;
+    struct h_resp r;
+    char body[512];
+
+    (void)state;
+    assert_int_equal(h_start(&s, args), 0);
+    assert_int_equal(h_req(&s, "POST", "/replication-groups", NULL,
+                           "{\"ReplicationSettingData\":{\"a\":[[[[1]]]]}}", &r),
+                     0);
+    assert_int_equal(r.status, 400);
+    assert_non_null(strstr(h_str(r.json, "detail"), "nests deeper"));
+    h_resp_free(&r);
+    snprintf(body, sizeof(body), "{\"GroupName\":\"%0150d\"}", 0);
+    assert_int_equal(h_req(&s, "POST", "/replication-groups", NULL, body, &r), 0);
+    assert_int_equal(r.status, 400);
+    assert_string_equal(h_str(r.json, "Parameter"), "GroupName");
+    h_resp_free(&r);
+    assert_int_equal(h_req(&s, "POST", "/replication-groups", NULL,
+                           "{\"Members\":[\"a\",\"b\",\"c\",\"d\"]}", &r),
+                     0);
+    assert_int_equal(r.status, 400);
+    assert_string_equal(h_str(r.json, "Parameter"), "Members");
+    h_resp_free(&r);
+    assert_int_equal(h_db_count(&s, "SELECT count(*) FROM rgroup"), 0);
+    h_cleanup(&s);
+}
+
+static void test_connections_per_address(void **state)
+{
+    static const char *const args[] = {"--max-connections-per-ip", "2", NULL};
+    struct h_server s;
+    struct h_resp r;
+    int idle[2];
+
+    (void)state;
+    assert_int_equal(h_start(&s, args), 0);
+    /* Two idle connections take this address's share; a third gets no answer. */
+    for (int i = 0; i < 2; i++) {
+        idle[i] = h_connect(&s);
+        assert_true(idle[i] >= 0);
+    }
+    usleep_ms(100);
+    assert_true(h_req(&s, "GET", "/livez", NULL, NULL, &r) != 0 || r.status == 0);
+    h_resp_free(&r);
+    close(idle[0]);
+    close(idle[1]);
+    usleep_ms(100);
+    assert_int_equal(status_of(&s, "GET", "/livez", NULL, NULL), 200);
+    h_cleanup(&s);
+}
+
+static void test_unusable_database_paths_fail_clearly(void **state)
+{
+    char cmd[512], line[512];
+
+    (void)state;
+    snprintf(cmd, sizeof(cmd), "%s --port 0 --db /nonexistent-dir/x.db 2>&1", bin());
+    assert_int_not_equal(run(cmd, line, sizeof(line)), 0);
+    assert_non_null(strstr(line, "cannot open database /nonexistent-dir/x.db"));
+    /* A file that is not a database, and a folder: the message names the problem. */
+    snprintf(cmd, sizeof(cmd),
+             "f=$(mktemp); head -c 8192 /dev/urandom > $f; out=$(%s --port 0 --db $f 2>&1); "
+             "rc=$?; rm -f $f; echo \"$out\" | grep '^replgw: cannot'; exit $rc",
+             bin());
+    assert_int_not_equal(run(cmd, line, sizeof(line)), 0);
+    assert_non_null(strstr(line, "not a database"));
+    snprintf(cmd, sizeof(cmd),
+             "out=$(%s --port 0 --db /tmp 2>&1); rc=$?; echo \"$out\" | grep '^replgw: cannot';"
+             " exit $rc",
+             bin());
+    assert_int_not_equal(run(cmd, line, sizeof(line)), 0);
+    assert_non_null(strstr(line, "replgw: cannot"));
+}
+
+/* Error answers say what went wrong without internals: no SQL, no file paths, no pointers. */
+static void test_errors_leak_no_internals(void **state)
+{
+    struct h_server s;
+    struct h_resp r;
+
+    (void)state;
+    assert_int_equal(h_start(&s, NULL), 0);
+    assert_int_equal(h_db_exec(&s, "CREATE TRIGGER broken BEFORE INSERT ON rgroup"
+                                   " BEGIN SELECT no_such_function(); END"),
+                     SQLITE_OK);
+    assert_int_equal(h_req(&s, "POST", "/replication-groups", NULL, "{}", &r), 0);
+    assert_int_equal(r.status, 500);
+    assert_null(strstr(r.body, "no_such_function"));
+    assert_null(strstr(r.body, "sqlite"));
+    assert_null(strstr(r.body, "INSERT"));
+    assert_null(strstr(r.body, s.dir));
+    assert_null(strstr(r.body, "0x"));
+    h_resp_free(&r);
+    h_cleanup(&s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tokens),
+        cmocka_unit_test(test_refuses_open_port_without_tokens),
+        cmocka_unit_test(test_tls),
+        cmocka_unit_test(test_rate_limit),
+        cmocka_unit_test(test_body_limits),
+        cmocka_unit_test(test_connections_per_address),
+        cmocka_unit_test(test_unusable_database_paths_fail_clearly),
+        cmocka_unit_test(test_errors_leak_no_internals),
+    };
+
+    return cmocka_run_group_tests_name("security_http", tests, NULL, NULL);
+}
