@@ -30,7 +30,7 @@ INT_SRC   := $(wildcard tests/integration/test_*.c)
 INT_BINS  := $(INT_SRC:%.c=$(BUILD)/%)
 INT_HELP  := $(BUILD)/tests/integration/harness.o
 
-.PHONY: all deps run test check lint clean
+.PHONY: all deps run test check lint soak clean
 .SECONDARY:
 all: $(BUILD)/replgw
 
@@ -80,6 +80,12 @@ test: deps
 check: deps
 	@$(MAKE) --no-print-directory test BUILD=build-san OPT="-O1 -g" \
 	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+
+# The crash test with many more SIGKILLs than make test runs.
+soak: deps
+	@$(MAKE) --no-print-directory all $(BUILD)/tests/integration/test_reliability_http
+	REPLGW_BIN=$(BUILD)/replgw REPLGW_CRASH_ROUNDS=$${ROUNDS:-50} \
+	  $(BUILD)/tests/integration/test_reliability_http
 
 lint: deps
 	bash scripts/check-layers.sh
