@@ -29,8 +29,11 @@ UNIT_BINS := $(UNIT_SRC:%.c=$(BUILD)/%)
 INT_SRC   := $(wildcard tests/integration/test_*.c)
 INT_BINS  := $(INT_SRC:%.c=$(BUILD)/%)
 INT_HELP  := $(BUILD)/tests/integration/harness.o
+FUZZ_TARGETS := path mof body
+FUZZ_REPLAY  := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/replay_%)
+FUZZ_SECONDS ?= 60
 
-.PHONY: all deps run test check lint soak clean
+.PHONY: all deps run test check lint soak fuzz clean
 .SECONDARY:
 all: $(BUILD)/replgw
 
@@ -67,13 +70,18 @@ $(BUILD)/tests/integration/test_%: tests/integration/test_%.c $(INT_HELP) $(BUIL
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(filter %.c %.o,$^) -o $@ $(LDLIBS) -lcmocka
 
+# The fuzz corpus replayed with the ordinary compiler: part of make test.
+$(BUILD)/fuzz/replay_%: fuzz/fuzz_%.c fuzz/replay.c $(LIB_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(filter %.c %.o,$^) -o $@ $(LDLIBS)
+
 run: deps
 	@$(MAKE) --no-print-directory all
 	./$(BUILD)/replgw --listen 127.0.0.1 --port 8080 --db ./replgw.db
 
 # Builds everything with -Werror, then runs unit, integration, corpus and lint checks.
 test: deps
-	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(INT_BINS)
+	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(INT_BINS) $(FUZZ_REPLAY)
 	@BUILD=$(BUILD) bash tests/run.sh
 
 # The same suite in its own build directory under AddressSanitizer + UBSan.
@@ -86,6 +94,20 @@ soak: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/tests/integration/test_reliability_http
 	REPLGW_BIN=$(BUILD)/replgw REPLGW_CRASH_ROUNDS=$${ROUNDS:-50} \
 	  $(BUILD)/tests/integration/test_reliability_http
+
+# libFuzzer with clang: each target runs FUZZ_SECONDS from the saved corpus; new inputs go to
+# build-fuzz/corpus/<target>, crashes to build-fuzz/<target>-crash-*. Keep findings in
+# fuzz/corpus/<target> so make test replays them.
+fuzz: deps $(BUILD)/gen/openapi_yaml.c
+	@mkdir -p build-fuzz
+	@for t in $(FUZZ_TARGETS); do \
+	  clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -D_POSIX_C_SOURCE=200809L -I. \
+	    $(PKG_CFLAGS) $(LIB_SRC) $(BUILD)/gen/openapi_yaml.c fuzz/fuzz_$$t.c \
+	    -o build-fuzz/fuzz_$$t $(LDLIBS) || exit 1; \
+	  mkdir -p build-fuzz/corpus/$$t; \
+	  build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=build-fuzz/$$t- \
+	    build-fuzz/corpus/$$t fuzz/corpus/$$t || exit 1; \
+	done
 
 lint: deps
 	bash scripts/check-layers.sh

@@ -4,7 +4,7 @@
 # that crashes or exits non-zero without a cmocka summary counts as one failure.
 set -u
 cd "$(dirname "$0")/.."
-BUILD=${BUILD:-build}
+export BUILD=${BUILD:-build}
 export REPLGW_BIN="$PWD/$BUILD/replgw"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
