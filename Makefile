@@ -33,7 +33,7 @@ FUZZ_TARGETS := path mof body
 FUZZ_REPLAY  := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/replay_%)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps run test check lint soak fuzz clean
+.PHONY: all deps run test check lint soak fuzz valgrind clean
 .SECONDARY:
 all: $(BUILD)/replgw
 
@@ -94,6 +94,19 @@ soak: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/tests/integration/test_reliability_http
 	REPLGW_BIN=$(BUILD)/replgw REPLGW_CRASH_ROUNDS=$${ROUNDS:-50} \
 	  $(BUILD)/tests/integration/test_reliability_http
+
+# The integration tests with the server under valgrind memcheck: fails on any invalid access
+# or definite leak in any server process.
+valgrind: deps
+	@$(MAKE) --no-print-directory all $(INT_BINS)
+	@command -v valgrind >/dev/null || (apt-get install -y -qq valgrind)
+	@rm -rf $(BUILD)/valgrind && mkdir -p $(BUILD)/valgrind
+	@for t in $(INT_BINS); do \
+	  REPLGW_BIN=$(BUILD)/replgw REPLGW_VALGRIND_DIR=$(BUILD)/valgrind $$t || exit 1; done
+	@bad=$$(grep -L 'ERROR SUMMARY: 0 errors' $(BUILD)/valgrind/vg-*.log | \
+	  xargs -r grep -l 'ERROR SUMMARY' ); \
+	if [ -n "$$bad" ]; then echo "valgrind found errors:"; grep -h -A20 'ERROR SUMMARY\|Invalid\|definitely' $$bad | head -80; exit 1; fi; \
+	echo "valgrind: $$(ls $(BUILD)/valgrind | wc -l) server runs, no error and no definite leak"
 
 # libFuzzer with clang: each target runs FUZZ_SECONDS from the saved corpus; new inputs go to
 # build-fuzz/corpus/<target>, crashes to build-fuzz/<target>-crash-*. Keep findings in

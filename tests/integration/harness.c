@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PORT_TIMEOUT_MS 10000
+#define PORT_TIMEOUT_MS 30000
 
 /* Reads the server's first output line until it names the port. */
 static int read_port(struct h_server *s)
@@ -66,13 +66,22 @@ static int spawn(struct h_server *s)
     if (s->pid < 0)
         return -1;
     if (s->pid == 0) {
-        const char *argv[40];
+        const char *argv[48], *vg_dir = getenv("REPLGW_VALGRIND_DIR");
+        char vg_log[320];
         int a = 0, fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
 
         dup2(pipefd[1], 1);
         if (fd >= 0)
             dup2(fd, 2);
         close(pipefd[0]);
+        /* make valgrind: the same tests with the server under memcheck, one log per process. */
+        if (vg_dir) {
+            snprintf(vg_log, sizeof(vg_log), "--log-file=%s/vg-%%p.log", vg_dir);
+            argv[a++] = "valgrind";
+            argv[a++] = "--leak-check=full";
+            argv[a++] = "--errors-for-leak-kinds=definite";
+            argv[a++] = vg_log;
+        }
         argv[a++] = bin;
         argv[a++] = "--listen";
         argv[a++] = "127.0.0.1";
@@ -85,7 +94,7 @@ static int spawn(struct h_server *s)
         for (int i = 0; i < s->n_args; i++)
             argv[a++] = s->args[i];
         argv[a] = NULL;
-        execv(bin, (char *const *)argv);
+        execvp(argv[0], (char *const *)argv);
         _exit(127);
     }
     close(pipefd[1]);
