@@ -76,20 +76,55 @@ void api_reply_clear(struct api_reply *reply)
     memset(reply, 0, sizeof(*reply));
 }
 
+/* Copies text into out as valid UTF-8: a sequence cut short (detail messages are cut at their
+ * buffer's end, possibly inside a character) or an invalid byte becomes '?', which JSON can
+ * carry. */
+static void copy_valid_utf8(const char *text, char *out, size_t out_len)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    size_t at = 0;
+
+    while (*p && at + 5 < out_len) {
+        size_t n = *p < 0x80 ? 1 : (*p & 0xE0) == 0xC0 ? 2 : (*p & 0xF0) == 0xE0 ? 3
+                                 : (*p & 0xF8) == 0xF0 ? 4 : 0;
+        size_t i;
+
+        for (i = 1; n && i < n && (p[i] & 0xC0) == 0x80; i++)
+            ;
+        if (n == 0 || i < n || !rg_utf8_is_clean_text((const char *)p, n)) {
+            /* Controls are fine in JSON strings; only broken sequences are replaced. */
+            if (n == 1) {
+                out[at++] = (char)*p++;
+                continue;
+            }
+            out[at++] = '?';
+            p++;
+            continue;
+        }
+        memcpy(out + at, p, n);
+        at += n;
+        p += n;
+    }
+    out[at] = '\0';
+}
+
 /* Builds the body; on OOM the reply keeps its status with no body, which the server sends as is.
  * rv < 0 leaves out ReturnValue and ReturnValueName (then rv_name is unused). */
 static void write_problem(struct api_reply *reply, const struct problem_def *def, int rv,
                           const char *rv_name, const char *param, const char *detail)
 {
     json_t *j = NULL;
-    char type[128];
+    char type[128], clean_detail[600], clean_param[96];
 
     api_reply_clear(reply);
     reply->status = def->status;
     reply->content_type = PROBLEM_JSON;
     snprintf(type, sizeof(type), "%s%s", PROBLEM_TYPE_BASE, def->slug);
+    copy_valid_utf8(detail && *detail ? detail : def->title, clean_detail, sizeof(clean_detail));
+    copy_valid_utf8(param ? param : "", clean_param, sizeof(clean_param));
+    param = clean_param;
     j = json_pack("{s:s, s:s, s:i, s:s}", "type", type, "title", def->title, "status",
-                  (int)def->status, "detail", detail && *detail ? detail : def->title);
+                  (int)def->status, "detail", clean_detail);
     if (!j)
         return;
     if (rv >= 0 && (json_object_set_new(j, "ReturnValue", json_integer(rv)) ||

@@ -177,7 +177,8 @@ static int take_keys(struct cursor *c, struct cim_path *out)
             return -1;
     } while (*c->p == ',' && c->p++);
     if (*c->p)
-        return fail(c, "unexpected '%c' after the keys", *c->p);
+        return *c->p > ' ' && *c->p < 0x7F ? fail(c, "unexpected '%c' after the keys", *c->p)
+                                          : fail(c, "unexpected character after the keys");
     return 0;
 }
 

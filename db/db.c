@@ -319,6 +319,11 @@ int db_open(const char *path, const struct db_options *opt, struct db **out, cha
         goto out;
     }
     sqlite3_extended_result_codes(db->conn, 1);
+    /* SQLite quietly opens a write-protected file read-only; every change would then fail. */
+    if (sqlite3_db_readonly(db->conn, "main") == 1) {
+        snprintf(why, why_len, "database %s is read-only; replgw needs to write it", path);
+        goto out;
+    }
     sqlite3_busy_timeout(db->conn, opt->busy_timeout_ms);
     /* WAL + FULL: a commit is on disk (fsynced) before db_txn_run returns, so what the gateway
      * acknowledges survives a crash or power loss. The journal_mode pragma is the first

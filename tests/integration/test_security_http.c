@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -214,6 +216,59 @@ static void test_connections_per_address(void **state)
     h_cleanup(&s);
 }
 
+/* True when a reply to a request sent on fd arrives within ms milliseconds. */
+static bool answered_within(int fd, unsigned ms)
+{
+    const char req[] = "GET /livez HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    struct pollfd pfd = {.fd = fd, .events = POLLIN};
+
+    if (send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL) != (ssize_t)(sizeof(req) - 1))
+        return false;
+    return poll(&pfd, 1, (int)ms) == 1;
+}
+
+static void test_total_connections(void **state)
+{
+    static const char *const args[] = {"--max-connections", "2", NULL};
+    struct h_server s;
+    int idle[2], third;
+
+    (void)state;
+    assert_int_equal(h_start(&s, args), 0);
+    idle[0] = h_connect(&s);
+    idle[1] = h_connect(&s);
+    assert_true(idle[0] >= 0 && idle[1] >= 0);
+    usleep_ms(100);
+    /* The server is full: a third connection is not served while the two stay open. */
+    third = h_connect(&s);
+    assert_true(third >= 0);
+    assert_false(answered_within(third, 500));
+    close(idle[0]);
+    close(idle[1]);
+    usleep_ms(100);
+    assert_int_equal(status_of(&s, "GET", "/livez", NULL, NULL), 200);
+    close(third);
+    h_cleanup(&s);
+}
+
+static void test_idle_connection_timeout(void **state)
+{
+    static const char *const args[] = {"--connection-timeout", "1", NULL};
+    struct h_server s;
+    char byte;
+    int idle;
+
+    (void)state;
+    assert_int_equal(h_start(&s, args), 0);
+    idle = h_connect(&s);
+    assert_true(idle >= 0);
+    usleep_ms(2500);
+    /* Closed by the server: the read sees the end of the stream. */
+    assert_int_equal(recv(idle, &byte, 1, 0), 0);
+    close(idle);
+    h_cleanup(&s);
+}
+
 static void test_unusable_database_paths_fail_clearly(void **state)
 {
     char cmd[512], line[512];
@@ -235,6 +290,26 @@ static void test_unusable_database_paths_fail_clearly(void **state)
              bin());
     assert_int_not_equal(run(cmd, line, sizeof(line)), 0);
     assert_non_null(strstr(line, "replgw: cannot"));
+    /* A write-protected database. Root ignores file modes, so the file is made immutable;
+     * where the file system cannot do that, the case is reported and skipped. */
+    snprintf(cmd, sizeof(cmd),
+             "d=$(mktemp -d); %s --port 0 --db $d/ro.db --version >/dev/null 2>&1;"
+             " sqlite3 $d/ro.db 'PRAGMA user_version' >/dev/null; chmod 444 $d/ro.db;"
+             " if [ $(id -u) = 0 ]; then chattr +i $d/ro.db 2>/dev/null || { echo skip;"
+             " rm -rf $d; exit 3; }; fi;"
+             " out=$(%s --port 0 --db $d/ro.db 2>&1); rc=$?;"
+             " chattr -i $d/ro.db 2>/dev/null; rm -rf $d; echo \"$out\" | grep read-only; exit $rc",
+             bin(), bin());
+    {
+        int rc = run(cmd, line, sizeof(line));
+
+        if (rc == 3) {
+            fprintf(stderr, "read-only database case skipped: no chattr here\n");
+        } else {
+            assert_int_not_equal(rc, 0);
+            assert_non_null(strstr(line, "read-only"));
+        }
+    }
 }
 
 /* Error answers say what went wrong without internals: no SQL, no file paths, no pointers. */
@@ -268,6 +343,8 @@ int main(void)
         cmocka_unit_test(test_rate_limit),
         cmocka_unit_test(test_body_limits),
         cmocka_unit_test(test_connections_per_address),
+        cmocka_unit_test(test_total_connections),
+        cmocka_unit_test(test_idle_connection_timeout),
         cmocka_unit_test(test_unusable_database_paths_fail_clearly),
         cmocka_unit_test(test_errors_leak_no_internals),
     };

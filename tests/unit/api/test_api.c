@@ -157,6 +157,22 @@ static void test_every_return_value_maps_to_its_status(void **state)
     api_reply_clear(&r);
 }
 
+/* A detail cut inside a multi-byte character still makes a problem body (found by fuzzing). */
+static void test_problem_with_cut_utf8_detail(void **state)
+{
+    struct api_reply r = {0};
+    struct cim_err err;
+
+    (void)state;
+    cim_err_clear(&err);
+    cim_err_set(&err, CIM_RV_INVALID_PARAMETER, "Members[1]", "bad path \xd9");
+    api_reply_cim(&r, &err, API_M_CREATE_GROUP);
+    assert_int_equal(r.status, 422);
+    assert_non_null(r.body);
+    assert_string_equal(str(&r, "detail"), "bad path ?");
+    api_reply_clear(&r);
+}
+
 static void test_strict_json(void **state)
 {
     struct fixture *f = *state;
@@ -273,6 +289,7 @@ int main(void)
         T(test_create_group_reply_shape),
         T(test_problem_body_carries_return_value),
         cmocka_unit_test(test_every_return_value_maps_to_its_status),
+        cmocka_unit_test(test_problem_with_cut_utf8_detail),
         T(test_strict_json),
         T(test_rsd_round_trip),
         T(test_get_and_list),
