@@ -33,7 +33,7 @@ FUZZ_TARGETS := path mof body
 FUZZ_REPLAY  := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/replay_%)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps run test check lint soak fuzz valgrind clean
+.PHONY: all deps run test check lint soak fuzz valgrind bench clean
 .SECONDARY:
 all: $(BUILD)/replgw
 
@@ -88,6 +88,11 @@ test: deps
 check: deps
 	@$(MAKE) --no-print-directory test BUILD=build-san OPT="-O1 -g" \
 	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+
+# wrk on loopback against the two ceilings measured in the same run (bench/README.md).
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) bash bench/run.sh
 
 # The crash test with many more SIGKILLs than make test runs.
 soak: deps

@@ -1,0 +1,2 @@
+-- GET one group with its 8 members.
+wrk.path = "/replication-groups/1"

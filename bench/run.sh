@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# make bench: the real replgw on 127.0.0.1 under wrk, against two ceilings measured in the same
+# run (a minimal libmicrohttpd server, and the create transaction in a C loop with the same
+# durability). Prints one table; figures are ratios so they hold on a noisy machine.
+# BENCH_SECONDS sets each wrk run's length (default 5).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+B=${BUILD:-build}
+OUT=$B/bench
+DUR=${BENCH_SECONDS:-5}
+mkdir -p "$OUT"
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L bench/baseline_http.c -o "$OUT/baseline_http" \
+    $(pkg-config --cflags --libs libmicrohttpd)
+cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L bench/baseline_storage.c -o "$OUT/baseline_storage" \
+    $(pkg-config --cflags --libs sqlite3)
+
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+# Starts a server command writing "... PORT" on its first output line; sets PORT and PID.
+start() {
+    local log=$OUT/server.out
+    : > "$log"
+    "$@" > "$log" 2> "$OUT/server.err" &
+    PID=$!
+    pids+=("$PID")
+    for _ in $(seq 100); do
+        PORT=$(grep -oE '[0-9]+$' "$log" | head -n1 || true)
+        [ -n "$PORT" ] && return 0
+        sleep 0.05
+    done
+    echo "bench: server did not start" >&2
+    exit 1
+}
+
+# Converts wrk's "68.00us" / "1.20ms" / "1.01s" to milliseconds.
+to_ms() {
+    awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n = n;
+                           else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
+}
+
+# wrk against URL with SCRIPT (or "") and CONNS connections: prints "rps p50 p99".
+measure() {
+    local url=$1 script=$2 conns=$3
+    wrk -t2 -c"$conns" -d"${DUR}s" --latency ${script:+-s "$script"} "$url" > "$OUT/wrk.txt" 2>&1
+    local rps p50 p99
+    rps=$(awk '/^Requests\/sec/ {printf "%.0f", $2}' "$OUT/wrk.txt")
+    p50=$(to_ms "$(awk '$1 == "50%" {print $2}' "$OUT/wrk.txt")")
+    p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$OUT/wrk.txt")")
+    if grep -q 'Non-2xx' "$OUT/wrk.txt"; then
+        echo "bench: non-2xx answers in $url ($script):" >&2; grep 'Non-2xx' "$OUT/wrk.txt" >&2
+    fi
+    echo "$rps $p50 $p99"
+}
+
+rss_mib() { awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
+
+echo "bench: ceilings"
+start "$OUT/baseline_http"
+declare -A http_ceiling
+for c in 16 64; do
+    read -r rps _ _ < <(measure "http://127.0.0.1:$PORT/" "" "$c")
+    http_ceiling[$c]=$rps
+done
+kill "$PID"
+rm -f "$OUT/storage.db"*
+read -r _ storage_single < <("$OUT/baseline_storage" "$OUT/storage.db" 3 | grep single)
+read -r _ storage_batch < <("$OUT/baseline_storage" "$OUT/storage2.db" 3 | grep batch16)
+rm -f "$OUT"/storage*.db*
+
+echo "bench: replgw"
+rm -f "$OUT/bench.db"*
+start "$B/replgw" --port 0 --db "$OUT/bench.db" --access-log=false --multiple-membership \
+    --max-connections-per-ip 0 --system-name bench
+base=http://127.0.0.1:$PORT
+for i in $(seq 8); do
+    curl -s -o /dev/null -X POST "$base/logical-elements" -H 'Content-Type: application/json' \
+        -d "{\"DeviceID\":\"vol$i\"}"
+done
+for _ in $(seq 200); do
+    curl -s -o /dev/null -X POST "$base/replication-groups" -H 'Content-Type: application/json' \
+        -d '{"Members":["/logical-elements/1","/logical-elements/2","/logical-elements/3","/logical-elements/4","/logical-elements/5","/logical-elements/6","/logical-elements/7","/logical-elements/8"]}'
+done
+reuse=$(curl -sv "$base/livez" "$base/livez" 2>&1 | grep -ciE 're-?using existing connection' || true)
+closes=$(curl -sv "$base/replication-groups/1" 2>&1 | grep -ci '^< connection: close' || true)
+
+printf '\n%-22s %5s %9s %9s %9s %7s %8s %10s %9s\n' workload conns 'req/s' 'p50 ms' 'p99 ms' \
+    p99/p50 'RSS MiB' ceiling fraction
+row() { # name conns rps p50 p99 ceiling
+    awk -v n="$1" -v c="$2" -v r="$3" -v a="$4" -v b="$5" -v m="$(rss_mib "$PID")" -v k="$6" \
+        'BEGIN { printf "%-22s %5d %9d %9.3f %9.3f %7.1f %8s %10d %8.1f%%\n",
+                 n, c, r, a, b, (a > 0 ? b / a : 0), m, k, (k > 0 ? 100 * r / k : 0) }'
+}
+for c in 16 64; do
+    read -r rps p50 p99 < <(measure "$base" bench/get.lua "$c")
+    row "GET group (8 members)" "$c" "$rps" "$p50" "$p99" "${http_ceiling[$c]}"
+    read -r rps p50 p99 < <(measure "$base" bench/list.lua "$c")
+    row "list page of 100" "$c" "$rps" "$p50" "$p99" "${http_ceiling[$c]}"
+    read -r rps p50 p99 < <(measure "$base" bench/mix.lua "$c")
+    row "90% read / 10% create" "$c" "$rps" "$p50" "$p99" "${http_ceiling[$c]}"
+    read -r rps p50 p99 < <(measure "$base" bench/create.lua "$c")
+    row "create (8 members)" "$c" "$rps" "$p50" "$p99" "$storage_batch"
+done
+printf '\nceilings: HTTP %s req/s at 16, %s at 64 connections; storage %s creates/s one per\n' \
+    "${http_ceiling[16]}" "${http_ceiling[64]}" "$storage_single"
+printf 'transaction, %s with 16 per transaction (the group-commit ceiling; create fractions\n' \
+    "$storage_batch"
+printf 'above are against it). keep-alive: %s reused connection(s), %s Connection: close.\n' \
+    "$reuse" "$closes"
