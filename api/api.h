@@ -144,8 +144,11 @@ void api_reply_problem(struct api_reply *reply, enum api_problem p, bool with_rv
 json_t *api_json_body(const struct api_request *req, const struct api_limits *limits,
                       struct api_reply *reply, bool with_rv);
 
-/* 0 when a Members list of n references is within limits, else -1 after a 400 naming Members. */
-int api_members_within_limit(const struct api_limits *limits, size_t n, struct api_reply *reply);
+/* Reads j_members, which must be an array of strings within limits, into *refs (a new array
+ * of n strings borrowed from j_members; caller frees the array). Returns 0, or -1 after a 400
+ * naming Members or Members[i] (*refs then NULL). */
+int api_json_members(const json_t *j_members, const struct api_limits *limits, const char ***refs,
+                     size_t *n, struct api_reply *reply);
 
 /* Checks that obj has no member other than the names listed; 400 naming the first stranger
  * (prefix + "." + name when prefix is not NULL). Returns 0, or -1 after replying. */

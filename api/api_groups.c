@@ -74,38 +74,13 @@ static int read_members(const struct api_limits *limits, const json_t *j_req,
                         struct cim_create_req *creq, const char ***refs, struct api_reply *reply)
 {
     const json_t *j_members = json_object_get(j_req, "Members");
-    size_t n;
 
     *refs = NULL;
     if (!j_members || json_is_null(j_members))
         return 0;
-    if (!json_is_array(j_members)) {
-        api_reply_problem(reply, API_P_BAD_REQUEST, true, "Members",
-                          "Members must be an array of object paths");
+    if (api_json_members(j_members, limits, refs, &creq->n_members, reply) != 0)
         return -1;
-    }
-    n = json_array_size(j_members);
-    if (api_members_within_limit(limits, n, reply) != 0)
-        return -1;
-    *refs = calloc(n ? n : 1, sizeof(**refs));
-    if (!*refs) {
-        api_reply_problem(reply, API_P_INTERNAL, false, NULL, "out of memory");
-        return -1;
-    }
-    for (size_t i = 0; i < n; i++) {
-        const json_t *j_ref = json_array_get(j_members, i);
-        char param[32];
-
-        if (!json_is_string(j_ref)) {
-            snprintf(param, sizeof(param), "Members[%zu]", i);
-            api_reply_problem(reply, API_P_BAD_REQUEST, true, param,
-                              "%s must be a string (an object path or element URL)", param);
-            return -1;
-        }
-        (*refs)[i] = json_string_value(j_ref);
-    }
     creq->members = *refs;
-    creq->n_members = n;
     creq->members_given = true;
     return 0;
 }

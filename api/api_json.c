@@ -103,14 +103,47 @@ json_t *api_json_body(const struct api_request *req, const struct api_limits *li
     return j;
 }
 
-int api_members_within_limit(const struct api_limits *limits, size_t n, struct api_reply *reply)
+int api_json_members(const json_t *j_members, const struct api_limits *limits, const char ***refs,
+                     size_t *n, struct api_reply *reply)
 {
-    if (!limits->max_members || n <= limits->max_members)
-        return 0;
-    api_reply_problem(reply, API_P_BAD_REQUEST, true, "Members",
-                      "Members holds %zu references; at most %zu are accepted in one request", n,
-                      limits->max_members);
-    return -1;
+    size_t len;
+
+    *refs = NULL;
+    *n = 0;
+    if (!json_is_array(j_members)) {
+        api_reply_problem(reply, API_P_BAD_REQUEST, true, "Members",
+                          "Members must be an array of object paths");
+        return -1;
+    }
+    len = json_array_size(j_members);
+    if (limits->max_members && len > limits->max_members) {
+        api_reply_problem(reply, API_P_BAD_REQUEST, true, "Members",
+                          "Members holds %zu references; at most %zu are accepted in one request",
+                          len, limits->max_members);
+        return -1;
+    }
+    *refs = calloc(len ? len : 1, sizeof(**refs));
+    if (!*refs) {
+        api_reply_problem(reply, API_P_INTERNAL, false, NULL, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < len; i++) {
+        const json_t *j_ref = json_array_get(j_members, i);
+
+        if (!json_is_string(j_ref)) {
+            char param[32];
+
+            snprintf(param, sizeof(param), "Members[%zu]", i);
+            api_reply_problem(reply, API_P_BAD_REQUEST, true, param,
+                              "%s must be a string (an object path or element URL)", param);
+            free(*refs);
+            *refs = NULL;
+            return -1;
+        }
+        (*refs)[i] = json_string_value(j_ref);
+    }
+    *n = len;
+    return 0;
 }
 
 int api_json_known_fields(const json_t *obj, const char *const *names, size_t n,

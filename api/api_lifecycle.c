@@ -173,32 +173,8 @@ static int parse_members_body(struct api_ctx *ctx, const struct api_request *req
                                  true)))
         return -1;
     j_members = json_object_get(j_req, "Members");
-    if (!json_is_array(j_members)) {
-        api_reply_problem(reply, API_P_BAD_REQUEST, true, "Members",
-                          "Members must be an array of object paths");
+    if (api_json_members(j_members, &ctx->limits, refs, &n, reply) != 0)
         return -1;
-    }
-    n = json_array_size(j_members);
-    if (api_members_within_limit(&ctx->limits, n, reply) != 0)
-        return -1;
-    *refs = calloc(n ? n : 1, sizeof(**refs));
-    if (!*refs) {
-        api_reply_problem(reply, API_P_INTERNAL, false, NULL, "out of memory");
-        return -1;
-    }
-    for (size_t i = 0; i < n; i++) {
-        const json_t *j_ref = json_array_get(j_members, i);
-
-        if (!json_is_string(j_ref)) {
-            char param[32];
-
-            snprintf(param, sizeof(param), "Members[%zu]", i);
-            api_reply_problem(reply, API_P_BAD_REQUEST, true, param, "%s must be a string",
-                              param);
-            return -1;
-        }
-        (*refs)[i] = json_string_value(j_ref);
-    }
     mreq->members = *refs;
     mreq->n_members = n;
     /* The setting data is a per-call option bag: checked against the class, not stored. */
