@@ -175,6 +175,11 @@ struct api_page {
 int api_query_page(const struct api_request *req, const char *const *extra, size_t n_extra,
                    struct api_page *page, struct api_reply *reply);
 
+/* Checks that the query holds only the names listed, each once; 400 naming the first other.
+ * Returns 0, or -1 after replying. */
+int api_query_only(const struct api_request *req, const char *const *names, size_t n,
+                   struct api_reply *reply);
+
 /* The value of query parameter key, or NULL. */
 const char *api_query_get(const struct api_request *req, const char *key);
 
@@ -195,6 +200,7 @@ char *api_etag(char kind, int64_t id, int64_t generation);
 int64_t api_if_match(const char *header, char kind, int64_t id);
 
 #define API_DEFAULT_LIMIT 100
+#define API_MAX_FILTERS 8
 #define API_MAX_LIMIT 1000
 
 /* ---- group representations (api_groups.c) ---- */

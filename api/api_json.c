@@ -222,21 +222,16 @@ static int parse_number(const char *s, long long min, long long max, long long *
     return 0;
 }
 
-int api_query_page(const struct api_request *req, const char *const *extra, size_t n_extra,
-                   struct api_page *page, struct api_reply *reply)
+int api_query_only(const struct api_request *req, const char *const *names, size_t n,
+                   struct api_reply *reply)
 {
-    const char *s;
-    long long v;
-
-    page->limit = API_DEFAULT_LIMIT;
-    page->after_id = 0;
     for (size_t i = 0; i < req->n_query; i++) {
         const char *key = req->query[i].key;
         size_t k;
 
-        for (k = 0; k < n_extra && strcmp(key, extra[k]) != 0; k++)
+        for (k = 0; k < n && strcmp(key, names[k]) != 0; k++)
             ;
-        if (k == n_extra && strcmp(key, "limit") != 0 && strcmp(key, "cursor") != 0) {
+        if (k == n) {
             api_reply_problem(reply, API_P_BAD_QUERY, false, key,
                               "unknown query parameter '%s'", key);
             return -1;
@@ -248,6 +243,23 @@ int api_query_page(const struct api_request *req, const char *const *extra, size
                 return -1;
             }
     }
+    return 0;
+}
+
+int api_query_page(const struct api_request *req, const char *const *extra, size_t n_extra,
+                   struct api_page *page, struct api_reply *reply)
+{
+    const char *names[API_MAX_FILTERS + 2] = {"limit", "cursor"};
+    const char *s;
+    long long v;
+
+    page->limit = API_DEFAULT_LIMIT;
+    page->after_id = 0;
+    for (size_t i = 0; i < n_extra && i < API_MAX_FILTERS; i++)
+        names[i + 2] = extra[i];
+    if (api_query_only(req, names, 2 + (n_extra < API_MAX_FILTERS ? n_extra : API_MAX_FILTERS),
+                       reply) != 0)
+        return -1;
     if ((s = api_query_get(req, "limit"))) {
         if (parse_number(s, 1, API_MAX_LIMIT, &v) != 0) {
             api_reply_problem(reply, API_P_BAD_QUERY, false, "limit",

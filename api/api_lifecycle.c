@@ -96,8 +96,7 @@ out:
 
 void api_groups_delete(struct api_ctx *ctx, const struct api_request *req, struct api_reply *reply)
 {
-    static const char *const filters[] = {"RemoveElements"};
-    struct api_page unused;
+    static const char *const params[] = {"RemoveElements"};
     struct cim_err err;
     const char *remove;
     int64_t id;
@@ -105,9 +104,7 @@ void api_groups_delete(struct api_ctx *ctx, const struct api_request *req, struc
     cim_err_clear(&err);
     if (!group_id(req, &id, reply))
         return;
-    /* api_query_page rejects any parameter but RemoveElements (limit/cursor mean nothing here
-     * but are harmless). */
-    if (api_query_page(req, filters, RG_ARRAY_LEN(filters), &unused, reply) != 0)
+    if (api_query_only(req, params, RG_ARRAY_LEN(params), reply) != 0)
         return;
     remove = api_query_get(req, "RemoveElements");
     if (remove && strcmp(remove, "true") != 0 && strcmp(remove, "false") != 0) {

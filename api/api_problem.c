@@ -38,6 +38,8 @@ static const struct {
 } method_defs[] = {
     {API_M_CREATE_GROUP, CIM_RV_NOT_NAMEABLE, 7,
      {422, "not-nameable", "Groups are not nameable"}},
+    /* ModifyInstance (PATCH) is no CIM method: the same refusal, without a ReturnValue. */
+    {API_M_NONE, CIM_RV_NOT_NAMEABLE, -1, {422, "not-nameable", "Groups are not nameable"}},
     {API_M_ADD_MEMBERS, CIM_RV_NOT_FOUND, 7, {404, "group-not-found", "Group does not exist"}},
     {API_M_REMOVE_MEMBERS, CIM_RV_NOT_FOUND, 7, {404, "group-not-found", "Group does not exist"}},
     {API_M_REMOVE_MEMBERS, CIM_RV_NOT_MEMBER, 8, {409, "not-member", "Member not in group"}},

@@ -73,8 +73,11 @@ int api_rsd_from_json(const json_t *j, struct cim_rsd *rsd, enum api_method m,
         const struct cim_prop_def *def = cim_rsd_find_def(key);
 
         if (!def) {
-            api_reply_problem(reply, API_P_BAD_REQUEST, true, PARAM,
-                              "CIM_ReplicationSettingData has no property '%s'", key);
+            char param[96];
+
+            snprintf(param, sizeof(param), PARAM ".%.64s", key);
+            api_reply_problem(reply, API_P_BAD_REQUEST, true, param,
+                              "CIM_ReplicationSettingData has no property '%.64s'", key);
             return -1;
         }
         /* null means "not given", as everywhere in the API. */

@@ -24,10 +24,11 @@ static enum cim_rv load_for_change(struct db *db, int64_t id, int64_t if_gen, st
     if (rc != DB_OK)
         return cim_rv_from_db(rc, err, "read group");
     if (if_gen == CIM_IF_NEVER || (if_gen > 0 && if_gen != row->generation)) {
+        long long generation = (long long)row->generation;
+
         db_group_clear(row);
         return cim_err_set(err, CIM_RV_PRECONDITION, NULL,
-                           "the group has changed (generation %lld); read it again",
-                           (long long)row->generation);
+                           "the group has changed (generation %lld); read it again", generation);
     }
     return CIM_RV_SUCCESS;
 }

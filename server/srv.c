@@ -363,6 +363,7 @@ static const struct srv_route *dispatch(struct srv *srv, struct MHD_Connection *
 
     if ((m != SRV_MATCH_OK || !route->open) &&
         (wait = client_wait(srv, conn)) > 0) {
+        allow[0] = '\0';
         api_reply_problem(reply, API_P_TOO_MANY, false, NULL,
                           "more than %u requests a second from this address", srv->cfg->rate_limit);
         reply->retry_after = (int)wait + 1;
@@ -385,7 +386,7 @@ static const struct srv_route *dispatch(struct srv *srv, struct MHD_Connection *
     allow[0] = '\0';
     if (srv->with_auth && !route->open && !authorize(srv, conn, method, reply, x))
         return route;
-    if (!accepts(accept, route->produces) && !accepts(accept, "application/problem+json")) {
+    if (!accepts(accept, route->produces)) {
         api_reply_problem(reply, API_P_NOT_ACCEPTABLE, false, NULL,
                           "this resource is only available as %s", route->produces);
         return route;

@@ -597,7 +597,7 @@ static void test_create_rsd_invalid(void **state)
     assert_problem(&r, 422, 5, "ReplicationSettingData.OnGroupOrListError");
     h_resp_free(&r);
     post_group(s, "{\"ReplicationSettingData\":{\"NoSuchProperty\":1}}", &r);
-    assert_problem(&r, 400, 5, "ReplicationSettingData");
+    assert_problem(&r, 400, 5, "ReplicationSettingData.NoSuchProperty");
     h_resp_free(&r);
     post_group(s, "{\"ReplicationSettingData\":{\"ConsistentPointInTime\":\"yes\"}}", &r);
     assert_problem(&r, 400, 5, "ReplicationSettingData.ConsistentPointInTime");

@@ -407,7 +407,24 @@ static void test_patch_errors(void **state)
     assert_problem(&r, 400, -1, "Persistent");
     h_resp_free(&r);
     expect(s, "PATCH", "/replication-groups/9", "{\"ElementName\":\"z\"}", 404);
+    expect(s, "DELETE", "/replication-groups/2?limit=5", NULL, 400);
     assert_int_equal(h_db_count(s, "SELECT count(*) FROM rgroup WHERE generation = 1"), 2);
+}
+
+static void test_patch_name_when_not_nameable(void **state)
+{
+    static const char *const args[] = {"--nameable=false", NULL};
+    struct h_server *s = start(args);
+    struct h_resp r;
+
+    (void)state;
+    expect(s, "POST", "/replication-groups", "{}", 201);
+    call(s, "PATCH", "/replication-groups/1", "{\"ElementName\":\"x\"}", &r);
+    assert_problem(&r, 422, -1, "ElementName");
+    h_resp_free(&r);
+    expect(s, "PATCH", "/replication-groups/1", "{\"Persistent\":false}", 200);
+    h_cleanup(s);
+    free(s);
 }
 
 static void test_if_match(void **state)
@@ -424,10 +441,11 @@ static void test_if_match(void **state)
         h_req(s, "PATCH", "/replication-groups/1", hdr, "{\"ElementName\":\"x\"}", &r), 0);
     assert_int_equal(r.status, 200);
     h_resp_free(&r);
-    /* The same tag is stale now. */
+    /* The same tag is stale now, and the answer says which generation is current. */
     assert_int_equal(
         h_req(s, "PATCH", "/replication-groups/1", hdr, "{\"ElementName\":\"y\"}", &r), 0);
     assert_int_equal(r.status, 412);
+    assert_non_null(strstr(h_str(r.json, "detail"), "generation 2"));
     h_resp_free(&r);
     assert_int_equal(h_req(s, "DELETE", "/replication-groups/1", hdr, NULL, &r), 0);
     assert_int_equal(r.status, 412);
@@ -563,6 +581,7 @@ int main(void)
         T(test_order_after_adds_and_removes),
         T(test_patch_renames_and_bumps_generation),
         T(test_patch_errors),
+        cmocka_unit_test(test_patch_name_when_not_nameable),
         T(test_if_match),
         cmocka_unit_test(test_element_delete_leaves_every_group),
         T(test_concurrent_add_remove_loses_nothing),
