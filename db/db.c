@@ -198,6 +198,20 @@ int db_exec_stmt(struct db *db, sqlite3_stmt *st, const char *what)
     return rel;
 }
 
+void *db_grow(void *arr, size_t *cap, size_t len, size_t size)
+{
+    size_t ncap;
+    void *grown;
+
+    if (len < *cap)
+        return arr;
+    ncap = *cap ? *cap * 2 : 8;
+    grown = realloc(arr, ncap * size);
+    if (grown)
+        *cap = ncap;
+    return grown;
+}
+
 int db_col_text(sqlite3_stmt *st, int col, char **out)
 {
     const unsigned char *s = sqlite3_column_text(st, col);

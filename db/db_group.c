@@ -231,14 +231,11 @@ int db_member_list(struct db *db, int64_t group_id, struct db_member **out, size
         return DB_ERR;
     sqlite3_bind_int64(st, 1, group_id);
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (len == cap) {
-            size_t ncap = cap ? cap * 2 : 8;
-            struct db_member *grown = realloc(arr, ncap * sizeof(*arr));
-            if (!grown)
-                goto out;
-            arr = grown;
-            cap = ncap;
-        }
+        struct db_member *grown = db_grow(arr, &cap, len, sizeof(*arr));
+
+        if (!grown)
+            goto out;
+        arr = grown;
         memset(&arr[len], 0, sizeof(arr[len]));
         arr[len].element_id = sqlite3_column_int64(st, 0);
         arr[len].seq = sqlite3_column_int64(st, 1);
@@ -272,7 +269,7 @@ int db_member_groups_of(struct db *db, int64_t element_id, int64_t **groups, int
 {
     sqlite3_stmt *st = db_stmt(db, Q_MEMBER_GROUPS_OF);
     int64_t *g = NULL, *s = NULL;
-    size_t len = 0, cap = 0;
+    size_t len = 0, cap = 0, cap_s = 0;
     int rc = DB_FAILED, step, rel;
 
     *groups = NULL;
@@ -282,18 +279,15 @@ int db_member_groups_of(struct db *db, int64_t element_id, int64_t **groups, int
         return DB_ERR;
     sqlite3_bind_int64(st, 1, element_id);
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (len == cap) {
-            size_t ncap = cap ? cap * 2 : 4;
-            int64_t *ng = realloc(g, ncap * sizeof(*g));
-            if (!ng)
-                goto out;
-            g = ng;
-            int64_t *ns = realloc(s, ncap * sizeof(*s));
-            if (!ns)
-                goto out;
-            s = ns;
-            cap = ncap;
-        }
+        int64_t *g2 = db_grow(g, &cap, len, sizeof(*g)), *s2;
+
+        if (!g2)
+            goto out;
+        g = g2;
+        s2 = db_grow(s, &cap_s, len, sizeof(*s));
+        if (!s2)
+            goto out;
+        s = s2;
         g[len] = sqlite3_column_int64(st, 0);
         s[len] = sqlite3_column_int64(st, 1);
         len++;
@@ -341,14 +335,11 @@ int db_setting_list(struct db *db, int64_t group_id, struct db_prop **out, size_
         return DB_ERR;
     sqlite3_bind_int64(st, 1, group_id);
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (len == cap) {
-            size_t ncap = cap ? cap * 2 : 8;
-            struct db_prop *grown = realloc(arr, ncap * sizeof(*arr));
-            if (!grown)
-                goto out;
-            arr = grown;
-            cap = ncap;
-        }
+        struct db_prop *grown = db_grow(arr, &cap, len, sizeof(*arr));
+
+        if (!grown)
+            goto out;
+        arr = grown;
         memset(&arr[len], 0, sizeof(arr[len]));
         if (db_col_text(st, 0, &arr[len].name) || db_col_text(st, 1, &arr[len].value)) {
             db_prop_clear(&arr[len]);

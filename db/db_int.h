@@ -66,6 +66,11 @@ int db_release(struct db *db, sqlite3_stmt *st, const char *what);
 /* Steps a statement that returns no rows, then releases it. */
 int db_exec_stmt(struct db *db, sqlite3_stmt *st, const char *what);
 
+/* Makes room for one more element in arr (len used of *cap, each size bytes), doubling it.
+ * Returns the array to use from now on, or NULL when memory runs out (arr is then still the
+ * caller's to free). */
+void *db_grow(void *arr, size_t *cap, size_t len, size_t size);
+
 /* Copies column col of the current row; NULL stays NULL. Returns -1 on OOM. */
 int db_col_text(sqlite3_stmt *st, int col, char **out);
 
