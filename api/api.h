@@ -52,9 +52,23 @@ struct api_limits {
     size_t max_members;      /* references in one Members list */
 };
 
+/* Serialized group representations keyed by id and Generation. Every change to a group bumps
+ * its Generation and ids are never reused, so an entry is either current or never matched
+ * again. Used only from the server's one request thread. */
+#define API_CACHE_SLOTS 4096
+#define API_CACHE_MAX_ENTRY 65536
+
+struct api_cache_entry {
+    int64_t id;
+    int64_t generation;
+    char *text; /* owned */
+    size_t len;
+};
+
 struct api_ctx {
     struct cim_service *svc;
     struct api_limits limits;
+    struct api_cache_entry *cache; /* API_CACHE_SLOTS entries, or NULL for no cache */
     const char *openapi; /* the contract served at /openapi.yaml */
     size_t openapi_len;
     /* The HTTP part of /metrics (request counters, latency), written by the server: returns a
@@ -65,6 +79,10 @@ struct api_ctx {
 
 typedef void (*api_handler)(struct api_ctx *ctx, const struct api_request *req,
                             struct api_reply *reply);
+
+/* Allocates and frees ctx->cache. api_cache_init returns 0, or -1 when memory runs out. */
+int api_cache_init(struct api_ctx *ctx);
+void api_cache_free(struct api_ctx *ctx);
 
 /* Resource handlers; each fills reply completely, errors included. */
 void api_groups_create(struct api_ctx *ctx, const struct api_request *req, struct api_reply *reply);
@@ -136,6 +154,10 @@ void api_reply_cim(struct api_reply *reply, const struct cim_err *err, enum api_
  * carries ReturnValue 5 when with_rv is true. */
 void api_reply_problem(struct api_reply *reply, enum api_problem p, bool with_rv,
                        const char *param, const char *fmt, ...) RG_PRINTF(5, 6);
+
+/* The compact text of j as a string the caller releases with free(), whatever allocator
+ * jansson was given (tests give it cmocka's). NULL on OOM. */
+char *api_json_text(const json_t *j);
 
 /* ---- strict JSON input (api_json.c) ---- */
 

@@ -130,11 +130,61 @@ out:
     json_decref(j_req);
 }
 
+int api_cache_init(struct api_ctx *ctx)
+{
+    ctx->cache = calloc(API_CACHE_SLOTS, sizeof(*ctx->cache));
+    return ctx->cache ? 0 : -1;
+}
+
+void api_cache_free(struct api_ctx *ctx)
+{
+    for (size_t i = 0; ctx->cache && i < API_CACHE_SLOTS; i++)
+        free(ctx->cache[i].text);
+    free(ctx->cache);
+    ctx->cache = NULL;
+}
+
+/* Answers with the cached text of version generation of group id; false on a miss. */
+static bool reply_cached(struct api_ctx *ctx, int64_t id, int64_t generation,
+                         struct api_reply *reply)
+{
+    const struct api_cache_entry *e;
+
+    if (!ctx->cache)
+        return false;
+    e = &ctx->cache[(uint64_t)id % API_CACHE_SLOTS];
+    if (e->id != id || e->generation != generation || !e->text)
+        return false;
+    api_reply_clear(reply);
+    reply->status = 200;
+    reply->text = rg_strndup(e->text, e->len);
+    reply->text_len = e->len;
+    reply->etag = api_etag('g', id, generation);
+    if (!reply->text || !reply->etag)
+        api_reply_problem(reply, API_P_INTERNAL, false, NULL, "out of memory");
+    return true;
+}
+
+/* Keeps a copy of a group's serialized representation (a failure only costs a later miss). */
+static void remember(struct api_ctx *ctx, const struct cim_group *g, const char *text)
+{
+    struct api_cache_entry *e;
+    size_t len = strlen(text);
+    char *copy;
+
+    if (!ctx->cache || len > API_CACHE_MAX_ENTRY || !(copy = rg_strndup(text, len)))
+        return;
+    e = &ctx->cache[(uint64_t)g->id % API_CACHE_SLOTS];
+    free(e->text);
+    *e = (struct api_cache_entry){g->id, g->generation, copy, len};
+}
+
 void api_groups_get(struct api_ctx *ctx, const struct api_request *req, struct api_reply *reply)
 {
     struct cim_group group;
     struct cim_err err;
-    int64_t id;
+    int64_t id, generation;
+    char *text;
 
     cim_err_clear(&err);
     if (!api_path_id(req->id, &id)) {
@@ -142,11 +192,26 @@ void api_groups_get(struct api_ctx *ctx, const struct api_request *req, struct a
                           req->id);
         return;
     }
+    /* One primary-key lookup tells whether the cached text is still the group. */
+    if (cim_group_generation(ctx->svc, id, &generation, &err) != CIM_RV_SUCCESS) {
+        api_reply_cim(reply, &err, API_M_NONE);
+        return;
+    }
+    if (reply_cached(ctx, id, generation, reply))
+        return;
     if (cim_group_get(ctx->svc, id, &group, &err) != CIM_RV_SUCCESS) {
         api_reply_cim(reply, &err, API_M_NONE);
         return;
     }
     api_reply_group(reply, &group, false);
+    /* Send the text we keep, so a hit and a miss answer byte for byte the same. */
+    if (reply->status == 200 && reply->body && (text = api_json_text(reply->body))) {
+        remember(ctx, &group, text);
+        json_decref(reply->body);
+        reply->body = NULL;
+        reply->text = text;
+        reply->text_len = strlen(text);
+    }
     cim_group_clear(&group);
 }
 

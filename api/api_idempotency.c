@@ -68,7 +68,7 @@ static void remember(struct api_ctx *ctx, const char *key, const struct api_repl
     }
     resp.status = (int)reply->status;
     if (reply->body)
-        ok = (resp.body = json_dumps(reply->body, JSON_COMPACT)) != NULL;
+        ok = (resp.body = api_json_text(reply->body)) != NULL;
     else if (reply->text)
         ok = (resp.body = rg_strndup(reply->text, reply->text_len)) != NULL;
     /* resp only lends its strings to cim_idem_finish; content_type is never freed. */

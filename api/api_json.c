@@ -63,6 +63,20 @@ static bool has_long_string(const json_t *j, size_t max, const char *field, cons
     return false;
 }
 
+char *api_json_text(const json_t *j)
+{
+    json_malloc_t jmalloc;
+    json_free_t jfree;
+    char *text = json_dumps(j, JSON_COMPACT), *copy;
+
+    json_get_alloc_funcs(&jmalloc, &jfree);
+    if (!text || jfree == free)
+        return text;
+    copy = rg_strdup(text);
+    jfree(text);
+    return copy;
+}
+
 json_t *api_json_body(const struct api_request *req, const struct api_limits *limits,
                       struct api_reply *reply, bool with_rv)
 {

@@ -267,6 +267,10 @@ struct cim_modify_req {
 enum cim_rv cim_group_modify(struct cim_service *svc, int64_t id, const struct cim_modify_req *req,
                              struct cim_group *out, struct cim_err *err);
 
+/* The group's current Generation (its version); NOT_FOUND when absent. */
+enum cim_rv cim_group_generation(struct cim_service *svc, int64_t id, int64_t *generation,
+                                 struct cim_err *err);
+
 /* The group with members and setting data; NOT_FOUND when absent. */
 enum cim_rv cim_group_get(struct cim_service *svc, int64_t id, struct cim_group *out,
                           struct cim_err *err);

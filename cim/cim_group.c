@@ -390,6 +390,17 @@ out:
     return rv;
 }
 
+enum cim_rv cim_group_generation(struct cim_service *svc, int64_t id, int64_t *generation,
+                                 struct cim_err *err)
+{
+    int rc = db_group_generation(svc->db, id, generation);
+
+    if (rc == DB_NOTFOUND)
+        return cim_err_set(err, CIM_RV_NOT_FOUND, NULL, "no replication group with id %lld",
+                           (long long)id);
+    return cim_rv_from_db(rc, err, "read group");
+}
+
 enum cim_rv cim_group_get(struct cim_service *svc, int64_t id, struct cim_group *out,
                           struct cim_err *err)
 {

@@ -131,6 +131,8 @@ int db_group_insert(struct db *db, struct db_group *g);
 /* Names group id; DB_CONFLICT when the name is taken. */
 int db_group_set_name(struct db *db, int64_t id, const char *name);
 int db_group_get(struct db *db, int64_t id, struct db_group *out);
+/* The group's generation alone (one primary-key lookup); DB_NOTFOUND when absent. */
+int db_group_generation(struct db *db, int64_t id, int64_t *generation);
 /* Sets *id to the group named name (exact match); DB_NOTFOUND when none. */
 int db_group_find_name(struct db *db, const char *name, int64_t *id);
 /* Which groups a list or count covers; every field left zero/NULL/-1 matches all. */

@@ -136,6 +136,26 @@ int db_group_get(struct db *db, int64_t id, struct db_group *out)
     return rc;
 }
 
+int db_group_generation(struct db *db, int64_t id, int64_t *generation)
+{
+    sqlite3_stmt *st = db_stmt(db, Q_GROUP_GENERATION);
+    int step, rel;
+
+    *generation = 0;
+    if (!st)
+        return DB_ERR;
+    sqlite3_bind_int64(st, 1, id);
+    step = sqlite3_step(st);
+    if (step == SQLITE_ROW)
+        *generation = sqlite3_column_int64(st, 0);
+    rel = db_release(db, st, "read generation");
+    if (step == SQLITE_DONE)
+        return DB_NOTFOUND;
+    if (step != SQLITE_ROW)
+        return db_map(db, step, "read generation");
+    return rel;
+}
+
 int db_group_find_name(struct db *db, const char *name, int64_t *id)
 {
     return db_query_int(db, Q_GROUP_FIND_NAME, name, id);

@@ -67,6 +67,10 @@ int main(int argc, char **argv)
     }
     ctx.svc = &svc;
     ctx.limits = cfg.limits;
+    if (api_cache_init(&ctx) != 0) {
+        fprintf(stderr, "replgw: out of memory\n");
+        goto out;
+    }
     ctx.openapi = (const char *)srv_openapi_yaml;
     ctx.openapi_len = srv_openapi_yaml_len;
 
@@ -89,6 +93,7 @@ int main(int argc, char **argv)
     status = 0;
 out:
     srv_stop(srv);
+    api_cache_free(&ctx);
     cim_service_fini(&svc);
     db_close(db);
     return status;

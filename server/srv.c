@@ -432,6 +432,9 @@ static const struct srv_route *dispatch(struct srv *srv, struct MHD_Connection *
                         reply->etag)) {
         json_decref(reply->body);
         reply->body = NULL;
+        free(reply->text);
+        reply->text = NULL;
+        reply->text_len = 0;
         reply->status = 304;
     }
     return route;

@@ -503,6 +503,43 @@ static void test_element_delete_leaves_every_group(void **state)
     free(s);
 }
 
+/* GET answers from a cache of serialized groups keyed by Generation: after every kind of
+ * change, a GET that was just cached shows the change. */
+static void test_get_reflects_every_change(void **state)
+{
+    struct h_server *s = *state;
+    struct h_resp r;
+    char etag[64], before[64];
+
+    add_volumes(s, 2);
+    expect(s, "POST", "/replication-groups", "{\"GroupName\":\"c\"}", 201);
+    for (int i = 0; i < 2; i++)
+        expect(s, "GET", "/replication-groups/1", NULL, 200); /* miss, then hit */
+    expect(s, "POST", "/replication-groups/1/add-members", "{\"Members\":[\"/logical-elements/1\","
+           "\"/logical-elements/2\"]}", 200);
+    call(s, "GET", "/replication-groups/1", NULL, &r);
+    assert_int_equal(json_array_size(json_object_get(r.json, "Members")), 2);
+    h_header(&r, "ETag", before, sizeof(before));
+    h_resp_free(&r);
+    expect(s, "PATCH", "/replication-groups/1", "{\"ElementName\":\"renamed\"}", 200);
+    call(s, "GET", "/replication-groups/1", NULL, &r);
+    assert_string_equal(h_str(r.json, "ElementName"), "renamed");
+    h_header(&r, "ETag", etag, sizeof(etag));
+    assert_string_not_equal(etag, before);
+    h_resp_free(&r);
+    expect(s, "POST", "/replication-groups/1/remove-members", "{\"Members\":[\"/logical-elements/1\"]}",
+           200);
+    call(s, "GET", "/replication-groups/1", NULL, &r);
+    assert_int_equal(json_array_size(json_object_get(r.json, "Members")), 1);
+    h_resp_free(&r);
+    expect(s, "DELETE", "/logical-elements/2", NULL, 200);
+    call(s, "GET", "/replication-groups/1", NULL, &r);
+    assert_int_equal(json_array_size(json_object_get(r.json, "Members")), 0);
+    h_resp_free(&r);
+    expect(s, "DELETE", "/replication-groups/1", NULL, 204);
+    expect(s, "GET", "/replication-groups/1", NULL, 404);
+}
+
 /* ---- concurrency ---- */
 
 #define CLIENTS 6
@@ -584,6 +621,7 @@ int main(void)
         cmocka_unit_test(test_patch_name_when_not_nameable),
         T(test_if_match),
         cmocka_unit_test(test_element_delete_leaves_every_group),
+        T(test_get_reflects_every_change),
         T(test_concurrent_add_remove_loses_nothing),
     };
 

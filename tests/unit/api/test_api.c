@@ -235,7 +235,7 @@ static void test_get_and_list(void **state)
     api_reply_clear(&r);
     call(f, api_groups_get, "2", NULL, &r);
     assert_int_equal(r.status, 200);
-    assert_string_equal(str(&r, "id"), "2");
+    assert_non_null(strstr(r.text, "\"id\":\"2\""));
     api_reply_clear(&r);
     call(f, api_groups_get, "0", NULL, &r);
     assert_int_equal(r.status, 404);
