@@ -1,6 +1,13 @@
 /* Implementation of the integration-test harness (see harness.h). */
 #include "harness.h"
 
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -118,6 +125,42 @@ int h_start(struct h_server *s, const char *const *args)
         s->n_args = i + 1;
     }
     return spawn(s);
+}
+
+struct h_server *h_new(const char *const *args)
+{
+    struct h_server *s = calloc(1, sizeof(*s));
+
+    assert_non_null(s);
+    assert_int_equal(h_start(s, args), 0);
+    return s;
+}
+
+void h_free(struct h_server *s)
+{
+    if (!s)
+        return;
+    h_cleanup(s);
+    free(s);
+}
+
+int h_teardown(void **state)
+{
+    h_free(*state);
+    return 0;
+}
+
+int h_status(const struct h_server *s, const char *method, const char *path, const char *headers,
+             const char *body)
+{
+    struct h_resp r;
+    int status;
+
+    if (h_req(s, method, path, headers, body, &r) != 0)
+        return -1;
+    status = r.status;
+    h_resp_free(&r);
+    return status;
 }
 
 int h_restart(struct h_server *s)

@@ -32,6 +32,20 @@ struct h_resp {
  * NULL). Returns 0, or -1 after printing why. */
 int h_start(struct h_server *s, const char *const *args);
 
+/* h_start on a new heap struct; fails the running cmocka test when the server does not come
+ * up. Release with h_free. */
+struct h_server *h_new(const char *const *args);
+
+/* h_cleanup, then frees s. NULL-safe. */
+void h_free(struct h_server *s);
+
+/* cmocka teardown for a fixture whose state is a server from h_new. */
+int h_teardown(void **state);
+
+/* The status of one request (see h_req), or -1 on a transport failure. */
+int h_status(const struct h_server *s, const char *method, const char *path, const char *headers,
+             const char *body);
+
 /* Starts the server again on the same folder and database (after h_stop or h_kill). */
 int h_restart(struct h_server *s);
 

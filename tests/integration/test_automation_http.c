@@ -19,27 +19,11 @@
 
 #include "harness.h"
 
-static struct h_server *start(const char *const *args)
-{
-    struct h_server *s = calloc(1, sizeof(*s));
-
-    assert_non_null(s);
-    assert_int_equal(h_start(s, args), 0);
-    return s;
-}
-
 static int setup(void **state)
 {
     static const char *const args[] = {"--cors-origin", "https://dash.example", "--busy-timeout",
                                        "200", NULL};
-    *state = start(args);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    h_cleanup(*state);
-    free(*state);
+    *state = h_new(args);
     return 0;
 }
 
@@ -47,18 +31,6 @@ static void call(struct h_server *s, const char *method, const char *path, const
                  const char *body, struct h_resp *r)
 {
     assert_int_equal(h_req(s, method, path, headers, body, r), 0);
-}
-
-static int status_of(struct h_server *s, const char *method, const char *path,
-                     const char *headers, const char *body)
-{
-    struct h_resp r;
-    int status;
-
-    call(s, method, path, headers, body, &r);
-    status = r.status;
-    h_resp_free(&r);
-    return status;
 }
 
 /* ---- Idempotency-Key ---- */
@@ -92,8 +64,8 @@ static void test_idempotent_retry_gets_same_answer(void **state)
     h_resp_free(&b);
     assert_int_equal(h_db_count(s, "SELECT count(*) FROM rgroup"), 1);
     /* Without a key, POST stays non-idempotent. */
-    assert_int_equal(status_of(s, "POST", "/replication-groups", NULL, "{}"), 201);
-    assert_int_equal(status_of(s, "POST", "/replication-groups", NULL, "{}"), 201);
+    assert_int_equal(h_status(s, "POST", "/replication-groups", NULL, "{}"), 201);
+    assert_int_equal(h_status(s, "POST", "/replication-groups", NULL, "{}"), 201);
     assert_int_equal(h_db_count(s, "SELECT count(*) FROM rgroup"), 3);
 }
 
@@ -103,7 +75,7 @@ static void test_idempotency_key_reuse_and_errors(void **state)
     struct h_resp r;
     const char *key = "Idempotency-Key: k2\r\n";
 
-    assert_int_equal(status_of(s, "POST", "/replication-groups", key, "{\"GroupName\":\"a\"}"),
+    assert_int_equal(h_status(s, "POST", "/replication-groups", key, "{\"GroupName\":\"a\"}"),
                      201);
     call(s, "POST", "/replication-groups", key, "{\"GroupName\":\"b\"}", &r);
     assert_int_equal(r.status, 422);
@@ -111,10 +83,10 @@ static void test_idempotency_key_reuse_and_errors(void **state)
     h_resp_free(&r);
     /* An error answer is replayed as well (the first answer, not a new attempt). */
     assert_int_equal(
-        status_of(s, "POST", "/replication-groups", "Idempotency-Key: k3\r\n", "{\"GroupName\":\"a\"}"),
+        h_status(s, "POST", "/replication-groups", "Idempotency-Key: k3\r\n", "{\"GroupName\":\"a\"}"),
         409);
     assert_int_equal(
-        status_of(s, "POST", "/replication-groups", "Idempotency-Key: k3\r\n", "{\"GroupName\":\"a\"}"),
+        h_status(s, "POST", "/replication-groups", "Idempotency-Key: k3\r\n", "{\"GroupName\":\"a\"}"),
         409);
     call(s, "POST", "/replication-groups", "Idempotency-Key: " "\x01" "bad\r\n", "{}", &r);
     assert_int_equal(r.status, 400);
@@ -133,18 +105,17 @@ static void test_idempotency_key_reuse_and_errors(void **state)
 static void test_idempotency_keys_expire(void **state)
 {
     static const char *const args[] = {"--idempotency-ttl", "1", NULL};
-    struct h_server *s = start(args);
+    struct h_server *s = h_new(args);
     const char *key = "Idempotency-Key: short-lived\r\n";
 
     (void)state;
-    assert_int_equal(status_of(s, "POST", "/replication-groups", key, "{}"), 201);
-    assert_int_equal(status_of(s, "POST", "/replication-groups", key, "{}"), 201);
+    assert_int_equal(h_status(s, "POST", "/replication-groups", key, "{}"), 201);
+    assert_int_equal(h_status(s, "POST", "/replication-groups", key, "{}"), 201);
     assert_int_equal(h_db_count(s, "SELECT count(*) FROM rgroup"), 1);
     sleep(2);
-    assert_int_equal(status_of(s, "POST", "/replication-groups", key, "{}"), 201);
+    assert_int_equal(h_status(s, "POST", "/replication-groups", key, "{}"), 201);
     assert_int_equal(h_db_count(s, "SELECT count(*) FROM rgroup"), 2);
-    h_cleanup(s);
-    free(s);
+    h_free(s);
 }
 
 /* ---- ETags ---- */
@@ -155,7 +126,7 @@ static void test_if_none_match_gives_304(void **state)
     struct h_resp r;
     char etag[64], hdr[128];
 
-    assert_int_equal(status_of(s, "POST", "/replication-groups", NULL, "{}"), 201);
+    assert_int_equal(h_status(s, "POST", "/replication-groups", NULL, "{}"), 201);
     call(s, "GET", "/replication-groups/1", NULL, NULL, &r);
     assert_non_null(h_header(&r, "ETag", etag, sizeof(etag)));
     h_resp_free(&r);
@@ -164,15 +135,15 @@ static void test_if_none_match_gives_304(void **state)
     assert_int_equal(r.status, 304);
     assert_int_equal(r.body_len, 0);
     h_resp_free(&r);
-    assert_int_equal(status_of(s, "PATCH", "/replication-groups/1", NULL, "{\"ElementName\":\"n\"}"),
+    assert_int_equal(h_status(s, "PATCH", "/replication-groups/1", NULL, "{\"ElementName\":\"n\"}"),
                      200);
-    assert_int_equal(status_of(s, "GET", "/replication-groups/1", hdr, NULL), 200);
+    assert_int_equal(h_status(s, "GET", "/replication-groups/1", hdr, NULL), 200);
 }
 
 static void test_require_if_match(void **state)
 {
     static const char *const args[] = {"--require-if-match", NULL};
-    struct h_server *s = start(args);
+    struct h_server *s = h_new(args);
     struct h_resp r;
     char etag[64], hdr[128];
 
@@ -180,14 +151,13 @@ static void test_require_if_match(void **state)
     call(s, "POST", "/replication-groups", NULL, "{}", &r);
     h_header(&r, "ETag", etag, sizeof(etag));
     h_resp_free(&r);
-    assert_int_equal(status_of(s, "PATCH", "/replication-groups/1", NULL, "{\"ElementName\":\"x\"}"),
+    assert_int_equal(h_status(s, "PATCH", "/replication-groups/1", NULL, "{\"ElementName\":\"x\"}"),
                      428);
-    assert_int_equal(status_of(s, "DELETE", "/replication-groups/1", NULL, NULL), 428);
+    assert_int_equal(h_status(s, "DELETE", "/replication-groups/1", NULL, NULL), 428);
     snprintf(hdr, sizeof(hdr), "If-Match: %s\r\n", etag);
-    assert_int_equal(status_of(s, "PATCH", "/replication-groups/1", hdr, "{\"ElementName\":\"x\"}"),
+    assert_int_equal(h_status(s, "PATCH", "/replication-groups/1", hdr, "{\"ElementName\":\"x\"}"),
                      200);
-    h_cleanup(s);
-    free(s);
+    h_free(s);
 }
 
 /* ---- lists ---- */
@@ -197,14 +167,14 @@ static void test_list_filters(void **state)
     struct h_server *s = *state;
     struct h_resp r;
 
-    assert_int_equal(status_of(s, "POST", "/logical-elements", NULL, "{\"DeviceID\":\"v\"}"), 201);
-    assert_int_equal(status_of(s, "POST", "/replication-groups", NULL,
+    assert_int_equal(h_status(s, "POST", "/logical-elements", NULL, "{\"DeviceID\":\"v\"}"), 201);
+    assert_int_equal(h_status(s, "POST", "/replication-groups", NULL,
                                "{\"GroupName\":\"db-1\",\"Members\":[\"/logical-elements/1\"]}"),
                      201);
-    assert_int_equal(status_of(s, "POST", "/replication-groups", NULL,
+    assert_int_equal(h_status(s, "POST", "/replication-groups", NULL,
                                "{\"GroupName\":\"db-2\",\"Persistent\":false}"),
                      201);
-    assert_int_equal(status_of(s, "POST", "/replication-groups", NULL, "{\"GroupName\":\"web\"}"),
+    assert_int_equal(h_status(s, "POST", "/replication-groups", NULL, "{\"GroupName\":\"web\"}"),
                      201);
     call(s, "GET", "/replication-groups?ElementNamePrefix=db-", NULL, NULL, &r);
     assert_int_equal(h_int(r.json, "count"), 2);
@@ -240,7 +210,7 @@ static void test_pagination_stable_under_changes(void **state)
 
     for (int i = 1; i <= 10; i++) {
         snprintf(body, sizeof(body), "{\"GroupName\":\"g%d\"}", i);
-        assert_int_equal(status_of(s, "POST", "/replication-groups", NULL, body), 201);
+        assert_int_equal(h_status(s, "POST", "/replication-groups", NULL, body), 201);
     }
     while (next[0]) {
         struct h_resp r;
@@ -255,10 +225,10 @@ static void test_pagination_stable_under_changes(void **state)
         h_resp_free(&r);
         if (page++ == 0) {
             /* Delete one row already seen and one not yet seen, add two new ones. */
-            assert_int_equal(status_of(s, "DELETE", "/replication-groups/2", NULL, NULL), 204);
-            assert_int_equal(status_of(s, "DELETE", "/replication-groups/7", NULL, NULL), 204);
-            assert_int_equal(status_of(s, "POST", "/replication-groups", NULL, "{}"), 201);
-            assert_int_equal(status_of(s, "POST", "/replication-groups", NULL, "{}"), 201);
+            assert_int_equal(h_status(s, "DELETE", "/replication-groups/2", NULL, NULL), 204);
+            assert_int_equal(h_status(s, "DELETE", "/replication-groups/7", NULL, NULL), 204);
+            assert_int_equal(h_status(s, "POST", "/replication-groups", NULL, "{}"), 201);
+            assert_int_equal(h_status(s, "POST", "/replication-groups", NULL, "{}"), 201);
         }
     }
     for (int id = 1; id <= 12; id++) {
@@ -325,14 +295,14 @@ static void test_readyz_follows_the_database(void **state)
     struct h_server *s = *state;
     sqlite3 *other;
 
-    assert_int_equal(status_of(s, "GET", "/readyz", NULL, NULL), 200);
+    assert_int_equal(h_status(s, "GET", "/readyz", NULL, NULL), 200);
     assert_int_equal(sqlite3_open(s->db, &other), SQLITE_OK);
     assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
-    assert_int_equal(status_of(s, "GET", "/readyz", NULL, NULL), 503);
-    assert_int_equal(status_of(s, "GET", "/livez", NULL, NULL), 200);
+    assert_int_equal(h_status(s, "GET", "/readyz", NULL, NULL), 503);
+    assert_int_equal(h_status(s, "GET", "/livez", NULL, NULL), 200);
     sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
     sqlite3_close(other);
-    assert_int_equal(status_of(s, "GET", "/readyz", NULL, NULL), 200);
+    assert_int_equal(h_status(s, "GET", "/readyz", NULL, NULL), 200);
 }
 
 static void test_metrics(void **state)
@@ -340,8 +310,8 @@ static void test_metrics(void **state)
     struct h_server *s = *state;
     struct h_resp r;
 
-    assert_int_equal(status_of(s, "POST", "/replication-groups", NULL, "{}"), 201);
-    assert_int_equal(status_of(s, "GET", "/replication-groups/77", NULL, NULL), 404);
+    assert_int_equal(h_status(s, "POST", "/replication-groups", NULL, "{}"), 201);
+    assert_int_equal(h_status(s, "GET", "/replication-groups/77", NULL, NULL), 404);
     call(s, "GET", "/metrics", NULL, NULL, &r);
     assert_int_equal(r.status, 200);
     assert_non_null(strstr(r.body, "replgw_http_requests_total{route=\"/replication-groups\","
@@ -408,7 +378,7 @@ static void test_sigterm_finishes_requests_in_flight(void **state)
 
 int main(void)
 {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, h_teardown)
     const struct CMUnitTest tests[] = {
         T(test_idempotent_retry_gets_same_answer),
         T(test_idempotency_key_reuse_and_errors),

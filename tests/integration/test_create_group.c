@@ -23,25 +23,9 @@
 
 /* ---- helpers ---- */
 
-static struct h_server *start(const char *const *args)
-{
-    struct h_server *s = calloc(1, sizeof(*s));
-
-    assert_non_null(s);
-    assert_int_equal(h_start(s, args), 0);
-    return s;
-}
-
 static int setup_default(void **state)
 {
-    *state = start(NULL);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    h_cleanup(*state);
-    free(*state);
+    *state = h_new(NULL);
     return 0;
 }
 
@@ -282,7 +266,7 @@ static void test_create_rejects_bad_names(void **state)
 static void test_create_not_nameable(void **state)
 {
     static const char *const args[] = {"--nameable=false", NULL};
-    struct h_server *s = start(args);
+    struct h_server *s = h_new(args);
     struct h_resp r;
 
     (void)state;
@@ -293,8 +277,7 @@ static void test_create_not_nameable(void **state)
     post_group(s, "{}", &r);
     assert_int_equal(r.status, 201);
     h_resp_free(&r);
-    h_cleanup(s);
-    free(s);
+    h_free(s);
 }
 
 /* ---- Members ---- */
@@ -362,7 +345,7 @@ static void test_create_duplicate_member(void **state)
 static void test_create_empty_members_when_empty_groups_disallowed(void **state)
 {
     static const char *const args[] = {"--empty-groups=false", NULL};
-    struct h_server *s = start(args);
+    struct h_server *s = h_new(args);
     struct h_resp r;
 
     (void)state;
@@ -377,8 +360,7 @@ static void test_create_empty_members_when_empty_groups_disallowed(void **state)
     post_group(s, "{\"Members\":[\"" VOL("v1") "\"]}", &r);
     assert_int_equal(r.status, 201);
     h_resp_free(&r);
-    h_cleanup(s);
-    free(s);
+    h_free(s);
 }
 
 static void test_create_member_of_another_group_is_in_use(void **state)
@@ -401,7 +383,7 @@ static void test_create_member_of_another_group_is_in_use(void **state)
 static void test_create_multiple_membership_allowed(void **state)
 {
     static const char *const args[] = {"--multiple-membership", NULL};
-    struct h_server *s = start(args);
+    struct h_server *s = h_new(args);
     struct h_resp r;
 
     (void)state;
@@ -412,14 +394,13 @@ static void test_create_multiple_membership_allowed(void **state)
     assert_int_equal(r.status, 201);
     h_resp_free(&r);
     assert_int_equal(h_db_count(s, COUNT_MEMBERS), 2);
-    h_cleanup(s);
-    free(s);
+    h_free(s);
 }
 
 static void test_create_over_max_members(void **state)
 {
     static const char *const args[] = {"--max-members", "2", NULL};
-    struct h_server *s = start(args);
+    struct h_server *s = h_new(args);
     struct h_resp r;
 
     (void)state;
@@ -433,14 +414,13 @@ static void test_create_over_max_members(void **state)
     post_group(s, "{\"Members\":[\"" VOL("v1") "\",\"" VOL("v2") "\"]}", &r);
     assert_int_equal(r.status, 201);
     h_resp_free(&r);
-    h_cleanup(s);
-    free(s);
+    h_free(s);
 }
 
 static void test_create_over_max_groups(void **state)
 {
     static const char *const args[] = {"--max-groups", "1", NULL};
-    struct h_server *s = start(args);
+    struct h_server *s = h_new(args);
     struct h_resp r;
 
     (void)state;
@@ -451,8 +431,7 @@ static void test_create_over_max_groups(void **state)
     assert_problem(&r, 422, 5, NULL);
     h_resp_free(&r);
     assert_int_equal(h_db_count(s, COUNT_GROUPS), 1);
-    h_cleanup(s);
-    free(s);
+    h_free(s);
 }
 
 /* ---- Persistent ---- */
@@ -460,7 +439,7 @@ static void test_create_over_max_groups(void **state)
 static void test_create_temporary_not_supported(void **state)
 {
     static const char *const args[] = {"--temporary-groups=false", NULL};
-    struct h_server *s = start(args);
+    struct h_server *s = h_new(args);
     struct h_resp r;
 
     (void)state;
@@ -471,14 +450,13 @@ static void test_create_temporary_not_supported(void **state)
     post_group(s, "{\"Persistent\":true}", &r);
     assert_int_equal(r.status, 201);
     h_resp_free(&r);
-    h_cleanup(s);
-    free(s);
+    h_free(s);
 }
 
 static void test_create_default_persistency_from_capabilities(void **state)
 {
     static const char *const args[] = {"--default-persistency", "not-persistent", NULL};
-    struct h_server *s = start(args);
+    struct h_server *s = h_new(args);
     struct h_resp r;
 
     (void)state;
@@ -489,8 +467,7 @@ static void test_create_default_persistency_from_capabilities(void **state)
     assert_int_equal(h_req(s, "GET", "/capabilities", NULL, NULL, &r), 0);
     assert_int_equal(h_int(r.json, "DefaultGroupPersistency"), 3);
     h_resp_free(&r);
-    h_cleanup(s);
-    free(s);
+    h_free(s);
 }
 
 /* ---- ServiceAccessPoint ---- */
@@ -518,7 +495,7 @@ static void test_create_unknown_access_point(void **state)
 static void test_create_remote_access_point_not_supported(void **state)
 {
     static const char *const args[] = {"--access-point", "peer1", NULL};
-    struct h_server *s = start(args);
+    struct h_server *s = h_new(args);
     struct h_resp r;
     const char *sap;
     char body[600];
@@ -539,8 +516,7 @@ static void test_create_remote_access_point_not_supported(void **state)
     assert_problem(&r, 501, 1, "ServiceAccessPoint");
     h_resp_free(&r);
     assert_store_empty(s);
-    h_cleanup(s);
-    free(s);
+    h_free(s);
 }
 
 /* ---- ReplicationSettingData ---- */
@@ -647,7 +623,7 @@ static void test_create_malformed_json(void **state)
 static void test_create_locked_database_is_timeout(void **state)
 {
     static const char *const args[] = {"--busy-timeout", "100", NULL};
-    struct h_server *s = start(args);
+    struct h_server *s = h_new(args);
     struct h_resp r;
     sqlite3 *other = NULL;
     char retry[16];
@@ -666,8 +642,7 @@ static void test_create_locked_database_is_timeout(void **state)
     post_group(s, "{\"GroupName\":\"blocked\"}", &r);
     assert_int_equal(r.status, 201);
     h_resp_free(&r);
-    h_cleanup(s);
-    free(s);
+    h_free(s);
 }
 
 /* A failure in the middle of writing the members (the third of four) leaves nothing behind:
@@ -705,7 +680,7 @@ static void test_create_failure_mid_members_leaves_nothing(void **state)
 static void test_create_full_database_is_failed(void **state)
 {
     static const char *const args[] = {"--db-max-pages", "24", NULL};
-    struct h_server *s = start(args);
+    struct h_server *s = h_new(args);
     struct h_resp r;
     char body[2048];
     int status = 201, created = 0;
@@ -725,8 +700,7 @@ static void test_create_full_database_is_failed(void **state)
     assert_int_equal(status, 500);
     /* Everything acknowledged is still there. */
     assert_int_equal(h_db_count(s, COUNT_GROUPS), created);
-    h_cleanup(s);
-    free(s);
+    h_free(s);
 }
 
 static void test_create_unclassified_storage_error_is_unknown(void **state)
@@ -775,7 +749,7 @@ static void test_acknowledged_group_survives_kill(void **state)
 
 int main(void)
 {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup_default, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, setup_default, h_teardown)
 #define T_OWN(f) cmocka_unit_test(f)
     const struct CMUnitTest tests[] = {
         T(test_create_empty_body_gets_defaults),

@@ -14,25 +14,9 @@
 
 #include "harness.h"
 
-static struct h_server *start(const char *const *args)
-{
-    struct h_server *s = calloc(1, sizeof(*s));
-
-    assert_non_null(s);
-    assert_int_equal(h_start(s, args), 0);
-    return s;
-}
-
 static int setup(void **state)
 {
-    *state = start(NULL);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    h_cleanup(*state);
-    free(*state);
+    *state = h_new(NULL);
     return 0;
 }
 
@@ -215,7 +199,7 @@ static void test_add_members_errors(void **state)
 static void test_add_members_limits(void **state)
 {
     static const char *const args[] = {"--max-members", "2", "--multiple-membership", NULL};
-    struct h_server *s = start(args);
+    struct h_server *s = h_new(args);
     struct h_resp r;
 
     (void)state;
@@ -229,8 +213,7 @@ static void test_add_members_limits(void **state)
     assert_int_equal(h_db_count(s, "SELECT count(*) FROM member WHERE group_id = 2"), 1);
     expect(s, "POST", "/replication-groups/2/add-members", "{\"Members\":[\"/logical-elements/2\"]}",
            200);
-    h_cleanup(s);
-    free(s);
+    h_free(s);
 }
 
 /* ---- RemoveMembers ---- */
@@ -316,7 +299,7 @@ static void test_remove_group_flag_deletes_empty_group(void **state)
 static void test_remove_without_empty_groups_deletes_group(void **state)
 {
     static const char *const args[] = {"--empty-groups=false", NULL};
-    struct h_server *s = start(args);
+    struct h_server *s = h_new(args);
 
     (void)state;
     add_volumes(s, 1);
@@ -324,8 +307,7 @@ static void test_remove_without_empty_groups_deletes_group(void **state)
     expect(s, "POST", "/replication-groups/1/remove-members",
            "{\"Members\":[\"/logical-elements/1\"],\"DeleteOnEmptyElement\":false}", 204);
     assert_int_equal(h_db_count(s, "SELECT count(*) FROM rgroup"), 0);
-    h_cleanup(s);
-    free(s);
+    h_free(s);
 }
 
 static void test_order_after_adds_and_removes(void **state)
@@ -414,7 +396,7 @@ static void test_patch_errors(void **state)
 static void test_patch_name_when_not_nameable(void **state)
 {
     static const char *const args[] = {"--nameable=false", NULL};
-    struct h_server *s = start(args);
+    struct h_server *s = h_new(args);
     struct h_resp r;
 
     (void)state;
@@ -423,8 +405,7 @@ static void test_patch_name_when_not_nameable(void **state)
     assert_problem(&r, 422, -1, "ElementName");
     h_resp_free(&r);
     expect(s, "PATCH", "/replication-groups/1", "{\"Persistent\":false}", 200);
-    h_cleanup(s);
-    free(s);
+    h_free(s);
 }
 
 static void test_if_match(void **state)
@@ -474,7 +455,7 @@ static void test_if_match(void **state)
 static void test_element_delete_leaves_every_group(void **state)
 {
     static const char *const args[] = {"--multiple-membership", NULL};
-    struct h_server *s = start(args);
+    struct h_server *s = h_new(args);
     struct h_resp r;
 
     (void)state;
@@ -499,8 +480,7 @@ static void test_element_delete_leaves_every_group(void **state)
     h_resp_free(&r);
     assert_int_equal(h_db_count(s, "SELECT count(*) FROM member WHERE element_id = 1"), 0);
     expect(s, "DELETE", "/logical-elements/1", NULL, 404);
-    h_cleanup(s);
-    free(s);
+    h_free(s);
 }
 
 /* GET answers from a cache of serialized groups keyed by Generation: after every kind of
@@ -603,7 +583,7 @@ static void test_concurrent_add_remove_loses_nothing(void **state)
 
 int main(void)
 {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, h_teardown)
     const struct CMUnitTest tests[] = {
         T(test_delete_empty_group_then_404),
         T(test_delete_non_empty_needs_remove_elements),

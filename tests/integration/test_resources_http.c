@@ -24,13 +24,6 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
-    h_cleanup(*state);
-    free(*state);
-    return 0;
-}
-
 static void request(struct h_server *s, const char *method, const char *path, const char *body,
                     struct h_resp *r)
 {
@@ -393,7 +386,7 @@ static void test_sigterm_stops_cleanly(void **state)
 
 int main(void)
 {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, h_teardown)
     const struct CMUnitTest tests[] = {
         T(test_element_create_defaults_and_get),
         T(test_element_duplicate_keys_conflict),

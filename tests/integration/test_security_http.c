@@ -40,18 +40,6 @@ static int run(const char *cmd, char *out, size_t len)
     return WEXITSTATUS(status);
 }
 
-static int status_of(struct h_server *s, const char *method, const char *path,
-                     const char *headers, const char *body)
-{
-    struct h_resp r;
-    int status;
-
-    assert_int_equal(h_req(s, method, path, headers, body, &r), 0);
-    status = r.status;
-    h_resp_free(&r);
-    return status;
-}
-
 static void test_tokens(void **state)
 {
     char dir[] = "/tmp/replgw-tokens-XXXXXX", cmd[512], read_tok[128], write_tok[128];
@@ -78,17 +66,17 @@ static void test_tokens(void **state)
     assert_non_null(h_header(&r, "WWW-Authenticate", v, sizeof(v)));
     assert_non_null(strstr(v, "Bearer"));
     h_resp_free(&r);
-    assert_int_equal(status_of(&s, "GET", "/replication-groups",
+    assert_int_equal(h_status(&s, "GET", "/replication-groups",
                                "Authorization: Bearer rgw_wrong\r\n", NULL),
                      401);
     snprintf(auth, sizeof(auth), "Authorization: Bearer %s\r\n", read_tok);
-    assert_int_equal(status_of(&s, "GET", "/replication-groups", auth, NULL), 200);
-    assert_int_equal(status_of(&s, "POST", "/replication-groups", auth, "{}"), 403);
+    assert_int_equal(h_status(&s, "GET", "/replication-groups", auth, NULL), 200);
+    assert_int_equal(h_status(&s, "POST", "/replication-groups", auth, "{}"), 403);
     snprintf(auth, sizeof(auth), "Authorization: Bearer %s\r\n", write_tok);
-    assert_int_equal(status_of(&s, "POST", "/replication-groups", auth, "{}"), 201);
+    assert_int_equal(h_status(&s, "POST", "/replication-groups", auth, "{}"), 201);
     /* Probes need no token. */
-    assert_int_equal(status_of(&s, "GET", "/livez", NULL, NULL), 200);
-    assert_int_equal(status_of(&s, "GET", "/readyz", NULL, NULL), 200);
+    assert_int_equal(h_status(&s, "GET", "/livez", NULL, NULL), 200);
+    assert_int_equal(h_status(&s, "GET", "/readyz", NULL, NULL), 200);
     assert_int_equal(h_db_count(&s, "SELECT count(*) FROM rgroup"), 1);
     h_cleanup(&s);
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
@@ -163,7 +151,7 @@ static void test_rate_limit(void **state)
     assert_true(ok >= 5);
     assert_true(limited >= 1);
     /* Probes are not limited. */
-    assert_int_equal(status_of(&s, "GET", "/livez", NULL, NULL), 200);
+    assert_int_equal(h_status(&s, "GET", "/livez", NULL, NULL), 200);
     h_cleanup(&s);
 }
 
@@ -218,7 +206,7 @@ static void test_connections_per_address(void **state)
     close(idle[0]);
     close(idle[1]);
     usleep_ms(100);
-    assert_int_equal(status_of(&s, "GET", "/livez", NULL, NULL), 200);
+    assert_int_equal(h_status(&s, "GET", "/livez", NULL, NULL), 200);
     h_cleanup(&s);
 }
 
@@ -252,7 +240,7 @@ static void test_total_connections(void **state)
     close(idle[0]);
     close(idle[1]);
     usleep_ms(100);
-    assert_int_equal(status_of(&s, "GET", "/livez", NULL, NULL), 200);
+    assert_int_equal(h_status(&s, "GET", "/livez", NULL, NULL), 200);
     close(third);
     h_cleanup(&s);
 }
