@@ -75,10 +75,16 @@ struct api_ctx {
      * new string (caller frees) or NULL on OOM. */
     char *(*http_metrics)(void *cls);
     void *http_metrics_cls;
+    struct cim_service *writer_svc; /* where changes are committed, for /metrics; NULL = svc */
 };
 
 typedef void (*api_handler)(struct api_ctx *ctx, const struct api_request *req,
                             struct api_reply *reply);
+
+/* Group commit for the writer thread: see cim_service_batch_begin/end. api_batch_end fills err
+ * when the commit failed (every change of the batch is then undone). */
+bool api_batch_begin(struct api_ctx *ctx);
+bool api_batch_end(struct api_ctx *ctx, bool commit, struct cim_err *err);
 
 /* Allocates and frees ctx->cache. api_cache_init returns 0, or -1 when memory runs out. */
 int api_cache_init(struct api_ctx *ctx);

@@ -149,6 +149,9 @@ void api_metrics(struct api_ctx *ctx, const struct api_request *req, struct api_
         api_reply_cim(reply, &err, API_M_NONE);
         return;
     }
+    /* Changes are committed by the writer: its transactions are the ones to report. */
+    if (ctx->writer_svc)
+        cim_service_txn_stats(ctx->writer_svc, &st);
     http = ctx->http_metrics ? ctx->http_metrics(ctx->http_metrics_cls) : rg_strdup("");
     store = store_metrics(&st);
     api_reply_clear(reply);
@@ -177,4 +180,18 @@ void api_openapi(struct api_ctx *ctx, const struct api_request *req, struct api_
     }
     memcpy(reply->text, ctx->openapi, ctx->openapi_len);
     reply->text_len = ctx->openapi_len;
+}
+
+bool api_batch_begin(struct api_ctx *ctx)
+{
+    struct cim_err err;
+
+    cim_err_clear(&err);
+    return cim_service_batch_begin(ctx->svc, &err) == CIM_RV_SUCCESS;
+}
+
+bool api_batch_end(struct api_ctx *ctx, bool commit, struct cim_err *err)
+{
+    cim_err_clear(err);
+    return cim_service_batch_end(ctx->svc, commit, err) == CIM_RV_SUCCESS;
 }

@@ -93,6 +93,13 @@ struct cim_stats {
     uint64_t txn_buckets[CIM_STATS_BUCKETS]; /* cumulative counts */
 };
 enum cim_rv cim_service_stats(struct cim_service *svc, struct cim_stats *out, struct cim_err *err);
+/* Replaces out's transaction figures with those of svc's connection (thread-safe). */
+void cim_service_txn_stats(struct cim_service *svc, struct cim_stats *out);
+
+/* Group commit (db_batch_begin/end): the changes made until cim_service_batch_end share one
+ * transaction and one fsync. cim_service_batch_end(commit=false) undoes them all. */
+enum cim_rv cim_service_batch_begin(struct cim_service *svc, struct cim_err *err);
+enum cim_rv cim_service_batch_end(struct cim_service *svc, bool commit, struct cim_err *err);
 
 /* CIM_RV_SUCCESS when the database answers; the db outcome otherwise (for /readyz). */
 enum cim_rv cim_service_ping(struct cim_service *svc, struct cim_err *err);

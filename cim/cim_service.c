@@ -92,7 +92,6 @@ void cim_service_fini(struct cim_service *svc)
 
 enum cim_rv cim_service_stats(struct cim_service *svc, struct cim_stats *out, struct cim_err *err)
 {
-    struct db_txn_stats t;
     int rc;
 
     _Static_assert(CIM_STATS_BUCKETS == DB_TXN_BUCKETS, "bucket counts differ");
@@ -100,15 +99,32 @@ enum cim_rv cim_service_stats(struct cim_service *svc, struct cim_stats *out, st
     rc = db_store_counts(svc->db, &out->groups, &out->members);
     if (rc != DB_OK)
         return cim_rv_from_db(rc, err, "count the store");
+    cim_service_txn_stats(svc, out);
+    return CIM_RV_SUCCESS;
+}
+
+void cim_service_txn_stats(struct cim_service *svc, struct cim_stats *out)
+{
+    struct db_txn_stats t;
+
     db_txn_stats(svc->db, &t);
     out->txn_count = t.count;
     out->txn_seconds = t.seconds;
     out->txn_bounds = db_txn_bucket_bounds;
     memcpy(out->txn_buckets, t.buckets, sizeof(out->txn_buckets));
-    return CIM_RV_SUCCESS;
 }
 
 enum cim_rv cim_service_ping(struct cim_service *svc, struct cim_err *err)
 {
     return cim_rv_from_db(db_ping(svc->db), err, "database check");
+}
+
+enum cim_rv cim_service_batch_begin(struct cim_service *svc, struct cim_err *err)
+{
+    return cim_rv_from_db(db_batch_begin(svc->db), err, "begin");
+}
+
+enum cim_rv cim_service_batch_end(struct cim_service *svc, bool commit, struct cim_err *err)
+{
+    return cim_rv_from_db(db_batch_end(svc->db, commit), err, "commit");
 }

@@ -327,6 +327,7 @@ int db_open(const char *path, const struct db_options *opt, struct db **out, cha
         snprintf(why, why_len, "out of memory");
         goto out;
     }
+    pthread_mutex_init(&db->stats_lock, NULL);
     if (sqlite3_open_v2(path, &db->conn, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
         SQLITE_OK) {
         snprintf(why, why_len, "cannot open database %s: %s", path,
@@ -376,6 +377,7 @@ void db_close(struct db *db)
     for (size_t i = 0; i < RG_ARRAY_LEN(db->stmts); i++)
         sqlite3_finalize(db->stmts[i]);
     sqlite3_close(db->conn);
+    pthread_mutex_destroy(&db->stats_lock);
     free(db);
 }
 
@@ -392,16 +394,20 @@ static double now_seconds(void)
 
 static void record_txn(struct db *db, double seconds)
 {
+    pthread_mutex_lock(&db->stats_lock);
     db->stats.count++;
     db->stats.seconds += seconds;
     for (int i = 0; i < DB_TXN_BUCKETS; i++)
         if (seconds <= db_txn_bucket_bounds[i])
             db->stats.buckets[i]++;
+    pthread_mutex_unlock(&db->stats_lock);
 }
 
-void db_txn_stats(const struct db *db, struct db_txn_stats *out)
+void db_txn_stats(struct db *db, struct db_txn_stats *out)
 {
+    pthread_mutex_lock(&db->stats_lock);
     *out = db->stats;
+    pthread_mutex_unlock(&db->stats_lock);
 }
 
 int db_store_counts(struct db *db, int64_t *groups, int64_t *members)
@@ -411,11 +417,59 @@ int db_store_counts(struct db *db, int64_t *groups, int64_t *members)
     return rc == DB_OK ? db_query_int(db, Q_MEMBER_TOTAL, NULL, members) : rc;
 }
 
+int db_batch_begin(struct db *db)
+{
+    int rc;
+
+    assert(!db->batch && !db->in_txn);
+    db->batch_start = now_seconds();
+    rc = exec_sql(db, "BEGIN IMMEDIATE", "begin batch");
+    db->batch = rc == DB_OK;
+    return rc;
+}
+
+int db_batch_end(struct db *db, bool commit)
+{
+    int rc = DB_OK;
+
+    assert(db->batch);
+    db->batch = false;
+    if (commit)
+        rc = exec_sql(db, "COMMIT", "commit batch");
+    if (!commit || rc != DB_OK) {
+        if (!sqlite3_get_autocommit(db->conn))
+            exec_sql(db, "ROLLBACK", "rollback batch");
+    }
+    record_txn(db, now_seconds() - db->batch_start);
+    return rc;
+}
+
+/* Inside a batch: the callback's writes as a savepoint of the batch's transaction. */
+static int run_savepoint(struct db *db, db_txn_fn fn, void *cls)
+{
+    int rc, cb;
+
+    rc = exec_sql(db, "SAVEPOINT op", "savepoint");
+    if (rc != DB_OK)
+        return rc;
+    db->in_txn = 1;
+    cb = fn(db, cls);
+    db->in_txn = 0;
+    if (cb != 0) {
+        exec_sql(db, "ROLLBACK TO op", "rollback to savepoint");
+        exec_sql(db, "RELEASE op", "release savepoint");
+        return DB_ABORT;
+    }
+    return exec_sql(db, "RELEASE op", "release savepoint");
+}
+
 int db_txn_run(struct db *db, db_txn_fn fn, void *cls)
 {
     double start = now_seconds();
     int rc, cb;
 
+    if (db->batch)
+        return run_savepoint(db, fn, cls);
     assert(!db->in_txn);
     rc = exec_sql(db, "BEGIN IMMEDIATE", "begin");
     if (rc != DB_OK)

@@ -4,7 +4,8 @@
  * rows, not CIM rules: those live in cim/.
  *
  * Threading: a struct db wraps one sqlite3 connection and must be used by one thread at a time.
- * The server drives every request from its single MHD thread, so one connection suffices.
+ * The server opens two: one for the MHD thread's reads, one for the writer thread, which runs
+ * every change (group commit). WAL lets the reads go on while the writer commits.
  *
  * Errors: functions return enum db_rc. SQLite codes never leave this module; the SQLite message
  * is logged once, where the error happens. Row structs own their strings; *_clear frees them and
@@ -52,6 +53,13 @@ typedef int (*db_txn_fn)(struct db *db, void *cls);
  * a bug (asserted). */
 int db_txn_run(struct db *db, db_txn_fn fn, void *cls);
 
+/* Group commit. db_batch_begin opens one write transaction (BEGIN IMMEDIATE); until
+ * db_batch_end, each db_txn_run is a savepoint inside it (its callback's rollback undoes only
+ * its own writes) and db_batch_end commits them all with one fsync (commit=true) or rolls them
+ * all back. Both return DB_OK or the error of BEGIN/COMMIT. */
+int db_batch_begin(struct db *db);
+int db_batch_end(struct db *db, bool commit);
+
 /* Returns DB_OK when the database can take a write lock within the busy timeout. */
 int db_ping(struct db *db);
 
@@ -65,7 +73,8 @@ struct db_txn_stats {
     double seconds;
     uint64_t buckets[DB_TXN_BUCKETS]; /* cumulative: transactions within each bound */
 };
-void db_txn_stats(const struct db *db, struct db_txn_stats *out);
+/* Thread-safe: another thread may read the stats of a connection in use. */
+void db_txn_stats(struct db *db, struct db_txn_stats *out);
 
 /* Number of groups and of member rows in the store. */
 int db_store_counts(struct db *db, int64_t *groups, int64_t *members);

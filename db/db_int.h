@@ -3,6 +3,7 @@
 #ifndef DB_INT_H
 #define DB_INT_H
 
+#include <pthread.h>
 #include <sqlite3.h>
 
 #include "db/db.h"
@@ -52,7 +53,10 @@ struct db {
     sqlite3 *conn;
     sqlite3_stmt *stmts[Q_COUNT];
     int in_txn;
+    bool batch; /* inside db_batch_begin: db_txn_run nests as a savepoint */
+    double batch_start;
     struct db_txn_stats stats;
+    pthread_mutex_t stats_lock; /* /metrics reads the writer's stats from another thread */
 };
 
 /* Returns the cached statement for q, preparing it on first use; NULL (logged) on error. */

@@ -39,9 +39,9 @@ int main(int argc, char **argv)
 {
     struct srv_config cfg;
     struct db_options dbopt;
-    struct db *db = NULL;
-    struct cim_service svc = {0};
-    struct api_ctx ctx = {0};
+    struct db *db = NULL, *writer_db = NULL;
+    struct cim_service svc = {0}, writer_svc = {0};
+    struct api_ctx ctx = {0}, writer_ctx = {0};
     struct srv *srv = NULL;
     char why[512];
     sigset_t stop_signals;
@@ -65,6 +65,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "replgw: %s\n", why);
         goto out;
     }
+    /* The writer thread's own connection: changes, batched into one commit each. */
+    if (db_open(cfg.db_path, &dbopt, &writer_db, why, sizeof(why)) != DB_OK ||
+        cim_service_init(&writer_svc, writer_db, &cfg.caps, why, sizeof(why)) != 0) {
+        fprintf(stderr, "replgw: %s\n", why);
+        goto out;
+    }
+    writer_ctx.svc = &writer_svc;
+    writer_ctx.limits = cfg.limits;
     ctx.svc = &svc;
     ctx.limits = cfg.limits;
     if (api_cache_init(&ctx) != 0) {
@@ -79,7 +87,7 @@ int main(int argc, char **argv)
     sigaddset(&stop_signals, SIGINT);
     sigaddset(&stop_signals, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
-    srv = srv_start(&cfg, &ctx, why, sizeof(why));
+    srv = srv_start(&cfg, &ctx, &writer_ctx, why, sizeof(why));
     if (!srv) {
         fprintf(stderr, "replgw: %s\n", why);
         goto out;
@@ -94,7 +102,9 @@ int main(int argc, char **argv)
 out:
     srv_stop(srv);
     api_cache_free(&ctx);
+    cim_service_fini(&writer_svc);
     cim_service_fini(&svc);
+    db_close(writer_db);
     db_close(db);
     return status;
 }

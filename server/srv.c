@@ -18,7 +18,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_QUERY 32
 #define REQUEST_ID_MAX 128
 #define EXPOSED_HEADERS "ETag, Location, Retry-After, X-Request-Id, Allow, Idempotent-Replayed"
 #define ALLOWED_HEADERS "Content-Type, Accept, If-Match, If-None-Match, Idempotency-Key, " \
@@ -34,6 +33,7 @@ struct srv {
     char *tls_cert; /* PEM text, kept while the daemon runs */
     char *tls_key;
     struct srv_rate rate;        /* MHD thread only */
+    struct srv_writer writer;
     struct srv_metrics metrics;  /* touched only by the MHD thread */
     uint64_t next_id;            /* request-id sequence, MHD thread only */
     uint64_t id_seed;
@@ -49,6 +49,8 @@ struct req_state {
     bool too_large;
     double start;
     char request_id[REQUEST_ID_MAX + 1];
+    struct srv_job *job; /* a change handed to the writer; the connection waits suspended */
+    const struct srv_route *job_route;
 };
 
 /* What a response carries besides the api_reply. */
@@ -62,7 +64,7 @@ struct resp_extra {
 };
 
 struct query_acc {
-    struct api_kv kv[MAX_QUERY];
+    struct api_kv kv[SRV_MAX_QUERY];
     size_t n;
     bool overflow;
 };
@@ -81,7 +83,7 @@ static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind, const c
     struct query_acc *q = cls;
 
     (void)kind;
-    if (q->n == MAX_QUERY) {
+    if (q->n == SRV_MAX_QUERY) {
         q->overflow = true;
         return MHD_NO;
     }
@@ -345,6 +347,37 @@ static bool authorize(struct srv *srv, struct MHD_Connection *conn, const char *
     return false;
 }
 
+/* Suspends the connection and queues the change for the writer, which answers it after the
+ * commit. When that is not possible, reply is answered at once instead. */
+static void hand_to_writer(struct srv *srv, struct MHD_Connection *conn, struct req_state *st,
+                           const struct srv_route *route, const struct api_request *req,
+                           const char *id, const char *idem_key, struct api_reply *reply)
+{
+    struct srv_job *job = calloc(1, sizeof(*job));
+
+    if (!job) {
+        api_reply_problem(reply, API_P_INTERNAL, false, NULL, "out of memory");
+        return;
+    }
+    job->conn = conn;
+    job->handler = route->handler;
+    job->req = *req;
+    memcpy(job->query, req->query, req->n_query * sizeof(*req->query));
+    job->req.query = job->query;
+    snprintf(job->id, sizeof(job->id), "%s", id);
+    job->req.id = req->id ? job->id : NULL;
+    job->idem_key = strcmp(req->method, "POST") == 0 ? idem_key : NULL;
+    st->job = job;
+    st->job_route = route;
+    MHD_suspend_connection(conn);
+    if (!srv_writer_submit(&srv->writer, job)) {
+        MHD_resume_connection(conn);
+        st->job = NULL;
+        free(job);
+        api_reply_problem(reply, API_P_UNAVAILABLE, false, NULL, "the server is stopping");
+    }
+}
+
 /* Runs the transport checks, then the handler; fills reply and allow. Returns the matched route,
  * or NULL (no route, or OPTIONS). */
 static const struct srv_route *dispatch(struct srv *srv, struct MHD_Connection *conn,
@@ -411,7 +444,7 @@ static const struct srv_route *dispatch(struct srv *srv, struct MHD_Connection *
     MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_query, &query);
     if (query.overflow) {
         api_reply_problem(reply, API_P_BAD_QUERY, false, NULL, "more than %d query parameters",
-                          MAX_QUERY);
+                          SRV_MAX_QUERY);
         return route;
     }
     req.method = method;
@@ -422,10 +455,11 @@ static const struct srv_route *dispatch(struct srv *srv, struct MHD_Connection *
     req.body = st->body;
     req.body_len = st->len;
     idem_key = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Idempotency-Key");
-    if (idem_key && strcmp(method, "POST") == 0)
-        api_idempotent(srv->ctx, route->handler, &req, idem_key, reply);
-    else
-        route->handler(srv->ctx, &req, reply);
+    if (strcmp(method, "GET") != 0) {
+        hand_to_writer(srv, conn, st, route, &req, id, idem_key, reply);
+        return route;
+    }
+    route->handler(srv->ctx, &req, reply);
     /* A conditional GET whose representation has not changed. */
     if (strcmp(method, "GET") == 0 && reply->status == 200 && reply->etag &&
         none_match_hits(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-None-Match"),
@@ -519,7 +553,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_data_size = 0;
         return MHD_YES;
     }
+    if (st->job) {
+        /* Resumed by the writer: its answer is ready, the change committed. */
+        if (!st->job->done)
+            return MHD_YES;
+        reply = st->job->reply;
+        memset(&st->job->reply, 0, sizeof(st->job->reply));
+        ret = finish(srv, conn, method, url, st, &reply, st->job_route, &x);
+        api_reply_clear(&reply);
+        return ret;
+    }
     route = dispatch(srv, conn, method, url, st, &reply, allow, sizeof(allow), &x);
+    if (st->job)
+        return MHD_YES; /* suspended until the writer has committed */
     ret = finish(srv, conn, method, url, st, &reply, route, &x);
     api_reply_clear(&reply);
     return ret;
@@ -534,6 +580,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     (void)conn;
     (void)toe;
     if (st) {
+        if (st->job) {
+            api_reply_clear(&st->job->reply);
+            free(st->job);
+        }
         free(st->body);
         free(st);
         *con_cls = NULL;
@@ -635,13 +685,14 @@ static uint64_t random_seed(void)
     return seed;
 }
 
-struct srv *srv_start(const struct srv_config *cfg, struct api_ctx *ctx, char *why,
-                      size_t why_len)
+struct srv *srv_start(const struct srv_config *cfg, struct api_ctx *ctx,
+                      struct api_ctx *writer_ctx, char *why, size_t why_len)
 {
     struct sockaddr_storage addr = {0};
     struct sockaddr_in *v4 = (struct sockaddr_in *)&addr;
     struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&addr;
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC |
+                     MHD_ALLOW_SUSPEND_RESUME;
     const union MHD_DaemonInfo *info;
     struct srv *srv;
 
@@ -674,6 +725,12 @@ struct srv *srv_start(const struct srv_config *cfg, struct api_ctx *ctx, char *w
     atomic_init(&srv->stopping, false);
     ctx->http_metrics = srv_metrics_render;
     ctx->http_metrics_cls = &srv->metrics;
+    ctx->writer_svc = writer_ctx->svc;
+    if (srv_writer_start(&srv->writer, writer_ctx) != 0) {
+        snprintf(why, why_len, "cannot start the writer thread");
+        free_srv(srv);
+        return NULL;
+    }
     /* The logger goes first, so that MHD's messages about the other options reach it. */
     srv->daemon = MHD_start_daemon(
         flags, (uint16_t)cfg->port, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER,
@@ -687,6 +744,7 @@ struct srv *srv_start(const struct srv_config *cfg, struct api_ctx *ctx, char *w
         snprintf(why, why_len, "cannot listen on %s port %u (in use, not allowed, or a bad TLS "
                  "certificate or key?)",
                  cfg->listen, cfg->port);
+        srv_writer_stop(&srv->writer);
         free_srv(srv);
         return NULL;
     }
@@ -718,6 +776,9 @@ void srv_stop(struct srv *srv)
         struct timespec pause = {.tv_nsec = 10 * 1000 * 1000};
         nanosleep(&pause, NULL);
     }
+    /* The writer answers what is still queued and resumes those connections; MHD must not be
+     * stopped with a connection suspended. */
+    srv_writer_stop(&srv->writer);
     MHD_stop_daemon(srv->daemon);
     free_srv(srv);
 }

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <pthread.h>
 #include <stdio.h>
 
 #include "api/api.h"
@@ -90,6 +91,44 @@ struct srv_rate {
  * request may go on, else the seconds until the client may send again. */
 double srv_rate_take(struct srv_rate *r, const unsigned char *addr, size_t len, double now);
 
+/* ---- the writer thread and group commit (srv_writer.c) ---- */
+
+#define SRV_MAX_QUERY 32
+
+struct MHD_Connection;
+
+/* A change waiting for the writer: its connection is suspended until done. The request's
+ * strings stay valid because MHD keeps a suspended request's data. */
+struct srv_job {
+    struct srv_job *next;
+    struct MHD_Connection *conn;
+    api_handler handler;
+    struct api_request req;
+    struct api_kv query[SRV_MAX_QUERY];
+    char id[64];
+    const char *idem_key; /* NULL when none */
+    struct api_reply reply;
+    bool done; /* set by the writer before it resumes the connection */
+};
+
+struct srv_writer {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t ready;
+    struct srv_job *head; /* the queue, oldest first */
+    struct srv_job *tail;
+    bool stop;
+    bool running;
+    struct api_ctx *ctx; /* the writer's own context (its own database connection) */
+};
+
+/* Starts the writer thread on ctx. Returns 0, or -1 when no thread could be made. */
+int srv_writer_start(struct srv_writer *w, struct api_ctx *ctx);
+/* Queues job; the writer answers it and resumes job->conn. False once the writer stops. */
+bool srv_writer_submit(struct srv_writer *w, struct srv_job *job);
+/* Lets the writer finish what is queued, then joins it. Safe on a writer never started. */
+void srv_writer_stop(struct srv_writer *w);
+
 /* ---- request metrics (srv_metrics.c) ---- */
 
 #define SRV_LAT_BUCKETS 10
@@ -116,10 +155,11 @@ char *srv_metrics_render(void *cls);
 
 struct srv;
 
-/* Starts the daemon serving ctx on cfg's address, and points ctx->http_metrics at its request
- * counters. cfg and ctx must outlive the server. Returns NULL after writing why. */
-struct srv *srv_start(const struct srv_config *cfg, struct api_ctx *ctx, char *why,
-                      size_t why_len);
+/* Starts the daemon serving reads with ctx on the MHD thread and changes with writer_ctx on the
+ * writer thread, and points ctx->http_metrics at its request counters. cfg and both contexts
+ * must outlive the server. Returns NULL after writing why. */
+struct srv *srv_start(const struct srv_config *cfg, struct api_ctx *ctx,
+                      struct api_ctx *writer_ctx, char *why, size_t why_len);
 
 /* The port actually bound (useful with port 0), and whether it speaks HTTPS. */
 unsigned srv_port(const struct srv *srv);

@@ -1,0 +1,117 @@
+/* The writer: one thread with its own database connection runs every change. Requests that
+ * change something are suspended by the MHD thread and queued here; the writer takes up to
+ * SRV_BATCH of them, runs each inside one shared transaction (each in its own savepoint, so a
+ * failing request undoes only its own writes), commits once (one fsync for the batch), and only
+ * then resumes the connections so their answers go out: every acknowledged change is durable.
+ * When the batch cannot begin (the database locked elsewhere) or commit, each request runs
+ * alone and answers for itself. */
+#include "server/srv.h"
+
+#include <microhttpd.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SRV_BATCH 32
+
+static void run_job(struct srv_writer *w, struct srv_job *job)
+{
+    if (job->idem_key)
+        api_idempotent(w->ctx, job->handler, &job->req, job->idem_key, &job->reply);
+    else
+        job->handler(w->ctx, &job->req, &job->reply);
+    if (job->reply.status == 0)
+        api_reply_problem(&job->reply, API_P_INTERNAL, false, NULL, "the handler gave no answer");
+}
+
+static void *writer_main(void *arg)
+{
+    struct srv_writer *w = arg;
+
+    for (;;) {
+        struct srv_job *batch[SRV_BATCH];
+        size_t n = 0;
+        struct cim_err err;
+        bool batched;
+
+        pthread_mutex_lock(&w->lock);
+        while (!w->head && !w->stop)
+            pthread_cond_wait(&w->ready, &w->lock);
+        while (w->head && n < SRV_BATCH) {
+            batch[n++] = w->head;
+            w->head = w->head->next;
+        }
+        if (!w->head)
+            w->tail = NULL;
+        pthread_mutex_unlock(&w->lock);
+        if (n == 0)
+            break; /* stopping, and nothing left */
+
+        batched = api_batch_begin(w->ctx);
+        for (size_t i = 0; i < n; i++)
+            run_job(w, batch[i]);
+        if (batched && !api_batch_end(w->ctx, true, &err)) {
+            /* Nothing of the batch was kept. Run each request again on its own, so that each
+             * gets its own outcome (the one that filled the disk fails; the others may not). */
+            for (size_t i = 0; i < n; i++) {
+                api_reply_clear(&batch[i]->reply);
+                run_job(w, batch[i]);
+            }
+        }
+        for (size_t i = 0; i < n; i++) {
+            struct MHD_Connection *conn = batch[i]->conn;
+
+            /* MHD takes the answer on the MHD thread once the connection is resumed; resume
+             * synchronises through MHD's own lock, so the reply written above is seen. */
+            batch[i]->done = true;
+            MHD_resume_connection(conn);
+        }
+    }
+    return NULL;
+}
+
+int srv_writer_start(struct srv_writer *w, struct api_ctx *ctx)
+{
+    memset(w, 0, sizeof(*w));
+    w->ctx = ctx;
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_cond_init(&w->ready, NULL);
+    if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+        pthread_cond_destroy(&w->ready);
+        pthread_mutex_destroy(&w->lock);
+        return -1;
+    }
+    w->running = true;
+    return 0;
+}
+
+bool srv_writer_submit(struct srv_writer *w, struct srv_job *job)
+{
+    job->next = NULL;
+    pthread_mutex_lock(&w->lock);
+    if (w->stop) {
+        pthread_mutex_unlock(&w->lock);
+        return false;
+    }
+    if (w->tail)
+        w->tail->next = job;
+    else
+        w->head = job;
+    w->tail = job;
+    pthread_cond_signal(&w->ready);
+    pthread_mutex_unlock(&w->lock);
+    return true;
+}
+
+void srv_writer_stop(struct srv_writer *w)
+{
+    if (!w->running)
+        return;
+    pthread_mutex_lock(&w->lock);
+    w->stop = true;
+    pthread_cond_signal(&w->ready);
+    pthread_mutex_unlock(&w->lock);
+    pthread_join(w->thread, NULL);
+    pthread_cond_destroy(&w->ready);
+    pthread_mutex_destroy(&w->lock);
+    w->running = false;
+}
