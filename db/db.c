@@ -428,20 +428,24 @@ int db_batch_begin(struct db *db)
     return rc;
 }
 
+/* Ends the open transaction with COMMIT (commit) or ROLLBACK. A failed COMMIT may leave the
+ * transaction open: it is rolled back, so nothing half-written stays. Records the time since
+ * start. */
+static int end_txn(struct db *db, bool commit, double start, const char *what)
+{
+    int rc = commit ? exec_sql(db, "COMMIT", what) : DB_OK;
+
+    if ((!commit || rc != DB_OK) && !sqlite3_get_autocommit(db->conn))
+        exec_sql(db, "ROLLBACK", "rollback");
+    record_txn(db, now_seconds() - start);
+    return rc;
+}
+
 int db_batch_end(struct db *db, bool commit)
 {
-    int rc = DB_OK;
-
     assert(db->batch);
     db->batch = false;
-    if (commit)
-        rc = exec_sql(db, "COMMIT", "commit batch");
-    if (!commit || rc != DB_OK) {
-        if (!sqlite3_get_autocommit(db->conn))
-            exec_sql(db, "ROLLBACK", "rollback batch");
-    }
-    record_txn(db, now_seconds() - db->batch_start);
-    return rc;
+    return end_txn(db, commit, db->batch_start, "commit batch");
 }
 
 /* Inside a batch: the callback's writes as a savepoint of the batch's transaction. */
@@ -478,17 +482,10 @@ int db_txn_run(struct db *db, db_txn_fn fn, void *cls)
     cb = fn(db, cls);
     db->in_txn = 0;
     if (cb != 0) {
-        exec_sql(db, "ROLLBACK", "rollback");
+        end_txn(db, false, start, "rollback");
         return DB_ABORT;
     }
-    rc = exec_sql(db, "COMMIT", "commit");
-    if (rc != DB_OK) {
-        /* A failed COMMIT may leave the transaction open; end it so nothing half-written stays. */
-        if (!sqlite3_get_autocommit(db->conn))
-            exec_sql(db, "ROLLBACK", "rollback");
-    }
-    record_txn(db, now_seconds() - start);
-    return rc;
+    return end_txn(db, true, start, "commit");
 }
 
 int db_ping(struct db *db)
