@@ -364,8 +364,11 @@ static void hand_to_writer(struct srv *srv, struct MHD_Connection *conn, struct 
     job->req = *req;
     memcpy(job->query, req->query, req->n_query * sizeof(*req->query));
     job->req.query = job->query;
-    snprintf(job->id, sizeof(job->id), "%s", id);
-    job->req.id = req->id ? job->id : NULL;
+    /* id is only filled for routes with an {id} segment. */
+    if (req->id) {
+        snprintf(job->id, sizeof(job->id), "%s", id);
+        job->req.id = job->id;
+    }
     job->idem_key = strcmp(req->method, "POST") == 0 ? idem_key : NULL;
     st->job = job;
     st->job_route = route;
