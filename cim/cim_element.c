@@ -332,10 +332,7 @@ enum cim_rv cim_element_resolve(struct cim_service *svc, const char *ref, const 
         return cim_err_set(err, CIM_RV_INVALID_PARAMETER, param,
                            "%s: malformed logical-element URL", param);
     if (url_id > 0) {
-        struct db_element row;
-
-        rc = db_element_get(svc->db, url_id, &row);
-        db_element_clear(&row);
+        rc = db_element_exists(svc->db, url_id);
         if (rc == DB_NOTFOUND)
             return cim_err_set(err, CIM_RV_INVALID_PARAMETER, param,
                                "%s: no logical element %s", param, ref);

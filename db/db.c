@@ -118,6 +118,7 @@ static const char *const sql[Q_COUNT] = {
     [Q_ELEMENT_TOUCH] = "UPDATE element SET generation = generation + 1 WHERE id = ?1",
     [Q_MEMBER_TOTAL] = "SELECT count(*) FROM member",
     [Q_GROUP_GENERATION] = "SELECT generation FROM rgroup WHERE id = ?1",
+    [Q_ELEMENT_EXISTS] = "SELECT 1 FROM element WHERE id = ?1",
     [Q_IDEM_PURGE] = "DELETE FROM idempotency WHERE created < ?1",
     [Q_IDEM_GET] = "SELECT fingerprint, status, body, content_type, location, etag, created"
                    " FROM idempotency WHERE key = ?1",

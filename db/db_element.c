@@ -142,6 +142,21 @@ int db_element_get(struct db *db, int64_t id, struct db_element *out)
     return rc;
 }
 
+int db_element_exists(struct db *db, int64_t id)
+{
+    sqlite3_stmt *st = db_stmt(db, Q_ELEMENT_EXISTS);
+    int step, rel;
+
+    if (!st)
+        return DB_ERR;
+    sqlite3_bind_int64(st, 1, id);
+    step = sqlite3_step(st);
+    rel = db_release(db, st, "find element");
+    if (step == SQLITE_DONE)
+        return DB_NOTFOUND;
+    return step == SQLITE_ROW ? rel : db_map(db, step, "find element");
+}
+
 int db_element_find_key(struct db *db, const char *key, int64_t *id)
 {
     return db_query_int(db, Q_ELEMENT_FIND_KEY, key, id);
