@@ -54,7 +54,8 @@ const struct cim_keybinding *cim_path_key(const struct cim_path *p, const char *
 
 /* Writes the canonical WBEM URI of an instance: "/" + lower-cased namespace + ":" + lower-cased
  * class + "." + the keys sorted by case-insensitive name, each name=value with names as given,
- * string values double-quoted with " and \ escaped, integers bare, booleans TRUE/FALSE. No host.
+ * string values double-quoted with " and \ escaped, integers bare and normalised ("+07" and
+ * "7" write as 7, "-0" as 0), booleans TRUE/FALSE, so equal paths format alike. No host.
  * Example: /root/cimv2:cim_storagevolume.DeviceID="v1",SystemName="h".
  * Returns a new string (caller frees) or NULL when memory runs out. */
 char *cim_path_format(const char *ns, const char *class_name, const struct cim_keybinding *keys,
