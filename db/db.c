@@ -214,6 +214,26 @@ void *db_grow(void *arr, size_t *cap, size_t len, size_t size)
     return grown;
 }
 
+int db_lookup_id(struct db *db, enum db_q q, int64_t id, int64_t *value, const char *what)
+{
+    sqlite3_stmt *st = db_stmt(db, q);
+    int step, rel;
+
+    *value = 0;
+    if (!st)
+        return DB_ERR;
+    sqlite3_bind_int64(st, 1, id);
+    step = sqlite3_step(st);
+    if (step == SQLITE_ROW)
+        *value = sqlite3_column_int64(st, 0);
+    rel = db_release(db, st, what);
+    if (step == SQLITE_DONE)
+        return DB_NOTFOUND;
+    if (step != SQLITE_ROW)
+        return db_map(db, step, what);
+    return rel;
+}
+
 int db_col_text(sqlite3_stmt *st, int col, char **out)
 {
     const unsigned char *s = sqlite3_column_text(st, col);

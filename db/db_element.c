@@ -144,17 +144,9 @@ int db_element_get(struct db *db, int64_t id, struct db_element *out)
 
 int db_element_exists(struct db *db, int64_t id)
 {
-    sqlite3_stmt *st = db_stmt(db, Q_ELEMENT_EXISTS);
-    int step, rel;
+    int64_t one;
 
-    if (!st)
-        return DB_ERR;
-    sqlite3_bind_int64(st, 1, id);
-    step = sqlite3_step(st);
-    rel = db_release(db, st, "find element");
-    if (step == SQLITE_DONE)
-        return DB_NOTFOUND;
-    return step == SQLITE_ROW ? rel : db_map(db, step, "find element");
+    return db_lookup_id(db, Q_ELEMENT_EXISTS, id, &one, "find element");
 }
 
 int db_element_find_key(struct db *db, const char *key, int64_t *id)

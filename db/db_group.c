@@ -138,22 +138,7 @@ int db_group_get(struct db *db, int64_t id, struct db_group *out)
 
 int db_group_generation(struct db *db, int64_t id, int64_t *generation)
 {
-    sqlite3_stmt *st = db_stmt(db, Q_GROUP_GENERATION);
-    int step, rel;
-
-    *generation = 0;
-    if (!st)
-        return DB_ERR;
-    sqlite3_bind_int64(st, 1, id);
-    step = sqlite3_step(st);
-    if (step == SQLITE_ROW)
-        *generation = sqlite3_column_int64(st, 0);
-    rel = db_release(db, st, "read generation");
-    if (step == SQLITE_DONE)
-        return DB_NOTFOUND;
-    if (step != SQLITE_ROW)
-        return db_map(db, step, "read generation");
-    return rel;
+    return db_lookup_id(db, Q_GROUP_GENERATION, id, generation, "read generation");
 }
 
 int db_group_find_name(struct db *db, const char *name, int64_t *id)

@@ -77,6 +77,10 @@ int db_exec_stmt(struct db *db, sqlite3_stmt *st, const char *what);
  * caller's to free). */
 void *db_grow(void *arr, size_t *cap, size_t len, size_t size);
 
+/* Runs a one-row query q bound to ?1 = id; *value receives its first column (0 when none).
+ * DB_NOTFOUND when there is no row. */
+int db_lookup_id(struct db *db, enum db_q q, int64_t id, int64_t *value, const char *what);
+
 /* Copies column col of the current row; NULL stays NULL. Returns -1 on OOM. */
 int db_col_text(sqlite3_stmt *st, int col, char **out);
 
