@@ -127,6 +127,9 @@ static const char *const sql[Q_COUNT] = {
     [Q_IDEM_STORE] = "UPDATE idempotency SET status = ?2, body = ?3, content_type = ?4,"
                      " location = ?5, etag = ?6 WHERE key = ?1",
     [Q_IDEM_DELETE] = "DELETE FROM idempotency WHERE key = ?1",
+    [Q_BEGIN] = "BEGIN IMMEDIATE",
+    [Q_COMMIT] = "COMMIT",
+    [Q_ROLLBACK] = "ROLLBACK",
 };
 
 int db_map(struct db *db, int sqlite_rc, const char *what)
@@ -282,6 +285,14 @@ static int exec_sql(struct db *db, const char *text, const char *what)
     return rc == SQLITE_OK ? DB_OK : db_map(db, rc, what);
 }
 
+/* Transaction control runs on every change: prepared once, like every other statement. */
+static int exec_q(struct db *db, enum db_q q, const char *what)
+{
+    sqlite3_stmt *st = db_stmt(db, q);
+
+    return st ? db_exec_stmt(db, st, what) : DB_ERR;
+}
+
 static int read_user_version(struct db *db, int *version)
 {
     sqlite3_stmt *st = NULL;
@@ -377,9 +388,8 @@ int db_open(const char *path, const struct db_options *opt, struct db **out, cha
     /* WAL + FULL: a commit is on disk (fsynced) before db_txn_run returns, so what the gateway
      * acknowledges survives a crash or power loss. The journal_mode pragma is the first
      * statement that reads the file, so it also tells a corrupt or foreign file apart.
-     * temp_store = MEMORY keeps the savepoint (sub-)journals of a group-commit batch in memory:
-     * on disk they cost a temp file and a write per page per batch, and need no durability
-     * (the WAL commit is what makes a change durable). */
+     * temp_store = MEMORY keeps statement journals in memory: on disk each costs a temp file
+     * and a write per page, and needs no durability (the WAL commit makes a change durable). */
     if (exec_sql(db, "PRAGMA journal_mode = WAL", "open") != DB_OK ||
         exec_sql(db, "PRAGMA synchronous = FULL", "open") != DB_OK ||
         exec_sql(db, "PRAGMA temp_store = MEMORY", "open") != DB_OK ||
@@ -460,7 +470,8 @@ int db_batch_begin(struct db *db)
 
     assert(!db->batch && !db->in_txn);
     db->batch_start = now_seconds();
-    rc = exec_sql(db, "BEGIN IMMEDIATE", "begin batch");
+    db->batch_spoiled = false;
+    rc = exec_q(db, Q_BEGIN, "begin batch");
     db->batch = rc == DB_OK;
     return rc;
 }
@@ -470,38 +481,48 @@ int db_batch_begin(struct db *db)
  * start. */
 static int end_txn(struct db *db, bool commit, double start, const char *what)
 {
-    int rc = commit ? exec_sql(db, "COMMIT", what) : DB_OK;
+    int rc = commit ? exec_q(db, Q_COMMIT, what) : DB_OK;
 
     if ((!commit || rc != DB_OK) && !sqlite3_get_autocommit(db->conn))
-        exec_sql(db, "ROLLBACK", "rollback");
+        exec_q(db, Q_ROLLBACK, "rollback");
     record_txn(db, now_seconds() - start);
     return rc;
 }
 
 int db_batch_end(struct db *db, bool commit)
 {
+    bool spoiled = db->batch_spoiled;
+    int rc;
+
     assert(db->batch);
     db->batch = false;
-    return end_txn(db, commit, db->batch_start, "commit batch");
+    db->batch_spoiled = false;
+    rc = end_txn(db, commit && !spoiled, db->batch_start, "commit batch");
+    return spoiled ? DB_ABORT : rc;
 }
 
-/* Inside a batch: the callback's writes as a savepoint of the batch's transaction. */
-static int run_savepoint(struct db *db, db_txn_fn fn, void *cls)
+/* Inside a batch the callback runs in the batch's transaction without a savepoint of its own: a
+ * savepoint journals every page it touches, which cost more than the rest of a create. A
+ * callback that fails having written nothing needs no undo. One that fails after writing, or an
+ * error after which SQLite rolled the whole transaction back (autocommit again), spoils the
+ * batch: db_batch_end rolls it all back and the caller runs each change again alone. */
+static int run_in_batch(struct db *db, db_txn_fn fn, void *cls)
 {
-    int rc, cb;
+    sqlite3_int64 before;
+    int cb;
 
-    rc = exec_sql(db, "SAVEPOINT op", "savepoint");
-    if (rc != DB_OK)
-        return rc;
+    if (db->batch_spoiled || sqlite3_get_autocommit(db->conn)) {
+        db->batch_spoiled = true;
+        return DB_FAILED;
+    }
+    before = sqlite3_total_changes64(db->conn);
     db->in_txn = 1;
     cb = fn(db, cls);
     db->in_txn = 0;
-    if (cb != 0) {
-        exec_sql(db, "ROLLBACK TO op", "rollback to savepoint");
-        exec_sql(db, "RELEASE op", "release savepoint");
-        return DB_ABORT;
-    }
-    return exec_sql(db, "RELEASE op", "release savepoint");
+    if (sqlite3_get_autocommit(db->conn) ||
+        (cb != 0 && sqlite3_total_changes64(db->conn) != before))
+        db->batch_spoiled = true;
+    return cb != 0 ? DB_ABORT : DB_OK;
 }
 
 int db_txn_run(struct db *db, db_txn_fn fn, void *cls)
@@ -510,9 +531,9 @@ int db_txn_run(struct db *db, db_txn_fn fn, void *cls)
     int rc, cb;
 
     if (db->batch)
-        return run_savepoint(db, fn, cls);
+        return run_in_batch(db, fn, cls);
     assert(!db->in_txn);
-    rc = exec_sql(db, "BEGIN IMMEDIATE", "begin");
+    rc = exec_q(db, Q_BEGIN, "begin");
     if (rc != DB_OK)
         return rc;
     db->in_txn = 1;
@@ -530,8 +551,8 @@ int db_ping(struct db *db)
     int rc;
 
     /* Ready means writable: take the write lock (within the busy timeout) and let it go. */
-    rc = exec_sql(db, "BEGIN IMMEDIATE", "ping");
+    rc = exec_q(db, Q_BEGIN, "ping");
     if (rc == DB_OK)
-        rc = exec_sql(db, "ROLLBACK", "ping");
+        rc = exec_q(db, Q_ROLLBACK, "ping");
     return rc;
 }

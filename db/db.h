@@ -54,9 +54,12 @@ typedef int (*db_txn_fn)(struct db *db, void *cls);
 int db_txn_run(struct db *db, db_txn_fn fn, void *cls);
 
 /* Group commit. db_batch_begin opens one write transaction (BEGIN IMMEDIATE); until
- * db_batch_end, each db_txn_run is a savepoint inside it (its callback's rollback undoes only
- * its own writes) and db_batch_end commits them all with one fsync (commit=true) or rolls them
- * all back. Both return DB_OK or the error of BEGIN/COMMIT. */
+ * db_batch_end, each db_txn_run runs inside it and db_batch_end commits them all with one fsync
+ * (commit=true) or rolls them all back. A db_txn_run whose callback asks for a rollback after it
+ * wrote something cannot be undone alone: it spoils the batch, and db_batch_end then rolls the
+ * whole batch back and returns DB_ABORT, so the caller runs each change again on its own (a
+ * callback that fails before writing, the common case of a refused request, spoils nothing).
+ * Both return DB_OK or the error of BEGIN/COMMIT. */
 int db_batch_begin(struct db *db);
 int db_batch_end(struct db *db, bool commit);
 

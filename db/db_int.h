@@ -47,6 +47,9 @@ enum db_q {
     Q_IDEM_CLAIM,
     Q_IDEM_STORE,
     Q_IDEM_DELETE,
+    Q_BEGIN,
+    Q_COMMIT,
+    Q_ROLLBACK,
     Q_COUNT
 };
 
@@ -54,7 +57,8 @@ struct db {
     sqlite3 *conn;
     sqlite3_stmt *stmts[Q_COUNT];
     int in_txn;
-    bool batch; /* inside db_batch_begin: db_txn_run nests as a savepoint */
+    bool batch;         /* inside db_batch_begin: db_txn_run joins the batch's transaction */
+    bool batch_spoiled; /* a change of the batch cannot be undone alone (see run_in_batch) */
     double batch_start;
     struct db_txn_stats stats;
     pthread_mutex_t stats_lock; /* /metrics reads the writer's stats from another thread */

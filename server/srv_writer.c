@@ -1,9 +1,9 @@
 /* The writer: one thread with its own database connection runs every change. Requests that
  * change something are suspended by the MHD thread and queued here; the writer takes up to
- * SRV_BATCH of them, runs each inside one shared transaction (each in its own savepoint, so a
- * failing request undoes only its own writes), commits once (one fsync for the batch), and only
- * then resumes the connections so their answers go out: every acknowledged change is durable.
- * When the batch cannot begin (the database locked elsewhere) or commit, each request runs
+ * SRV_BATCH of them, runs each inside one shared transaction, commits once (one fsync for the
+ * batch), and only then resumes the connections so their answers go out: every acknowledged
+ * change is durable. When the batch cannot begin (the database locked elsewhere) or commit, or
+ * a change failed half-way and cannot be undone alone (db_batch_end), each request runs again
  * alone and answers for itself. */
 #include "server/srv.h"
 

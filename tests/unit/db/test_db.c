@@ -165,6 +165,55 @@ static void test_txn_rolls_back_when_callback_fails(void **state)
     assert_int_equal(n, 1);
 }
 
+static int insert_named(struct db *db, void *cls)
+{
+    add_element(db, cls);
+    return 0;
+}
+
+static int fail_without_writing(struct db *db, void *cls)
+{
+    (void)db;
+    (void)cls;
+    return 1;
+}
+
+/* A refused change that wrote nothing leaves the rest of its batch to commit. */
+static void test_batch_commits_around_a_clean_failure(void **state)
+{
+    struct fixture *f = *state;
+    int64_t n;
+
+    assert_int_equal(db_batch_begin(f->db), DB_OK);
+    assert_int_equal(db_txn_run(f->db, insert_named, "a"), DB_OK);
+    assert_int_equal(db_txn_run(f->db, fail_without_writing, NULL), DB_ABORT);
+    assert_int_equal(db_txn_run(f->db, insert_named, "b"), DB_OK);
+    assert_int_equal(db_batch_end(f->db, true), DB_OK);
+    assert_int_equal(db_element_count(f->db, &n), DB_OK);
+    assert_int_equal(n, 2);
+}
+
+/* A change that fails after writing cannot be undone alone: the whole batch goes, and the
+ * caller is told to run each change again. Later batches work as before. */
+static void test_batch_spoiled_by_a_half_written_change(void **state)
+{
+    struct fixture *f = *state;
+    int64_t n, id;
+
+    assert_int_equal(db_batch_begin(f->db), DB_OK);
+    assert_int_equal(db_txn_run(f->db, insert_then_commit, &id), DB_OK);
+    assert_int_equal(db_txn_run(f->db, insert_then_fail, NULL), DB_ABORT);
+    assert_int_equal(db_batch_end(f->db, true), DB_ABORT);
+    assert_int_equal(db_element_count(f->db, &n), DB_OK);
+    assert_int_equal(n, 0);
+
+    assert_int_equal(db_batch_begin(f->db), DB_OK);
+    assert_int_equal(db_txn_run(f->db, insert_then_commit, &id), DB_OK);
+    assert_int_equal(db_batch_end(f->db, true), DB_OK);
+    assert_int_equal(db_element_count(f->db, &n), DB_OK);
+    assert_int_equal(n, 1);
+}
+
 static void test_txn_busy_when_locked_elsewhere(void **state)
 {
     struct fixture *f = *state;
@@ -297,6 +346,8 @@ int main(void)
         T(test_open_corrupt_file_fails),
         T(test_txn_rolls_back_when_callback_fails),
         T(test_txn_busy_when_locked_elsewhere),
+        T(test_batch_commits_around_a_clean_failure),
+        T(test_batch_spoiled_by_a_half_written_change),
         T(test_element_key_is_unique),
         T(test_element_list_and_delete),
         T(test_group_name_is_unique),
