@@ -39,10 +39,17 @@ struct api_reply {
     char *etag;          /* owned; ETag header or NULL */
     int retry_after;     /* seconds; 0 = no Retry-After header */
     bool replayed;       /* answered from the Idempotency-Key store */
+    struct cim_group *group; /* owned; a group answer not rendered yet (api_reply_render) */
 };
 
 /* Releases what reply owns and zeroes it. NULL-safe. */
 void api_reply_clear(struct api_reply *reply);
+
+/* Renders a group answer left in reply->group into its JSON body. A change runs on the writer
+ * thread, which every change waits for: it leaves the group as it is and the request's own
+ * thread renders it before sending (building JSON there also keeps the allocations and frees on
+ * one thread). No-op when there is nothing to render. */
+void api_reply_render(struct api_reply *reply);
 
 /* Everything a handler needs; borrowed for the life of the server. */
 /* Bounds on what a request body may hold; each breach is a 400 naming the field. */
@@ -233,8 +240,10 @@ int64_t api_if_match(const char *header, char kind, int64_t id);
 
 /* ---- group representations (api_groups.c) ---- */
 
-/* Fills reply with group g and its ETag, and for a creation (201) Location and ReturnValue 0. */
-void api_reply_group(struct api_reply *reply, const struct cim_group *g, bool created);
+/* Answers with group g: takes g's contents (g is left zeroed for its owner's cim_group_clear),
+ * sets the ETag, and for a creation (201) Location; the body, with ReturnValue 0 for a
+ * creation, is made by api_reply_render. */
+void api_reply_group(struct api_reply *reply, struct cim_group *g, bool created);
 
 /* The group's ordered members as a JSON array. New reference or NULL. */
 json_t *api_members_to_json(const struct cim_group *g);

@@ -51,21 +51,37 @@ static json_t *group_to_json(const struct cim_group *g)
     return j;
 }
 
-void api_reply_group(struct api_reply *reply, const struct cim_group *g, bool created)
+void api_reply_group(struct api_reply *reply, struct cim_group *g, bool created)
 {
     api_reply_clear(reply);
     reply->status = created ? 201 : 200;
-    reply->body = group_to_json(g);
     reply->etag = api_etag('g', g->id, g->generation);
-    if (created) {
-        reply->location = rg_asprintf(GROUPS_PATH "/%lld", (long long)g->id);
-        if (reply->body &&
-            (json_object_set_new(reply->body, "ReturnValue", json_integer(CIM_RV_SUCCESS)) ||
-             json_object_set_new(reply->body, "ReturnValueName",
-                                 json_string(cim_rv_name(CIM_RV_SUCCESS)))))
-            json_decref(reply->body), reply->body = NULL;
+    reply->location = created ? rg_asprintf(GROUPS_PATH "/%lld", (long long)g->id) : NULL;
+    reply->group = calloc(1, sizeof(*reply->group));
+    if (!reply->etag || (created && !reply->location) || !reply->group) {
+        api_reply_problem(reply, API_P_INTERNAL, false, NULL, "out of memory");
+        return;
     }
-    if (!reply->body || !reply->etag || (created && !reply->location))
+    *reply->group = *g;
+    memset(g, 0, sizeof(*g));
+}
+
+void api_reply_render(struct api_reply *reply)
+{
+    struct cim_group *g = reply->group;
+
+    if (!g)
+        return;
+    reply->group = NULL;
+    reply->body = group_to_json(g);
+    if (reply->body && reply->status == 201 &&
+        (json_object_set_new(reply->body, "ReturnValue", json_integer(CIM_RV_SUCCESS)) ||
+         json_object_set_new(reply->body, "ReturnValueName",
+                             json_string(cim_rv_name(CIM_RV_SUCCESS)))))
+        json_decref(reply->body), reply->body = NULL;
+    cim_group_clear(g);
+    free(g);
+    if (!reply->body)
         api_reply_problem(reply, API_P_INTERNAL, false, NULL, "out of memory");
 }
 
@@ -166,7 +182,7 @@ static bool reply_cached(struct api_ctx *ctx, int64_t id, int64_t generation,
 }
 
 /* Keeps a copy of a group's serialized representation (a failure only costs a later miss). */
-static void remember(struct api_ctx *ctx, const struct cim_group *g, const char *text)
+static void remember(struct api_ctx *ctx, int64_t id, int64_t generation, const char *text)
 {
     struct api_cache_entry *e;
     size_t len = strlen(text);
@@ -174,9 +190,9 @@ static void remember(struct api_ctx *ctx, const struct cim_group *g, const char 
 
     if (!ctx->cache || len > API_CACHE_MAX_ENTRY || !(copy = rg_strndup(text, len)))
         return;
-    e = &ctx->cache[(uint64_t)g->id % API_CACHE_SLOTS];
+    e = &ctx->cache[(uint64_t)id % API_CACHE_SLOTS];
     free(e->text);
-    *e = (struct api_cache_entry){g->id, g->generation, copy, len};
+    *e = (struct api_cache_entry){id, generation, copy, len};
 }
 
 void api_groups_get(struct api_ctx *ctx, const struct api_request *req, struct api_reply *reply)
@@ -203,10 +219,13 @@ void api_groups_get(struct api_ctx *ctx, const struct api_request *req, struct a
         api_reply_cim(reply, &err, API_M_NONE);
         return;
     }
+    id = group.id;
+    generation = group.generation;
     api_reply_group(reply, &group, false);
+    api_reply_render(reply);
     /* Send the text we keep, so a hit and a miss answer byte for byte the same. */
     if (reply->status == 200 && reply->body && (text = api_json_text(reply->body))) {
-        remember(ctx, &group, text);
+        remember(ctx, id, generation, text);
         json_decref(reply->body);
         reply->body = NULL;
         reply->text = text;

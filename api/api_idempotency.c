@@ -54,8 +54,8 @@ static void replay(struct cim_response *stored, struct api_reply *reply)
     stored->body = stored->location = stored->etag = NULL;
 }
 
-/* Stores reply as the key's response, or forgets the key for a 5xx. */
-static void remember(struct api_ctx *ctx, const char *key, const struct api_reply *reply)
+/* Stores reply (rendered first) as the key's response, or forgets the key for a 5xx. */
+static void remember(struct api_ctx *ctx, const char *key, struct api_reply *reply)
 {
     struct cim_response resp = {0};
     struct cim_err err;
@@ -67,6 +67,7 @@ static void remember(struct api_ctx *ctx, const char *key, const struct api_repl
         return;
     }
     resp.status = (int)reply->status;
+    api_reply_render(reply); /* what is stored must be what is sent */
     if (reply->body)
         ok = (resp.body = api_json_text(reply->body)) != NULL;
     else if (reply->text)

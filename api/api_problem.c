@@ -75,6 +75,10 @@ void api_reply_clear(struct api_reply *reply)
     free(reply->text);
     free(reply->location);
     free(reply->etag);
+    if (reply->group) {
+        cim_group_clear(reply->group);
+        free(reply->group);
+    }
     memset(reply, 0, sizeof(*reply));
 }
 

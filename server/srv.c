@@ -490,6 +490,7 @@ static enum MHD_Result finish(struct srv *srv, struct MHD_Connection *conn, cons
 
     if (reply->status == 0)
         api_reply_problem(reply, API_P_INTERNAL, false, NULL, "the handler gave no answer");
+    api_reply_render(reply);
     if (origin_allowed(srv->cfg->cors_origins, origin)) {
         x.origin = origin;
         x.preflight = strcmp(method, "OPTIONS") == 0 &&

@@ -80,6 +80,7 @@ static void call(struct fixture *f, api_handler h, const char *id, const char *b
 
     memset(reply, 0, sizeof(*reply));
     h(&f->ctx, &req, reply);
+    api_reply_render(reply); /* as the server does before it sends */
 }
 
 static const char *str(const struct api_reply *r, const char *name)
