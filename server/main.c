@@ -35,13 +35,46 @@ static int token_command(int argc, char **argv)
     return 0;
 }
 
+/* What one MHD thread reads through: its own connection, service and cache. */
+struct reader {
+    struct db *db;
+    struct cim_service svc;
+    struct api_ctx ctx;
+};
+
+static int reader_open(struct reader *r, const struct srv_config *cfg,
+                       const struct db_options *dbopt, char *why, size_t why_len)
+{
+    if (db_open(cfg->db_path, dbopt, &r->db, why, why_len) != DB_OK ||
+        cim_service_init(&r->svc, r->db, &cfg->caps, why, why_len) != 0)
+        return -1;
+    r->ctx.svc = &r->svc;
+    r->ctx.limits = cfg->limits;
+    r->ctx.openapi = (const char *)srv_openapi_yaml;
+    r->ctx.openapi_len = srv_openapi_yaml_len;
+    if (api_cache_init(&r->ctx) != 0) {
+        snprintf(why, why_len, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+static void reader_close(struct reader *r)
+{
+    api_cache_free(&r->ctx);
+    cim_service_fini(&r->svc);
+    db_close(r->db);
+}
+
 int main(int argc, char **argv)
 {
     struct srv_config cfg;
     struct db_options dbopt;
-    struct db *db = NULL, *writer_db = NULL;
-    struct cim_service svc = {0}, writer_svc = {0};
-    struct api_ctx ctx = {0}, writer_ctx = {0};
+    struct reader readers[SRV_MAX_THREADS] = {0};
+    struct api_ctx *reader_ctxs[SRV_MAX_THREADS];
+    struct db *writer_db = NULL;
+    struct cim_service writer_svc = {0};
+    struct api_ctx writer_ctx = {0};
     struct srv *srv = NULL;
     char why[512];
     sigset_t stop_signals;
@@ -57,13 +90,12 @@ int main(int argc, char **argv)
 
     dbopt.busy_timeout_ms = (int)cfg.busy_timeout_ms;
     dbopt.max_pages = (long)cfg.db_max_pages;
-    if (db_open(cfg.db_path, &dbopt, &db, why, sizeof(why)) != DB_OK) {
-        fprintf(stderr, "replgw: %s\n", why);
-        goto out;
-    }
-    if (cim_service_init(&svc, db, &cfg.caps, why, sizeof(why)) != 0) {
-        fprintf(stderr, "replgw: %s\n", why);
-        goto out;
+    for (unsigned i = 0; i < cfg.threads; i++) {
+        if (reader_open(&readers[i], &cfg, &dbopt, why, sizeof(why)) != 0) {
+            fprintf(stderr, "replgw: %s\n", why);
+            goto out;
+        }
+        reader_ctxs[i] = &readers[i].ctx;
     }
     /* The writer thread's own connection: changes, batched into one commit each. */
     if (db_open(cfg.db_path, &dbopt, &writer_db, why, sizeof(why)) != DB_OK ||
@@ -73,21 +105,13 @@ int main(int argc, char **argv)
     }
     writer_ctx.svc = &writer_svc;
     writer_ctx.limits = cfg.limits;
-    ctx.svc = &svc;
-    ctx.limits = cfg.limits;
-    if (api_cache_init(&ctx) != 0) {
-        fprintf(stderr, "replgw: out of memory\n");
-        goto out;
-    }
-    ctx.openapi = (const char *)srv_openapi_yaml;
-    ctx.openapi_len = srv_openapi_yaml_len;
 
     /* Block the stop signals before MHD starts its thread, so only sigwait below sees them. */
     sigemptyset(&stop_signals);
     sigaddset(&stop_signals, SIGINT);
     sigaddset(&stop_signals, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
-    srv = srv_start(&cfg, &ctx, &writer_ctx, why, sizeof(why));
+    srv = srv_start(&cfg, reader_ctxs, &writer_ctx, why, sizeof(why));
     if (!srv) {
         fprintf(stderr, "replgw: %s\n", why);
         goto out;
@@ -101,10 +125,9 @@ int main(int argc, char **argv)
     status = 0;
 out:
     srv_stop(srv);
-    api_cache_free(&ctx);
     cim_service_fini(&writer_svc);
-    cim_service_fini(&svc);
     db_close(writer_db);
-    db_close(db);
+    for (unsigned i = 0; i < cfg.threads; i++)
+        reader_close(&readers[i]);
     return status;
 }

@@ -1,4 +1,4 @@
-/* The libmicrohttpd daemon: one epoll thread, a per-request context that gathers the body
+/* The libmicrohttpd daemon: epoll threads (one, or a pool of --threads), a per-request context that gathers the body
  * (bounded by max_body), the transport checks that run before any handler (404, 405 with Allow,
  * OPTIONS and CORS preflight, 406, 413, 415, 428), and the conversion of an api_reply into an
  * MHD response with its request id, CORS headers and 304 for a matching If-None-Match. Every
@@ -25,17 +25,19 @@
 
 struct srv {
     struct MHD_Daemon *daemon;
-    struct api_ctx *ctx;
+    struct api_ctx *const *readers; /* cfg->threads, one per MHD thread (reader_ctx) */
+    atomic_uint readers_taken;
     const struct srv_config *cfg;
     unsigned port;
     bool with_auth;
     struct srv_auth auth;
     char *tls_cert; /* PEM text, kept while the daemon runs */
     char *tls_key;
-    struct srv_rate rate;        /* MHD thread only */
+    struct srv_rate rate;
+    pthread_mutex_t rate_lock;   /* every MHD thread takes from the same buckets */
     struct srv_writer writer;
-    struct srv_metrics metrics;  /* touched only by the MHD thread */
-    uint64_t next_id;            /* request-id sequence, MHD thread only */
+    struct srv_metrics metrics;
+    atomic_uint_fast64_t next_id; /* request-id sequence */
     uint64_t id_seed;
     atomic_int in_flight;        /* requests begun and not completed */
     atomic_bool stopping;
@@ -192,7 +194,8 @@ static void set_request_id(struct srv *srv, struct MHD_Connection *conn, struct 
         return;
     }
     snprintf(st->request_id, sizeof(st->request_id), "%016llx-%llu",
-             (unsigned long long)srv->id_seed, (unsigned long long)++srv->next_id);
+             (unsigned long long)srv->id_seed,
+             (unsigned long long)(atomic_fetch_add(&srv->next_id, 1) + 1));
 }
 
 /* True when If-None-Match names etag (or is "*"). */
@@ -305,18 +308,39 @@ static double client_wait(struct srv *srv, struct MHD_Connection *conn)
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+    const unsigned char *addr;
+    size_t len;
+    double wait;
 
     if (!sa || srv->rate.rate == 0)
         return 0;
     if (sa->sa_family == AF_INET)
-        return srv_rate_take(&srv->rate,
-                             (const unsigned char *)&((const struct sockaddr_in *)sa)->sin_addr, 4,
-                             now_seconds());
-    if (sa->sa_family == AF_INET6)
-        return srv_rate_take(&srv->rate,
-                             (const unsigned char *)&((const struct sockaddr_in6 *)sa)->sin6_addr,
-                             16, now_seconds());
-    return 0;
+        addr = (const unsigned char *)&((const struct sockaddr_in *)sa)->sin_addr, len = 4;
+    else if (sa->sa_family == AF_INET6)
+        addr = (const unsigned char *)&((const struct sockaddr_in6 *)sa)->sin6_addr, len = 16;
+    else
+        return 0;
+    pthread_mutex_lock(&srv->rate_lock);
+    wait = srv_rate_take(&srv->rate, addr, len, now_seconds());
+    pthread_mutex_unlock(&srv->rate_lock);
+    return wait;
+}
+
+/* The calling MHD thread's reader context: each thread takes one of srv->readers the first time
+ * it serves a request and keeps it, so a connection and its cache only ever see one thread.
+ * NULL only if MHD ran more threads than it was asked for. */
+static struct api_ctx *reader_ctx(struct srv *srv)
+{
+    static _Thread_local struct api_ctx *mine;
+
+    if (!mine) {
+        unsigned i = atomic_fetch_add(&srv->readers_taken, 1);
+
+        if (i >= srv->cfg->threads)
+            return NULL;
+        mine = srv->readers[i];
+    }
+    return mine;
 }
 
 /* Checks the bearer token: 401 when missing or wrong, 403 when a read token asks for a change. */
@@ -389,6 +413,7 @@ static const struct srv_route *dispatch(struct srv *srv, struct MHD_Connection *
                                        struct resp_extra *x)
 {
     const struct srv_route *route;
+    struct api_ctx *ctx;
     struct query_acc query = {.n = 0};
     struct api_request req = {0};
     const char *idem_key;
@@ -462,7 +487,12 @@ static const struct srv_route *dispatch(struct srv *srv, struct MHD_Connection *
         hand_to_writer(srv, conn, st, route, &req, id, idem_key, reply);
         return route;
     }
-    route->handler(srv->ctx, &req, reply);
+    ctx = reader_ctx(srv);
+    if (!ctx) {
+        api_reply_problem(reply, API_P_INTERNAL, false, NULL, "no reader for this thread");
+        return route;
+    }
+    route->handler(ctx, &req, reply);
     /* A conditional GET whose representation has not changed. */
     if (strcmp(method, "GET") == 0 && reply->status == 200 && reply->etag &&
         none_match_hits(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-None-Match"),
@@ -669,6 +699,8 @@ static int prepare_security(struct srv *srv, const struct sockaddr_storage *addr
 
 static void free_srv(struct srv *srv)
 {
+    srv_metrics_fini(&srv->metrics);
+    pthread_mutex_destroy(&srv->rate_lock);
     srv_auth_free(&srv->auth);
     free(srv->tls_cert);
     free(srv->tls_key);
@@ -689,9 +721,11 @@ static uint64_t random_seed(void)
     return seed;
 }
 
-struct srv *srv_start(const struct srv_config *cfg, struct api_ctx *ctx,
+struct srv *srv_start(const struct srv_config *cfg, struct api_ctx *const *readers,
                       struct api_ctx *writer_ctx, char *why, size_t why_len)
 {
+    struct MHD_OptionItem extra[4];
+    size_t n_extra = 0;
     struct sockaddr_storage addr = {0};
     struct sockaddr_in *v4 = (struct sockaddr_in *)&addr;
     struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&addr;
@@ -716,7 +750,9 @@ struct srv *srv_start(const struct srv_config *cfg, struct api_ctx *ctx,
         snprintf(why, why_len, "out of memory");
         return NULL;
     }
-    srv->ctx = ctx;
+    srv_metrics_init(&srv->metrics);
+    pthread_mutex_init(&srv->rate_lock, NULL);
+    srv->readers = readers;
     srv->cfg = cfg;
     if (prepare_security(srv, &addr, why, why_len) != 0) {
         free_srv(srv);
@@ -727,9 +763,22 @@ struct srv *srv_start(const struct srv_config *cfg, struct api_ctx *ctx,
     srv->id_seed = random_seed();
     atomic_init(&srv->in_flight, 0);
     atomic_init(&srv->stopping, false);
-    ctx->http_metrics = srv_metrics_render;
-    ctx->http_metrics_cls = &srv->metrics;
-    ctx->writer_svc = writer_ctx->svc;
+    atomic_init(&srv->readers_taken, 0);
+    atomic_init(&srv->next_id, 0);
+    for (unsigned i = 0; i < cfg->threads; i++) {
+        readers[i]->http_metrics = srv_metrics_render;
+        readers[i]->http_metrics_cls = &srv->metrics;
+        readers[i]->writer_svc = writer_ctx->svc;
+    }
+    /* A pool only when asked for: one epoll thread is the better default on few cores
+     * (bench/README.md). */
+    if (cfg->threads > 1)
+        extra[n_extra++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, cfg->threads, NULL};
+    if (srv->tls_cert) {
+        extra[n_extra++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, srv->tls_cert};
+        extra[n_extra++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, srv->tls_key};
+    }
+    extra[n_extra] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
     if (srv_writer_start(&srv->writer, writer_ctx) != 0) {
         snprintf(why, why_len, "cannot start the writer thread");
         free_srv(srv);
@@ -741,9 +790,7 @@ struct srv *srv_start(const struct srv_config *cfg, struct api_ctx *ctx,
         log_mhd, srv, MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
         MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         cfg->max_per_ip, MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout,
-        /* Without TLS these two are NULL, which MHD ignores. */
-        srv->tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, srv->tls_cert,
-        MHD_OPTION_HTTPS_MEM_KEY, srv->tls_key, MHD_OPTION_END);
+        MHD_OPTION_ARRAY, extra, MHD_OPTION_END);
     if (!srv->daemon) {
         snprintf(why, why_len, "cannot listen on %s port %u (in use, not allowed, or a bad TLS "
                  "certificate or key?)",

@@ -12,6 +12,7 @@
 #include "api/api.h"
 
 #define SRV_MAX_ACCESS_POINTS 16
+#define SRV_MAX_THREADS 16
 
 struct srv_config {
     const char *listen;
@@ -21,6 +22,7 @@ struct srv_config {
     unsigned long db_max_pages;
     unsigned long max_body;
     unsigned max_connections;
+    unsigned threads;         /* MHD threads serving requests, each with its own reader context */
     unsigned connection_timeout;
     bool verbose;
     bool access_log;
@@ -135,6 +137,7 @@ void srv_writer_stop(struct srv_writer *w);
 #define SRV_MAX_SERIES 256
 
 struct srv_metrics {
+    pthread_mutex_t lock; /* every request thread records; /metrics reads */
     struct {
         const char *route;  /* static: a route pattern or "unmatched" */
         const char *method; /* static */
@@ -148,6 +151,8 @@ struct srv_metrics {
     double latency_sum;
 };
 
+void srv_metrics_init(struct srv_metrics *m);
+void srv_metrics_fini(struct srv_metrics *m);
 void srv_metrics_record(struct srv_metrics *m, const char *route, const char *method,
                         unsigned status, double seconds);
 /* The HTTP metrics text (cls is a struct srv_metrics); new string or NULL on OOM. */
@@ -155,10 +160,11 @@ char *srv_metrics_render(void *cls);
 
 struct srv;
 
-/* Starts the daemon serving reads with ctx on the MHD thread and changes with writer_ctx on the
- * writer thread, and points ctx->http_metrics at its request counters. cfg and both contexts
+/* Starts the daemon: cfg->threads MHD threads serve reads, each with one of readers (its own
+ * database connection and cache; cfg->threads of them), and the writer thread runs changes with
+ * writer_ctx. Points each reader's http_metrics at the request counters. cfg and the contexts
  * must outlive the server. Returns NULL after writing why. */
-struct srv *srv_start(const struct srv_config *cfg, struct api_ctx *ctx,
+struct srv *srv_start(const struct srv_config *cfg, struct api_ctx *const *readers,
                       struct api_ctx *writer_ctx, char *why, size_t why_len);
 
 /* The port actually bound (useful with port 0), and whether it speaks HTTPS. */

@@ -64,6 +64,8 @@ static const struct opt opts[] = {
      CFG(limits.max_members), "N", "Most references in one Members list (default 4096)"},
     {"max-connections", "REPLGW_MAX_CONNECTIONS", O_UINT, CFG(max_connections), "N",
      "Most concurrent connections (default 1024)"},
+    {"threads", "REPLGW_THREADS", O_UINT, CFG(threads), "N",
+     "Threads serving requests, each with its own read connection (default 1, at most 16)"},
     {"connection-timeout", "REPLGW_CONNECTION_TIMEOUT", O_UINT, CFG(connection_timeout), "S",
      "Idle connection timeout in seconds (default 30)"},
     {"access-log", "REPLGW_ACCESS_LOG", O_BOOL, CFG(access_log), "BOOL",
@@ -97,6 +99,7 @@ static void set_defaults(struct srv_config *cfg)
     cfg->busy_timeout_ms = 5000;
     cfg->max_body = 1024 * 1024;
     cfg->max_connections = 1024;
+    cfg->threads = 1;
     cfg->connection_timeout = 30;
     cfg->access_log = true;
     cfg->shutdown_grace = 10;
@@ -283,6 +286,10 @@ int srv_config_parse(struct srv_config *cfg, int argc, char **argv, FILE *out, F
             fprintf(err, "replgw: invalid value '%s' for --%s (%s)\n", value, o->name, o->arg);
             return -1;
         }
+    }
+    if (cfg->threads < 1 || cfg->threads > SRV_MAX_THREADS) {
+        fprintf(err, "replgw: --threads must be 1 to %d\n", SRV_MAX_THREADS);
+        return -1;
     }
     return 0;
 }

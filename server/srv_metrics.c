@@ -1,6 +1,6 @@
 /* Request counters and the latency histogram behind the HTTP part of /metrics, in Prometheus
- * text format. Updated and read only from the MHD thread, so no locking. Labels come from the
- * route table (static strings), which keeps the number of series bounded. */
+ * text format. Every MHD thread records, so a mutex guards them. Labels come from the route
+ * table (static strings), which keeps the number of series bounded. */
 #include "server/srv.h"
 
 #include <stdio.h>
@@ -10,8 +10,19 @@
 static const double bounds[SRV_LAT_BUCKETS] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025,
                                                0.005,  0.01,    0.025,  0.1,   1.0};
 
-void srv_metrics_record(struct srv_metrics *m, const char *route, const char *method,
-                        unsigned status, double seconds)
+void srv_metrics_init(struct srv_metrics *m)
+{
+    memset(m, 0, sizeof(*m));
+    pthread_mutex_init(&m->lock, NULL);
+}
+
+void srv_metrics_fini(struct srv_metrics *m)
+{
+    pthread_mutex_destroy(&m->lock);
+}
+
+static void record(struct srv_metrics *m, const char *route, const char *method,
+                   unsigned status, double seconds)
 {
     size_t i;
 
@@ -37,14 +48,23 @@ void srv_metrics_record(struct srv_metrics *m, const char *route, const char *me
             m->latency[b]++;
 }
 
+void srv_metrics_record(struct srv_metrics *m, const char *route, const char *method,
+                        unsigned status, double seconds)
+{
+    pthread_mutex_lock(&m->lock);
+    record(m, route, method, status, seconds);
+    pthread_mutex_unlock(&m->lock);
+}
+
 char *srv_metrics_render(void *cls)
 {
-    const struct srv_metrics *m = cls;
-    size_t cap = 1024 + m->n_series * 160 + SRV_LAT_BUCKETS * 96, at;
+    struct srv_metrics *m = cls;
+    size_t cap = 1024 + SRV_MAX_SERIES * 160 + SRV_LAT_BUCKETS * 96, at;
     char *buf = malloc(cap);
 
     if (!buf)
         return NULL;
+    pthread_mutex_lock(&m->lock);
     at = (size_t)snprintf(buf, cap,
                           "# HELP replgw_http_requests_total HTTP requests by route, method and "
                           "status.\n# TYPE replgw_http_requests_total counter\n");
@@ -68,5 +88,6 @@ char *srv_metrics_render(void *cls)
              "replgw_http_request_duration_seconds_count %llu\n",
              (unsigned long long)m->latency_count, m->latency_sum,
              (unsigned long long)m->latency_count);
+    pthread_mutex_unlock(&m->lock);
     return buf;
 }

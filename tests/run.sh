@@ -34,6 +34,10 @@ done
 for t in $(find "$BUILD/tests/integration" -type f -name 'test_*' -perm -u+x 2>/dev/null | sort); do
     run_one "$t" "$t"
 done
+# The change and race tests again with a pool of request threads, each with its own reader.
+for t in lifecycle reliability; do
+    run_one "test_${t}_http --threads 4" env REPLGW_THREADS=4 "$BUILD/tests/integration/test_${t}_http"
+done
 for s in tests/checks/*.sh; do
     [ -e "$s" ] || continue
     run_one "$s" bash "$s"

@@ -78,7 +78,9 @@ static void test_config_defaults(void **state)
     struct srv_config cfg;
 
     (void)state;
+    unsetenv("REPLGW_THREADS");
     assert_int_equal(parse(&cfg, none), 0);
+    assert_int_equal(cfg.threads, 1);
     assert_string_equal(cfg.listen, "127.0.0.1");
     assert_int_equal(cfg.port, 8080);
     assert_string_equal(cfg.db_path, "replgw.db");
@@ -95,7 +97,7 @@ static void test_config_flags(void **state)
     static const char *const args[] = {"--port=0", "--no-nameable", "--multiple-membership",
                                        "--max-members", "8", "--access-point", "a",
                                        "--access-point=b", "--default-persistency", "none",
-                                       NULL};
+                                       "--threads", "4", NULL};
     struct srv_config cfg;
 
     (void)state;
@@ -107,6 +109,7 @@ static void test_config_flags(void **state)
     assert_int_equal(cfg.caps.n_access_points, 2);
     assert_string_equal(cfg.caps.access_points[1], "b");
     assert_int_equal(cfg.caps.default_persistency, CIM_PERSISTENCY_NONE);
+    assert_int_equal(cfg.threads, 4);
 }
 
 static void test_config_environment_then_flags(void **state)
@@ -132,7 +135,7 @@ static void test_config_rejects_bad_input(void **state)
     static const char *const bad[][3] = {
         {"--port", "70000", NULL}, {"--port", "x", NULL},       {"--nameable=maybe", NULL, NULL},
         {"--bogus", NULL, NULL},   {"positional", NULL, NULL}, {"--db", NULL, NULL},
-        {"--no-port", NULL, NULL},
+        {"--no-port", NULL, NULL}, {"--threads", "0", NULL},    {"--threads", "17", NULL},
     };
     struct srv_config cfg;
 
