@@ -61,7 +61,8 @@ struct api_limits {
 
 /* Serialized group representations keyed by id and Generation. Every change to a group bumps
  * its Generation and ids are never reused, so an entry is either current or never matched
- * again. Used only from the server's one request thread. */
+ * again. GET of one group and list pages answer from it. Each request thread has its own
+ * context, so a cache is only ever used by one thread. */
 #define API_CACHE_SLOTS 4096
 #define API_CACHE_MAX_ENTRY 65536
 

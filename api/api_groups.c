@@ -160,32 +160,23 @@ void api_cache_free(struct api_ctx *ctx)
     ctx->cache = NULL;
 }
 
-/* Answers with the cached text of version generation of group id; false on a miss. */
-static bool reply_cached(struct api_ctx *ctx, int64_t id, int64_t generation,
-                         struct api_reply *reply)
+/* The cached text of version generation of group id, or NULL. */
+static const struct api_cache_entry *cached(const struct api_ctx *ctx, int64_t id,
+                                            int64_t generation)
 {
     const struct api_cache_entry *e;
 
     if (!ctx->cache)
-        return false;
+        return NULL;
     e = &ctx->cache[(uint64_t)id % API_CACHE_SLOTS];
-    if (e->id != id || e->generation != generation || !e->text)
-        return false;
-    api_reply_clear(reply);
-    reply->status = 200;
-    reply->text = rg_strndup(e->text, e->len);
-    reply->text_len = e->len;
-    reply->etag = api_etag('g', id, generation);
-    if (!reply->text || !reply->etag)
-        api_reply_problem(reply, API_P_INTERNAL, false, NULL, "out of memory");
-    return true;
+    return e->id == id && e->generation == generation && e->text ? e : NULL;
 }
 
 /* Keeps a copy of a group's serialized representation (a failure only costs a later miss). */
-static void remember(struct api_ctx *ctx, int64_t id, int64_t generation, const char *text)
+static void remember(struct api_ctx *ctx, int64_t id, int64_t generation, const char *text,
+                     size_t len)
 {
     struct api_cache_entry *e;
-    size_t len = strlen(text);
     char *copy;
 
     if (!ctx->cache || len > API_CACHE_MAX_ENTRY || !(copy = rg_strndup(text, len)))
@@ -195,12 +186,55 @@ static void remember(struct api_ctx *ctx, int64_t id, int64_t generation, const 
     *e = (struct api_cache_entry){id, generation, copy, len};
 }
 
+/* Appends the representation of group id to out: the cached text when version generation is
+ * cached, else the group as read now, rendered and cached. *generation is set to the version
+ * appended. A hit and a miss give byte for byte the same text. */
+static enum cim_rv append_group(struct api_ctx *ctx, int64_t id, int64_t *generation,
+                                struct rg_buf *out, struct cim_err *err)
+{
+    const struct api_cache_entry *e = cached(ctx, id, *generation);
+    struct cim_group group;
+    json_t *j;
+    char *text;
+
+    if (e) {
+        rg_buf_add(out, e->text, e->len);
+        return CIM_RV_SUCCESS;
+    }
+    if (cim_group_get(ctx->svc, id, &group, err) != CIM_RV_SUCCESS)
+        return err->rv;
+    *generation = group.generation;
+    j = group_to_json(&group);
+    text = j ? api_json_text(j) : NULL;
+    json_decref(j);
+    cim_group_clear(&group);
+    if (!text)
+        return cim_err_set(err, CIM_RV_FAILED, NULL, "out of memory");
+    remember(ctx, id, *generation, text, strlen(text));
+    rg_buf_add(out, text, strlen(text));
+    free(text);
+    return CIM_RV_SUCCESS;
+}
+
+/* Answers 200 with the JSON text in b (taken); 500 when building it ran out of memory. */
+static void reply_text(struct api_reply *reply, struct rg_buf *b)
+{
+    api_reply_clear(reply);
+    if (b->failed || !b->p) {
+        free(b->p);
+        api_reply_problem(reply, API_P_INTERNAL, false, NULL, "out of memory");
+        return;
+    }
+    reply->status = 200;
+    reply->text = b->p;
+    reply->text_len = b->len;
+}
+
 void api_groups_get(struct api_ctx *ctx, const struct api_request *req, struct api_reply *reply)
 {
-    struct cim_group group;
+    struct rg_buf b = {0};
     struct cim_err err;
     int64_t id, generation;
-    char *text;
 
     cim_err_clear(&err);
     if (!api_path_id(req->id, &id)) {
@@ -209,29 +243,34 @@ void api_groups_get(struct api_ctx *ctx, const struct api_request *req, struct a
         return;
     }
     /* One primary-key lookup tells whether the cached text is still the group. */
-    if (cim_group_generation(ctx->svc, id, &generation, &err) != CIM_RV_SUCCESS) {
+    if (cim_group_generation(ctx->svc, id, &generation, &err) != CIM_RV_SUCCESS ||
+        append_group(ctx, id, &generation, &b, &err) != CIM_RV_SUCCESS) {
+        free(b.p);
         api_reply_cim(reply, &err, API_M_NONE);
         return;
     }
-    if (reply_cached(ctx, id, generation, reply))
-        return;
-    if (cim_group_get(ctx->svc, id, &group, &err) != CIM_RV_SUCCESS) {
-        api_reply_cim(reply, &err, API_M_NONE);
-        return;
+    reply_text(reply, &b);
+    if (reply->status == 200 && !(reply->etag = api_etag('g', id, generation)))
+        api_reply_problem(reply, API_P_INTERNAL, false, NULL, "out of memory");
+}
+
+/* The page's items, read in one snapshot so that the page and its groups agree: each from the
+ * cache when its Generation is cached. */
+static enum cim_rv append_items(struct api_ctx *ctx, const struct cim_group_ref *refs,
+                                size_t shown, struct rg_buf *b, struct cim_err *err)
+{
+    enum cim_rv rv = CIM_RV_SUCCESS;
+
+    rg_buf_add(b, "{\"items\":[", 10);
+    for (size_t i = 0; rv == CIM_RV_SUCCESS && i < shown; i++) {
+        int64_t generation = refs[i].generation;
+
+        if (i > 0)
+            rg_buf_add(b, ",", 1);
+        rv = append_group(ctx, refs[i].id, &generation, b, err);
     }
-    id = group.id;
-    generation = group.generation;
-    api_reply_group(reply, &group, false);
-    api_reply_render(reply);
-    /* Send the text we keep, so a hit and a miss answer byte for byte the same. */
-    if (reply->status == 200 && reply->body && (text = api_json_text(reply->body))) {
-        remember(ctx, id, generation, text);
-        json_decref(reply->body);
-        reply->body = NULL;
-        reply->text = text;
-        reply->text_len = strlen(text);
-    }
-    cim_group_clear(&group);
+    rg_buf_add(b, "]", 1);
+    return rv;
 }
 
 void api_groups_list(struct api_ctx *ctx, const struct api_request *req, struct api_reply *reply)
@@ -239,14 +278,15 @@ void api_groups_list(struct api_ctx *ctx, const struct api_request *req, struct 
     static const char *const filters[] = {"ElementName", "ElementNamePrefix", "Persistent",
                                           "Member"};
     struct cim_group_filter f = {.persistent = -1};
-    struct cim_group *groups = NULL;
+    struct cim_group_ref *refs = NULL;
+    struct rg_buf b = {0};
     struct cim_err err;
     struct api_page page;
     const char *persistent;
     size_t n = 0, shown;
     int64_t total = 0;
-    json_t *j_items = NULL;
-    char *next = NULL;
+    json_t *j_rest = NULL;
+    char *next = NULL, *rest = NULL;
 
     cim_err_clear(&err);
     if (api_query_page(req, filters, RG_ARRAY_LEN(filters), &page, reply) != 0)
@@ -263,9 +303,14 @@ void api_groups_list(struct api_ctx *ctx, const struct api_request *req, struct 
         }
         f.persistent = strcmp(persistent, "true") == 0;
     }
+    if (cim_service_snapshot_begin(ctx->svc, &err) != CIM_RV_SUCCESS) {
+        api_reply_cim(reply, &err, API_M_NONE);
+        return;
+    }
     /* One row more than the page tells whether a next page exists. */
-    if (cim_group_list(ctx->svc, page.after_id, page.limit + 1, &f, &groups, &n, &total, &err) !=
+    if (cim_group_page(ctx->svc, page.after_id, page.limit + 1, &f, &refs, &n, &total, &err) !=
         CIM_RV_SUCCESS) {
+        cim_service_snapshot_end(ctx->svc);
         /* A Member filter that does not resolve is a bad query parameter. */
         if (err.rv == CIM_RV_INVALID_PARAMETER)
             api_reply_problem(reply, API_P_BAD_QUERY, false, "Member", "%s", err.detail);
@@ -274,22 +319,27 @@ void api_groups_list(struct api_ctx *ctx, const struct api_request *req, struct 
         return;
     }
     shown = n > (size_t)page.limit ? (size_t)page.limit : n;
-    j_items = json_array();
-    for (size_t i = 0; j_items && i < shown; i++)
-        if (json_array_append_new(j_items, group_to_json(&groups[i])))
-            json_decref(j_items), j_items = NULL;
+    if (append_items(ctx, refs, shown, &b, &err) != CIM_RV_SUCCESS) {
+        cim_service_snapshot_end(ctx->svc);
+        free(refs);
+        free(b.p);
+        api_reply_cim(reply, &err, API_M_NONE);
+        return;
+    }
+    cim_service_snapshot_end(ctx->svc);
     if (n > shown)
-        next = api_next_link(GROUPS_PATH, page.limit, (long long)groups[shown - 1].id, req,
+        next = api_next_link(GROUPS_PATH, page.limit, (long long)refs[shown - 1].id, req,
                              filters, RG_ARRAY_LEN(filters));
-    api_reply_clear(reply);
-    reply->status = 200;
-    reply->body = j_items ? json_pack("{s:o, s:I, s:s?}", "items", j_items, "count",
-                                      (json_int_t)total, "next", next)
-                          : NULL;
-    if (!reply->body || (n > shown && !next))
-        api_reply_problem(reply, API_P_INTERNAL, false, NULL, "out of memory");
+    /* The rest of the envelope through jansson, which escapes the next link. */
+    j_rest = json_pack("{s:I, s:s?}", "count", (json_int_t)total, "next", next);
+    rest = j_rest ? api_json_text(j_rest) : NULL;
+    if (!rest || (n > shown && !next))
+        b.failed = true;
+    else
+        rg_buf_add(&b, ",", 1), rg_buf_add(&b, rest + 1, strlen(rest + 1));
+    reply_text(reply, &b);
+    json_decref(j_rest);
+    free(rest);
     free(next);
-    for (size_t i = 0; i < n; i++)
-        cim_group_clear(&groups[i]);
-    free(groups);
+    free(refs);
 }

@@ -101,6 +101,10 @@ void cim_service_txn_stats(struct cim_service *svc, struct cim_stats *out);
 enum cim_rv cim_service_batch_begin(struct cim_service *svc, struct cim_err *err);
 enum cim_rv cim_service_batch_end(struct cim_service *svc, bool commit, struct cim_err *err);
 
+/* Reads between begin and end see one committed state of the store (db_read_begin). */
+enum cim_rv cim_service_snapshot_begin(struct cim_service *svc, struct cim_err *err);
+void cim_service_snapshot_end(struct cim_service *svc);
+
 /* CIM_RV_SUCCESS when the database answers; the db outcome otherwise (for /readyz). */
 enum cim_rv cim_service_ping(struct cim_service *svc, struct cim_err *err);
 
@@ -290,11 +294,19 @@ struct cim_group_filter {
                              * it does not resolve */
 };
 
-/* Up to limit groups after after_id that match f; *out a new array (clear each, free it);
- * *total counts all matching groups. */
-enum cim_rv cim_group_list(struct cim_service *svc, int64_t after_id, int limit,
-                           const struct cim_group_filter *f, struct cim_group **out, size_t *n,
-                           int64_t *total, struct cim_err *err);
+/* A group on a list page: which, and which version (its Generation). */
+struct cim_group_ref {
+    int64_t id;
+    int64_t generation;
+};
+
+/* Up to limit groups after after_id that match f, ascending: *out a new array of *n refs
+ * (caller frees); *total counts all matching groups. The groups themselves are read with
+ * cim_group_get, inside one snapshot (cim_service_snapshot_begin) so that page and groups
+ * agree. */
+enum cim_rv cim_group_page(struct cim_service *svc, int64_t after_id, int limit,
+                           const struct cim_group_filter *f, struct cim_group_ref **out,
+                           size_t *n, int64_t *total, struct cim_err *err);
 
 /* ---- idempotent retries (cim_idem.c) ---- */
 

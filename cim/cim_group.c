@@ -440,15 +440,14 @@ out:
     return rv;
 }
 
-enum cim_rv cim_group_list(struct cim_service *svc, int64_t after_id, int limit,
-                           const struct cim_group_filter *f, struct cim_group **out, size_t *n,
-                           int64_t *total, struct cim_err *err)
+enum cim_rv cim_group_page(struct cim_service *svc, int64_t after_id, int limit,
+                           const struct cim_group_filter *f, struct cim_group_ref **out,
+                           size_t *n, int64_t *total, struct cim_err *err)
 {
     struct db_group_filter df = {f->name, f->prefix, f->persistent, 0};
-    int64_t *ids = NULL;
-    struct cim_group *items = NULL;
-    size_t nids = 0, done = 0;
-    enum cim_rv rv = CIM_RV_SUCCESS;
+    struct db_group_ref *rows = NULL;
+    size_t nrows = 0;
+    enum cim_rv rv;
     int rc;
 
     *out = NULL;
@@ -460,27 +459,20 @@ enum cim_rv cim_group_list(struct cim_service *svc, int64_t after_id, int limit,
         return rv;
     rc = db_group_count(svc->db, &df, total);
     if (rc == DB_OK)
-        rc = db_group_list_ids(svc->db, after_id, limit, &df, &ids, &nids);
-    if (rc != DB_OK)
-        return cim_rv_from_db(rc, err, "list groups");
-    items = calloc(nids ? nids : 1, sizeof(*items));
-    if (!items) {
-        rv = cim_err_set(err, CIM_RV_FAILED, NULL, "out of memory");
-        goto out;
-    }
-    for (; done < nids; done++)
-        if ((rv = cim_group_get(svc, ids[done], &items[done], err)) != CIM_RV_SUCCESS)
-            goto out;
-out:
-    free(ids);
-    if (rv != CIM_RV_SUCCESS) {
-        for (size_t i = 0; i < done; i++)
-            cim_group_clear(&items[i]);
-        free(items);
+        rc = db_group_list(svc->db, after_id, limit, &df, &rows, &nrows);
+    if (rc != DB_OK) {
         *total = 0;
-        return rv;
+        return cim_rv_from_db(rc, err, "list groups");
     }
-    *out = items;
-    *n = nids;
+    *out = calloc(nrows ? nrows : 1, sizeof(**out));
+    if (!*out) {
+        free(rows);
+        *total = 0;
+        return cim_err_set(err, CIM_RV_FAILED, NULL, "out of memory");
+    }
+    for (size_t i = 0; i < nrows; i++)
+        (*out)[i] = (struct cim_group_ref){rows[i].id, rows[i].generation};
+    *n = nrows;
+    free(rows);
     return CIM_RV_SUCCESS;
 }

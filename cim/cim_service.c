@@ -119,6 +119,16 @@ enum cim_rv cim_service_ping(struct cim_service *svc, struct cim_err *err)
     return cim_rv_from_db(db_ping(svc->db), err, "database check");
 }
 
+enum cim_rv cim_service_snapshot_begin(struct cim_service *svc, struct cim_err *err)
+{
+    return cim_rv_from_db(db_read_begin(svc->db), err, "read");
+}
+
+void cim_service_snapshot_end(struct cim_service *svc)
+{
+    db_read_end(svc->db);
+}
+
 enum cim_rv cim_service_batch_begin(struct cim_service *svc, struct cim_err *err)
 {
     return cim_rv_from_db(db_batch_begin(svc->db), err, "begin");

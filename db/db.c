@@ -64,6 +64,14 @@ static const char *const migrations[] = {
     "  etag TEXT,"
     "  created REAL NOT NULL) WITHOUT ROWID;"
     "CREATE INDEX idempotency_by_created ON idempotency(created);",
+    /* 3: the number of groups kept by triggers, so an unfiltered list's count does not scan a
+     * store of a million groups on every page. */
+    "CREATE TABLE tally (name TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;"
+    "INSERT INTO tally (name, n) SELECT 'rgroup', count(*) FROM rgroup;"
+    "CREATE TRIGGER rgroup_tally_insert AFTER INSERT ON rgroup BEGIN"
+    "  UPDATE tally SET n = n + 1 WHERE name = 'rgroup'; END;"
+    "CREATE TRIGGER rgroup_tally_delete AFTER DELETE ON rgroup BEGIN"
+    "  UPDATE tally SET n = n - 1 WHERE name = 'rgroup'; END;",
 };
 
 static const char *const sql[Q_COUNT] = {
@@ -93,9 +101,10 @@ static const char *const sql[Q_COUNT] = {
     " AND (?4 IS NULL OR substr(element_name, 1, length(?4)) = ?4)"                                \
     " AND (?5 IS NULL OR persistent = ?5)"                                                         \
     " AND (?6 IS NULL OR id IN (SELECT group_id FROM member WHERE element_id = ?6))"
-    [Q_GROUP_LIST] = "SELECT id FROM rgroup WHERE id > ?1 AND" GROUP_FILTER
+    [Q_GROUP_LIST] = "SELECT id, generation FROM rgroup WHERE id > ?1 AND" GROUP_FILTER
                      " ORDER BY id LIMIT ?2",
     [Q_GROUP_COUNT] = "SELECT count(*) FROM rgroup WHERE" GROUP_FILTER,
+    [Q_GROUP_TALLY] = "SELECT n FROM tally WHERE name = 'rgroup'",
     [Q_MEMBER_INSERT] = "INSERT INTO member (group_id, element_id, seq) VALUES (?1, ?2, ?3)",
     [Q_MEMBER_LIST] = "SELECT m.element_id, m.seq, e.path FROM member m"
                       " JOIN element e ON e.id = m.element_id"
@@ -128,6 +137,7 @@ static const char *const sql[Q_COUNT] = {
                      " location = ?5, etag = ?6 WHERE key = ?1",
     [Q_IDEM_DELETE] = "DELETE FROM idempotency WHERE key = ?1",
     [Q_BEGIN] = "BEGIN IMMEDIATE",
+    [Q_BEGIN_READ] = "BEGIN",
     [Q_COMMIT] = "COMMIT",
     [Q_ROLLBACK] = "ROLLBACK",
 };
@@ -544,6 +554,23 @@ int db_txn_run(struct db *db, db_txn_fn fn, void *cls)
         return DB_ABORT;
     }
     return end_txn(db, true, start, "commit");
+}
+
+int db_read_begin(struct db *db)
+{
+    int rc;
+
+    assert(!db->batch && !db->in_txn);
+    rc = exec_q(db, Q_BEGIN_READ, "begin read");
+    db->in_txn = rc == DB_OK;
+    return rc;
+}
+
+void db_read_end(struct db *db)
+{
+    db->in_txn = 0;
+    if (!sqlite3_get_autocommit(db->conn))
+        exec_q(db, Q_COMMIT, "end read");
 }
 
 int db_ping(struct db *db)

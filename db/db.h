@@ -61,6 +61,11 @@ int db_txn_run(struct db *db, db_txn_fn fn, void *cls);
  * callback that fails before writing, the common case of a refused request, spoils nothing).
  * Both return DB_OK or the error of BEGIN/COMMIT. */
 int db_batch_begin(struct db *db);
+
+/* A read snapshot: the reads between db_read_begin and db_read_end see one committed state (a
+ * list page and the groups on it agree). db_read_end never fails. */
+int db_read_begin(struct db *db);
+void db_read_end(struct db *db);
 int db_batch_end(struct db *db, bool commit);
 
 /* Returns DB_OK when the database can take a write lock within the busy timeout. */
@@ -156,11 +161,17 @@ struct db_group_filter {
     int persistent;     /* -1 any, 0, 1 */
     int64_t member;     /* 0 any, else groups holding this element */
 };
-/* Ids of up to limit groups with id > after_id that match f (NULL = all), ascending. *ids is a
- * new array (caller frees), *n its length. */
-int db_group_list_ids(struct db *db, int64_t after_id, int limit, const struct db_group_filter *f,
-                      int64_t **ids, size_t *n);
-/* Number of groups that match f (NULL = all). */
+/* A group in a list: which, and which version. */
+struct db_group_ref {
+    int64_t id;
+    int64_t generation;
+};
+/* Up to limit groups with id > after_id that match f (NULL = all), ascending. *refs is a new
+ * array (caller frees), *n its length. */
+int db_group_list(struct db *db, int64_t after_id, int limit, const struct db_group_filter *f,
+                  struct db_group_ref **refs, size_t *n);
+/* Number of groups that match f (NULL = all). All groups is one read of a tally the schema's
+ * triggers keep; a filter counts the matching rows. */
 int db_group_count(struct db *db, const struct db_group_filter *f, int64_t *n);
 
 /* Deletes the group with its members and settings (cascade); DB_NOTFOUND when absent. */

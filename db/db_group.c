@@ -159,15 +159,15 @@ static void bind_filter(sqlite3_stmt *st, const struct db_group_filter *f)
         sqlite3_bind_int64(st, 6, f->member);
 }
 
-int db_group_list_ids(struct db *db, int64_t after_id, int limit, const struct db_group_filter *f,
-                      int64_t **ids, size_t *n)
+int db_group_list(struct db *db, int64_t after_id, int limit, const struct db_group_filter *f,
+                  struct db_group_ref **refs, size_t *n)
 {
     sqlite3_stmt *st = db_stmt(db, Q_GROUP_LIST);
-    int64_t *arr = NULL;
+    struct db_group_ref *arr = NULL;
     int rc = DB_FAILED, step, rel;
     size_t len = 0;
 
-    *ids = NULL;
+    *refs = NULL;
     *n = 0;
     if (!st)
         return DB_ERR;
@@ -178,8 +178,10 @@ int db_group_list_ids(struct db *db, int64_t after_id, int limit, const struct d
     sqlite3_bind_int(st, 2, limit);
     bind_filter(st, f);
     /* The statement's LIMIT ?2 keeps the rows within the array. */
-    while ((step = sqlite3_step(st)) == SQLITE_ROW && len < (size_t)limit)
-        arr[len++] = sqlite3_column_int64(st, 0);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW && len < (size_t)limit) {
+        arr[len].id = sqlite3_column_int64(st, 0);
+        arr[len++].generation = sqlite3_column_int64(st, 1);
+    }
     rc = step == SQLITE_DONE || step == SQLITE_ROW ? DB_OK : db_map(db, step, "list groups");
     rel = db_release(db, st, "list groups");
     if (rc == DB_OK && rel != DB_OK)
@@ -188,14 +190,15 @@ int db_group_list_ids(struct db *db, int64_t after_id, int limit, const struct d
         free(arr);
         return rc;
     }
-    *ids = arr;
+    *refs = arr;
     *n = len;
     return DB_OK;
 }
 
 int db_group_count(struct db *db, const struct db_group_filter *f, int64_t *n)
 {
-    sqlite3_stmt *st = db_stmt(db, Q_GROUP_COUNT);
+    bool all = !f || (!f->name && !f->prefix && f->persistent < 0 && f->member <= 0);
+    sqlite3_stmt *st = db_stmt(db, all ? Q_GROUP_TALLY : Q_GROUP_COUNT);
     int step, rel;
 
     *n = 0;

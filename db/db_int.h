@@ -25,6 +25,7 @@ enum db_q {
     Q_GROUP_FIND_NAME,
     Q_GROUP_LIST,
     Q_GROUP_COUNT,
+    Q_GROUP_TALLY,
     Q_MEMBER_INSERT,
     Q_MEMBER_LIST,
     Q_MEMBER_GROUP_COUNT,
@@ -48,6 +49,7 @@ enum db_q {
     Q_IDEM_STORE,
     Q_IDEM_DELETE,
     Q_BEGIN,
+    Q_BEGIN_READ,
     Q_COMMIT,
     Q_ROLLBACK,
     Q_COUNT

@@ -38,4 +38,16 @@ int rg_strcasecmp(const char *a, const char *b);
 /* True when s (len bytes) is valid UTF-8 with no control characters (C0, DEL or C1). */
 bool rg_utf8_is_clean_text(const char *s, size_t len);
 
+/* A growing text. Start from {0}; p is NUL-terminated once anything was added. After an
+ * allocation failure failed stays set and further adds do nothing; free p either way. */
+struct rg_buf {
+    char *p;
+    size_t len;
+    size_t cap;
+    bool failed;
+};
+
+/* Appends n bytes of s. */
+void rg_buf_add(struct rg_buf *b, const char *s, size_t n);
+
 #endif

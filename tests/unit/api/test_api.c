@@ -244,8 +244,15 @@ static void test_get_and_list(void **state)
     memset(&r, 0, sizeof(r));
     api_groups_list(&f->ctx, &req, &r);
     assert_int_equal(r.status, 200);
+    /* A list page is sent as text built from the cached items. */
+    r.body = json_loads(r.text, 0, NULL);
+    assert_non_null(r.body);
     assert_int_equal(num(&r, "count"), 2);
     assert_string_equal(str(&r, "next"), "/replication-groups?limit=1&cursor=1");
+    assert_int_equal(json_array_size(json_object_get(r.body, "items")), 1);
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(r.body, "items"), 0), "id")),
+                        "1");
     api_reply_clear(&r);
 }
 

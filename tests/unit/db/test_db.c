@@ -86,7 +86,7 @@ static void test_open_sets_schema_version_and_wal(void **state)
     assert_int_equal(sqlite3_open(f->path, &raw), SQLITE_OK);
     assert_int_equal(sqlite3_prepare_v2(raw, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(st, 0), 2);
+    assert_int_equal(sqlite3_column_int(st, 0), 3);
     sqlite3_finalize(st);
     assert_int_equal(sqlite3_prepare_v2(raw, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
@@ -309,31 +309,61 @@ static void test_settings_keep_order(void **state)
     free(p);
 }
 
-static void test_group_list_ids_and_count(void **state)
+static void test_group_list_and_count(void **state)
 {
     struct fixture *f = *state;
-    int64_t *ids;
+    struct db_group_ref *refs;
     size_t n;
-    int64_t count;
+    int64_t count, x = add_group(f->db, "x");
 
-    add_group(f->db, "x");
     add_group(f->db, "y");
     add_group(f->db, "x2");
-    assert_int_equal(db_group_list_ids(f->db, 0, 2, NULL, &ids, &n), DB_OK);
+    assert_int_equal(db_group_touch(f->db, x), DB_OK);
+    assert_int_equal(db_group_list(f->db, 0, 2, NULL, &refs, &n), DB_OK);
     assert_int_equal(n, 2);
-    free(ids);
+    assert_int_equal(refs[0].id, x);
+    assert_int_equal(refs[0].generation, 2);
+    assert_int_equal(refs[1].generation, 1);
+    free(refs);
     {
         struct db_group_filter by_name = {.name = "y", .persistent = -1};
         struct db_group_filter by_prefix = {.prefix = "x", .persistent = -1};
 
-        assert_int_equal(db_group_list_ids(f->db, 0, 10, &by_name, &ids, &n), DB_OK);
+        assert_int_equal(db_group_list(f->db, 0, 10, &by_name, &refs, &n), DB_OK);
         assert_int_equal(n, 1);
-        free(ids);
+        free(refs);
         assert_int_equal(db_group_count(f->db, &by_prefix, &count), DB_OK);
         assert_int_equal(count, 2);
     }
+    /* The unfiltered count is the triggers' tally: it follows inserts and deletes. */
     assert_int_equal(db_group_count(f->db, NULL, &count), DB_OK);
     assert_int_equal(count, 3);
+    assert_int_equal(db_group_delete(f->db, x), DB_OK);
+    assert_int_equal(db_group_count(f->db, NULL, &count), DB_OK);
+    assert_int_equal(count, 2);
+}
+
+/* A database written by schema version 2 (no tally) gets its tally from the rows it holds. */
+static void test_tally_counts_rows_of_an_older_schema(void **state)
+{
+    struct fixture *f = *state;
+    sqlite3 *raw;
+    int64_t count;
+    char why[256];
+
+    add_group(f->db, "a");
+    add_group(f->db, "b");
+    db_close(f->db);
+    assert_int_equal(sqlite3_open(f->path, &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(raw, "DROP TABLE tally; DROP TRIGGER IF EXISTS rgroup_tally_insert;"
+                                       "DROP TRIGGER IF EXISTS rgroup_tally_delete;"
+                                       "PRAGMA user_version = 2",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(raw);
+    assert_int_equal(db_open(f->path, &opts, &f->db, why, sizeof(why)), DB_OK);
+    assert_int_equal(db_group_count(f->db, NULL, &count), DB_OK);
+    assert_int_equal(count, 2);
 }
 
 int main(void)
@@ -353,7 +383,8 @@ int main(void)
         T(test_group_name_is_unique),
         T(test_members_come_back_in_sequence),
         T(test_settings_keep_order),
-        T(test_group_list_ids_and_count),
+        T(test_group_list_and_count),
+        T(test_tally_counts_rows_of_an_older_schema),
     };
 
     return cmocka_run_group_tests_name("db", tests, NULL, NULL);

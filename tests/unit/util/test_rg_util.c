@@ -53,6 +53,23 @@ static void test_strings(void **state)
     free(s);
 }
 
+static void test_buf_grows_and_stays_terminated(void **state)
+{
+    struct rg_buf b = {0};
+    char chunk[100];
+
+    (void)state;
+    memset(chunk, 'x', sizeof(chunk));
+    for (int i = 0; i < 50; i++)
+        rg_buf_add(&b, chunk, sizeof(chunk));
+    rg_buf_add(&b, "end", 3);
+    assert_false(b.failed);
+    assert_int_equal(b.len, 5003);
+    assert_int_equal(strlen(b.p), 5003);
+    assert_string_equal(b.p + 5000, "end");
+    free(b.p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -60,6 +77,7 @@ int main(void)
         cmocka_unit_test(test_clean_text_rejects_controls),
         cmocka_unit_test(test_clean_text_rejects_bad_utf8),
         cmocka_unit_test(test_strings),
+        cmocka_unit_test(test_buf_grows_and_stays_terminated),
     };
 
     return cmocka_run_group_tests_name("util", tests, NULL, NULL);
