@@ -1,20 +1,18 @@
-/* CIM_ReplicationSettingData: the property table with types and value maps, the checks every
- * value goes through, a parser for the MOF embedded-instance form (DSP0004 instanceDeclaration)
- * and the text form stored in the database. JSON belongs to the api layer; which properties a
+/* CIM_ReplicationSettingData as a model: the property table with types and value maps, the
+ * checks every value goes through, and the text form stored in the database. The MOF
+ * embedded-instance parser is cim_rsd_mof.c; JSON belongs to the api layer; which properties a
  * group keeps and how they are stored belongs to cim_group.
  */
-#include "cim/cim_rsd.h"
+#include "cim/cim_rsd_int.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define PARAM "ReplicationSettingData"
 #define STRING_MAX 1024    /* strings without a MaxLen of their own, so what we store is bounded */
 #define CLASS_NAME_MAX 256 /* DSP0004 sets no limit; ours keeps stored class names bounded */
 #define DATETIME_LEN 25
-#define DETAIL_SIZE sizeof(((struct cim_err *)NULL)->detail)
 
 /* CIM CIM_ReplicationSettingData value maps (CIM-NOTES §6)
  * Each labels array is sized by its values array, so a surplus label does not compile; a
@@ -141,24 +139,16 @@ static const struct value_labels value_labels[] = {
     {target_goal_values, target_goal_labels},
 };
 
-/* The three shapes a value arrives in; each add function takes one of them. */
-enum value_kind { VK_BOOL, VK_UINT, VK_STRING };
-
 /* ==== Small helpers ==== */
 
-static bool is_digit(char c)
+bool cim_rsd_is_digit(char c)
 {
     return c >= '0' && c <= '9';
 }
 
-static bool is_alpha(char c)
+bool cim_rsd_is_alpha(char c)
 {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-}
-
-static bool is_ident_char(char c)
-{
-    return is_alpha(c) || is_digit(c) || c == '_';
 }
 
 static char fold_case(char c)
@@ -166,8 +156,7 @@ static char fold_case(char c)
     return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
 }
 
-/* Compares s (len bytes, not NUL-terminated) with word, ignoring ASCII case as CIM does. */
-static bool equal_ignore_case(const char *s, size_t len, const char *word)
+bool cim_rsd_equal_ignore_case(const char *s, size_t len, const char *word)
 {
     for (size_t i = 0; i < len; i++)
         if (word[i] == '\0' || fold_case(s[i]) != fold_case(word[i]))
@@ -175,26 +164,25 @@ static bool equal_ignore_case(const char *s, size_t len, const char *word)
     return word[len] == '\0';
 }
 
-/* The value of hex digit c, or -1. */
-static int read_hex_digit(char c)
+int cim_rsd_read_hex_digit(char c)
 {
-    if (is_digit(c))
+    if (cim_rsd_is_digit(c))
         return c - '0';
     if (fold_case(c) >= 'a' && fold_case(c) <= 'f')
         return fold_case(c) - 'a' + 10;
     return -1;
 }
 
-/* Reads len digits of base 10 or 16 into *v; false on an empty string, any other character, or
- * a value past 64 bits. */
-static bool parse_uint(const char *s, size_t len, unsigned base, uint64_t *v)
+bool cim_rsd_parse_uint(const char *s, size_t len, unsigned base, uint64_t *v)
 {
     uint64_t n = 0;
 
     if (len == 0)
         return false;
     for (size_t i = 0; i < len; i++) {
-        int d = base == 16 ? read_hex_digit(s[i]) : is_digit(s[i]) ? s[i] - '0' : -1;
+        int d = base == 16               ? cim_rsd_read_hex_digit(s[i])
+                : cim_rsd_is_digit(s[i]) ? s[i] - '0'
+                                         : -1;
 
         if (d < 0 || n > (UINT64_MAX - (unsigned)d) / base)
             return false;
@@ -204,7 +192,7 @@ static bool parse_uint(const char *s, size_t len, unsigned base, uint64_t *v)
     return true;
 }
 
-static enum value_kind kind_of(enum cim_type type)
+enum cim_rsd_value_kind cim_rsd_kind_of(enum cim_type type)
 {
     switch (type) {
     case CIM_T_BOOLEAN:
@@ -219,7 +207,7 @@ static enum value_kind kind_of(enum cim_type type)
     return VK_STRING;
 }
 
-static const char *name_type(enum cim_type type)
+const char *cim_rsd_name_type(enum cim_type type)
 {
     static const char *const names[] = {
         [CIM_T_BOOLEAN] = "a boolean", [CIM_T_UINT16] = "a uint16",     [CIM_T_UINT64] = "a uint64",
@@ -229,7 +217,7 @@ static const char *name_type(enum cim_type type)
     return names[type];
 }
 
-static const char *name_kind(enum value_kind kind)
+const char *cim_rsd_name_kind(enum cim_rsd_value_kind kind)
 {
     static const char *const names[] = {
         [VK_BOOL] = "a boolean", [VK_UINT] = "an integer", [VK_STRING] = "a string"};
@@ -239,17 +227,22 @@ static const char *name_kind(enum value_kind kind)
 
 /* ==== Property table ==== */
 
-static const struct cim_prop_def *find_def_n(const char *name, size_t len)
+const struct cim_prop_def *cim_rsd_find_def_n(const char *name, size_t len)
 {
     for (size_t i = 0; i < RG_ARRAY_LEN(defs); i++)
-        if (equal_ignore_case(name, len, defs[i].name))
+        if (cim_rsd_equal_ignore_case(name, len, defs[i].name))
             return &defs[i];
     return NULL;
 }
 
 const struct cim_prop_def *cim_rsd_find_def(const char *name)
 {
-    return name ? find_def_n(name, strlen(name)) : NULL;
+    return name ? cim_rsd_find_def_n(name, strlen(name)) : NULL;
+}
+
+size_t cim_rsd_def_index(const struct cim_prop_def *def)
+{
+    return (size_t)(def - defs);
 }
 
 /* Callers may hand in any pointer, so look for it entry by entry: comparing it with the table's
@@ -272,24 +265,21 @@ static const char *const *find_labels(const uint16_t *values)
 
 /* ==== Errors ==== */
 
-/* Records a problem with def's value: param "ReplicationSettingData.<Name>". */
-static enum cim_rv fail_prop(struct cim_err *err, const struct cim_prop_def *def, const char *fmt,
-                             ...) RG_PRINTF(3, 4);
-static enum cim_rv fail_prop(struct cim_err *err, const struct cim_prop_def *def, const char *fmt,
-                             ...)
+enum cim_rv cim_rsd_fail_prop(struct cim_err *err, const struct cim_prop_def *def, const char *fmt,
+                              ...)
 {
     char param[sizeof(err->param)];
-    char detail[DETAIL_SIZE];
+    char detail[CIM_RSD_DETAIL_SIZE];
     va_list ap;
 
-    snprintf(param, sizeof(param), PARAM ".%s", def->name);
+    snprintf(param, sizeof(param), CIM_RSD_PARAM ".%s", def->name);
     va_start(ap, fmt);
     vsnprintf(detail, sizeof(detail), fmt, ap);
     va_end(ap);
     return cim_err_set(err, CIM_RV_INVALID_PARAMETER, param, "%s", detail);
 }
 
-static enum cim_rv fail_oom(struct cim_err *err)
+enum cim_rv cim_rsd_fail_oom(struct cim_err *err)
 {
     return cim_err_set(err, CIM_RV_FAILED, NULL, "out of memory");
 }
@@ -321,14 +311,14 @@ static void format_allowed(const struct cim_prop_def *def, bool labels, char *bu
 #define VALUE_MAP_FMT "%s must be one of %s; got %" PRIu64
 static enum cim_rv fail_value_map(struct cim_err *err, const struct cim_prop_def *def, uint64_t v)
 {
-    char allowed[DETAIL_SIZE];
+    char allowed[CIM_RSD_DETAIL_SIZE];
     int n;
 
     format_allowed(def, true, allowed, sizeof(allowed));
     n = snprintf(NULL, 0, VALUE_MAP_FMT, def->name, allowed, v);
-    if (n < 0 || (size_t)n >= DETAIL_SIZE)
+    if (n < 0 || (size_t)n >= CIM_RSD_DETAIL_SIZE)
         format_allowed(def, false, allowed, sizeof(allowed));
-    return fail_prop(err, def, VALUE_MAP_FMT, def->name, allowed, v);
+    return cim_rsd_fail_prop(err, def, VALUE_MAP_FMT, def->name, allowed, v);
 }
 
 /* ==== Value checks ==== */
@@ -369,7 +359,7 @@ static const char *check_datetime(const char *s, size_t len)
     if (s[21] != '+' && s[21] != '-' && s[21] != ':')
         return "character 22 must be '+', '-' (timestamp) or ':' (interval)";
     for (size_t i = 0; i < DATETIME_LEN; i++)
-        if (i != 14 && i != 21 && !is_digit(s[i]))
+        if (i != 14 && i != 21 && !cim_rsd_is_digit(s[i]))
             return "all other characters must be digits";
     interval = s[21] == ':';
     if (read_2_digits(s + 8) > 23)
@@ -390,17 +380,17 @@ static const char *check_datetime(const char *s, size_t len)
 /* What every add checks first: def is one of ours, takes this kind of value, and rsd does not
  * hold it yet. */
 static enum cim_rv check_new_prop(const struct cim_rsd *rsd, const struct cim_prop_def *def,
-                                  enum value_kind kind, struct cim_err *err)
+                                  enum cim_rsd_value_kind kind, struct cim_err *err)
 {
     if (!def || !is_table_def(def))
-        return cim_err_set(err, CIM_RV_INVALID_PARAMETER, PARAM,
-                           PARAM ": not a CIM_ReplicationSettingData property definition");
-    if (kind_of(def->type) != kind)
-        return fail_prop(err, def, "%s is %s, not %s", def->name, name_type(def->type),
-                         name_kind(kind));
+        return cim_err_set(err, CIM_RV_INVALID_PARAMETER, CIM_RSD_PARAM,
+                           CIM_RSD_PARAM ": not a CIM_ReplicationSettingData property definition");
+    if (cim_rsd_kind_of(def->type) != kind)
+        return cim_rsd_fail_prop(err, def, "%s is %s, not %s", def->name,
+                                 cim_rsd_name_type(def->type), cim_rsd_name_kind(kind));
     for (size_t i = 0; i < rsd->n_props; i++)
         if (rsd->props[i].def == def)
-            return fail_prop(err, def, "%s is given more than once", def->name);
+            return cim_rsd_fail_prop(err, def, "%s is given more than once", def->name);
     return CIM_RV_SUCCESS;
 }
 
@@ -412,20 +402,20 @@ static enum cim_rv check_string(const struct cim_prop_def *def, const char *s, s
     if (def->type == CIM_T_DATETIME) {
         why = check_datetime(s, len);
         if (why)
-            return fail_prop(err, def,
-                             "%s must be a DSP0004 timestamp yyyymmddhhmmss.mmmmmmsutc or "
-                             "interval ddddddddhhmmss.mmmmmm:000: %s",
-                             def->name, why);
+            return cim_rsd_fail_prop(err, def,
+                                     "%s must be a DSP0004 timestamp yyyymmddhhmmss.mmmmmmsutc or "
+                                     "interval ddddddddhhmmss.mmmmmm:000: %s",
+                                     def->name, why);
         return CIM_RV_SUCCESS;
     }
     if (def->max_len && len > def->max_len)
-        return fail_prop(err, def, "%s is %zu bytes long; at most %zu are allowed", def->name, len,
-                         def->max_len);
+        return cim_rsd_fail_prop(err, def, "%s is %zu bytes long; at most %zu are allowed",
+                                 def->name, len, def->max_len);
     if (!is_clean_string(s, len))
-        return fail_prop(err, def,
-                         "%s must be UTF-8 text without control characters other than tab, "
-                         "CR and LF",
-                         def->name);
+        return cim_rsd_fail_prop(err, def,
+                                 "%s must be UTF-8 text without control characters other than tab, "
+                                 "CR and LF",
+                                 def->name);
     return CIM_RV_SUCCESS;
 }
 
@@ -438,7 +428,7 @@ int cim_rsd_init(struct cim_rsd *rsd)
     return rsd->class_name ? 0 : -1;
 }
 
-static void clear_props(struct cim_rsd *rsd)
+void cim_rsd_clear_props(struct cim_rsd *rsd)
 {
     for (size_t i = 0; i < rsd->n_props; i++)
         free(rsd->props[i].s);
@@ -450,7 +440,7 @@ void cim_rsd_free(struct cim_rsd *rsd)
 {
     if (!rsd)
         return;
-    clear_props(rsd);
+    cim_rsd_clear_props(rsd);
     free(rsd->class_name);
     memset(rsd, 0, sizeof(*rsd));
 }
@@ -462,12 +452,12 @@ static bool is_rsd_class_name(const char *s, size_t len)
     static const char suffix[] = "_ReplicationSettingData";
     const size_t suffix_len = sizeof(suffix) - 1;
 
-    if (len <= suffix_len || len > CLASS_NAME_MAX || !is_alpha(s[0]))
+    if (len <= suffix_len || len > CLASS_NAME_MAX || !cim_rsd_is_alpha(s[0]))
         return false;
     for (size_t i = 1; i < len - suffix_len; i++)
-        if (!is_alpha(s[i]) && !is_digit(s[i]))
+        if (!cim_rsd_is_alpha(s[i]) && !cim_rsd_is_digit(s[i]))
             return false;
-    return equal_ignore_case(s + len - suffix_len, suffix_len, suffix);
+    return cim_rsd_equal_ignore_case(s + len - suffix_len, suffix_len, suffix);
 }
 
 static bool is_printable_ascii(const char *s, size_t len)
@@ -478,26 +468,27 @@ static bool is_printable_ascii(const char *s, size_t len)
     return true;
 }
 
-static enum cim_rv set_class_n(struct cim_rsd *rsd, const char *name, size_t len,
-                               struct cim_err *err)
+enum cim_rv cim_rsd_set_class_n(struct cim_rsd *rsd, const char *name, size_t len,
+                                struct cim_err *err)
 {
     char *copy;
 
     if (!is_rsd_class_name(name, len)) {
         /* Echo the name only when it cannot smuggle control bytes into the reply. */
         if (len > 0 && len <= 64 && is_printable_ascii(name, len))
-            return cim_err_set(err, CIM_RV_INVALID_PARAMETER, PARAM,
-                               PARAM ": the class must be " CIM_RSD_CLASS
-                                     " or a subclass named <Schema>_ReplicationSettingData; "
-                                     "got %.*s",
+            return cim_err_set(err, CIM_RV_INVALID_PARAMETER, CIM_RSD_PARAM,
+                               CIM_RSD_PARAM
+                               ": the class must be " CIM_RSD_CLASS
+                               " or a subclass named <Schema>_ReplicationSettingData; "
+                               "got %.*s",
                                (int)len, name);
-        return cim_err_set(err, CIM_RV_INVALID_PARAMETER, PARAM,
-                           PARAM ": the class must be " CIM_RSD_CLASS
-                                 " or a subclass named <Schema>_ReplicationSettingData");
+        return cim_err_set(err, CIM_RV_INVALID_PARAMETER, CIM_RSD_PARAM,
+                           CIM_RSD_PARAM ": the class must be " CIM_RSD_CLASS
+                                         " or a subclass named <Schema>_ReplicationSettingData");
     }
     copy = rg_strndup(name, len);
     if (!copy)
-        return fail_oom(err);
+        return cim_rsd_fail_oom(err);
     free(rsd->class_name);
     rsd->class_name = copy;
     return CIM_RV_SUCCESS;
@@ -505,7 +496,8 @@ static enum cim_rv set_class_n(struct cim_rsd *rsd, const char *name, size_t len
 
 enum cim_rv cim_rsd_set_class(struct cim_rsd *rsd, const char *class_name, struct cim_err *err)
 {
-    return set_class_n(rsd, class_name ? class_name : "", class_name ? strlen(class_name) : 0, err);
+    return cim_rsd_set_class_n(rsd, class_name ? class_name : "",
+                               class_name ? strlen(class_name) : 0, err);
 }
 
 enum cim_rv cim_rsd_add_bool(struct cim_rsd *rsd, const struct cim_prop_def *def, bool v,
@@ -534,7 +526,7 @@ enum cim_rv cim_rsd_add_uint(struct cim_rsd *rsd, const struct cim_prop_def *def
         if (!in_map)
             return fail_value_map(err, def, v);
     } else if (def->type == CIM_T_UINT16 && v > UINT16_MAX) {
-        return fail_prop(err, def, "%s must be at most 65535; got %" PRIu64, def->name, v);
+        return cim_rsd_fail_prop(err, def, "%s must be at most 65535; got %" PRIu64, def->name, v);
     }
     rsd->props[rsd->n_props++] = (struct cim_prop){.def = def, .u = v};
     return CIM_RV_SUCCESS;
@@ -542,8 +534,8 @@ enum cim_rv cim_rsd_add_uint(struct cim_rsd *rsd, const struct cim_prop_def *def
 
 /* The string adds take a length so the MOF parser can pass a decoded value that holds a NUL
  * from a \x0 escape; the length check then sees it and refuses it as a control character. */
-static enum cim_rv add_string_n(struct cim_rsd *rsd, const struct cim_prop_def *def, const char *v,
-                                size_t len, struct cim_err *err)
+enum cim_rv cim_rsd_add_string_n(struct cim_rsd *rsd, const struct cim_prop_def *def, const char *v,
+                                 size_t len, struct cim_err *err)
 {
     enum cim_rv rv = check_new_prop(rsd, def, VK_STRING, err);
     char *copy;
@@ -551,13 +543,13 @@ static enum cim_rv add_string_n(struct cim_rsd *rsd, const struct cim_prop_def *
     if (rv != CIM_RV_SUCCESS)
         return rv;
     if (!v)
-        return fail_prop(err, def, "%s has no value", def->name);
+        return cim_rsd_fail_prop(err, def, "%s has no value", def->name);
     rv = check_string(def, v, len, err);
     if (rv != CIM_RV_SUCCESS)
         return rv;
     copy = rg_strndup(v, len);
     if (!copy)
-        return fail_oom(err);
+        return cim_rsd_fail_oom(err);
     rsd->props[rsd->n_props++] = (struct cim_prop){.def = def, .s = copy};
     return CIM_RV_SUCCESS;
 }
@@ -565,14 +557,14 @@ static enum cim_rv add_string_n(struct cim_rsd *rsd, const struct cim_prop_def *
 enum cim_rv cim_rsd_add_string(struct cim_rsd *rsd, const struct cim_prop_def *def, const char *v,
                                struct cim_err *err)
 {
-    return add_string_n(rsd, def, v, v ? strlen(v) : 0, err);
+    return cim_rsd_add_string_n(rsd, def, v, v ? strlen(v) : 0, err);
 }
 
 /* ==== Stored text ==== */
 
 char *cim_prop_to_text(const struct cim_prop *prop)
 {
-    switch (kind_of(prop->def->type)) {
+    switch (cim_rsd_kind_of(prop->def->type)) {
     case VK_BOOL:
         return rg_strdup(prop->b ? "true" : "false");
     case VK_UINT:
@@ -590,493 +582,25 @@ enum cim_rv cim_rsd_add_text(struct cim_rsd *rsd, const char *name, const char *
     uint64_t v;
 
     if (!def)
-        return cim_err_set(err, CIM_RV_INVALID_PARAMETER, PARAM,
-                           PARAM ": stored property '%.64s' is not a property of " CIM_RSD_CLASS,
+        return cim_err_set(err, CIM_RV_INVALID_PARAMETER, CIM_RSD_PARAM,
+                           CIM_RSD_PARAM
+                           ": stored property '%.64s' is not a property of " CIM_RSD_CLASS,
                            name ? name : "");
     if (!text)
-        return fail_prop(err, def, "%s has no stored value", def->name);
-    switch (kind_of(def->type)) {
+        return cim_rsd_fail_prop(err, def, "%s has no stored value", def->name);
+    switch (cim_rsd_kind_of(def->type)) {
     case VK_BOOL:
         if (strcmp(text, "true") != 0 && strcmp(text, "false") != 0)
-            return fail_prop(err, def, "%s: stored value is not \"true\" or \"false\"", def->name);
+            return cim_rsd_fail_prop(err, def, "%s: stored value is not \"true\" or \"false\"",
+                                     def->name);
         return cim_rsd_add_bool(rsd, def, text[0] == 't', err);
     case VK_UINT:
-        if (!parse_uint(text, strlen(text), 10, &v))
-            return fail_prop(err, def, "%s: stored value is not a 64-bit decimal integer",
-                             def->name);
+        if (!cim_rsd_parse_uint(text, strlen(text), 10, &v))
+            return cim_rsd_fail_prop(err, def, "%s: stored value is not a 64-bit decimal integer",
+                                     def->name);
         return cim_rsd_add_uint(rsd, def, v, err);
     case VK_STRING:
         break;
     }
     return cim_rsd_add_string(rsd, def, text, err);
-}
-
-/* ==== MOF parser ====
- * The grammar is flat, so the parser needs no recursion: one token of lookahead, a cursor that
- * only moves forward, and every read checked against the text's length, because the fuzzer and
- * the clients feed it whatever they like.
- *   instance of <Class> { (<Property> = <value> ;)* } [;]
- *   value: TRUE | FALSE | NULL | integer | string+
- */
-
-enum tok_kind {
-    TOK_END,
-    TOK_IDENT,
-    TOK_NUMBER,
-    TOK_STRING,
-    TOK_LBRACE,
-    TOK_RBRACE,
-    TOK_EQUALS,
-    TOK_SEMICOLON
-};
-
-struct mof_token {
-    enum tok_kind kind;
-    size_t start; /* offset in the text */
-    size_t len;   /* bytes, quotes included for a string */
-};
-
-struct mof {
-    const char *text;
-    size_t len;
-    size_t pos; /* where the next token is looked for */
-    struct mof_token tok;
-    char *buf; /* len + 1 bytes: decoded strings are never longer than their literals */
-    bool seen[RG_ARRAY_LEN(defs)];
-    struct cim_err *err;
-};
-
-/* 1-based line and byte column of offset pos, worked out only when a message needs them. */
-static void locate(const struct mof *m, size_t pos, size_t *line, size_t *col)
-{
-    size_t line_start = 0;
-
-    *line = 1;
-    for (size_t i = 0; i < pos; i++)
-        if (m->text[i] == '\n') {
-            ++*line;
-            line_start = i + 1;
-        }
-    *col = pos - line_start + 1;
-}
-
-/* Records an error at offset pos: about def's value when def is given, else about the text. */
-static enum cim_rv fail_at(struct mof *m, const struct cim_prop_def *def, size_t pos,
-                           const char *fmt, ...) RG_PRINTF(4, 5);
-static enum cim_rv fail_at(struct mof *m, const struct cim_prop_def *def, size_t pos,
-                           const char *fmt, ...)
-{
-    char detail[DETAIL_SIZE];
-    size_t line, col;
-    va_list ap;
-
-    locate(m, pos, &line, &col);
-    va_start(ap, fmt);
-    vsnprintf(detail, sizeof(detail), fmt, ap);
-    va_end(ap);
-    if (def)
-        return fail_prop(m->err, def, "%s at %zu:%zu", detail, line, col);
-    return cim_err_set(m->err, CIM_RV_INVALID_PARAMETER, PARAM, PARAM ": %s at %zu:%zu", detail,
-                       line, col);
-}
-
-/* Passes on an error an add function wrote to a scratch record, adding where the value is. */
-static enum cim_rv relay_at(struct mof *m, size_t pos, const struct cim_err *inner)
-{
-    size_t line, col;
-
-    if (inner->rv != CIM_RV_INVALID_PARAMETER)
-        return cim_err_set(m->err, inner->rv, inner->param[0] ? inner->param : NULL, "%s",
-                           inner->detail);
-    locate(m, pos, &line, &col);
-    return cim_err_set(m->err, inner->rv, inner->param, "%s at %zu:%zu", inner->detail, line, col);
-}
-
-/* Skips whitespace, // line comments and C comments. */
-static enum cim_rv skip_blanks(struct mof *m)
-{
-    const char *t = m->text;
-
-    while (m->pos < m->len) {
-        char c = t[m->pos];
-
-        if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f') {
-            m->pos++;
-        } else if (c == '/' && m->pos + 1 < m->len && t[m->pos + 1] == '/') {
-            while (m->pos < m->len && t[m->pos] != '\n')
-                m->pos++;
-        } else if (c == '/' && m->pos + 1 < m->len && t[m->pos + 1] == '*') {
-            size_t start = m->pos;
-
-            m->pos += 2;
-            while (m->pos + 1 < m->len && !(t[m->pos] == '*' && t[m->pos + 1] == '/'))
-                m->pos++;
-            if (m->pos + 1 >= m->len)
-                return fail_at(m, NULL, start, "unterminated comment");
-            m->pos += 2;
-        } else {
-            break;
-        }
-    }
-    return CIM_RV_SUCCESS;
-}
-
-/* Finds the end of the string literal at m->pos. Escapes are only stepped over here and decoded
- * by decode_string, which can then rely on every backslash having a character after it. */
-static enum cim_rv scan_string(struct mof *m)
-{
-    const char *t = m->text;
-    size_t start = m->pos;
-    size_t p = start + 1;
-
-    while (p < m->len && t[p] != '"') {
-        if (t[p] == '\n' || t[p] == '\r')
-            return fail_at(m, NULL, p, "line break inside a string (write it as \\n)");
-        if (t[p] == '\\') {
-            if (p + 1 < m->len && (t[p + 1] == '\n' || t[p + 1] == '\r'))
-                return fail_at(m, NULL, p + 1, "line break inside a string (write it as \\n)");
-            p++;
-        }
-        p++;
-    }
-    if (p >= m->len)
-        return fail_at(m, NULL, start, "unterminated string");
-    m->tok = (struct mof_token){TOK_STRING, start, p + 1 - start};
-    m->pos = p + 1;
-    return CIM_RV_SUCCESS;
-}
-
-static enum cim_rv next_token(struct mof *m)
-{
-    const char *t = m->text;
-    enum cim_rv rv = skip_blanks(m);
-    size_t p = m->pos;
-    char c;
-
-    if (rv != CIM_RV_SUCCESS)
-        return rv;
-    if (p == m->len) {
-        m->tok = (struct mof_token){TOK_END, p, 0};
-        return CIM_RV_SUCCESS;
-    }
-    c = t[p];
-    if (c == '"')
-        return scan_string(m);
-    if (is_alpha(c) || c == '_' || is_digit(c) ||
-        ((c == '+' || c == '-') && p + 1 < m->len && is_digit(t[p + 1]))) {
-        /* A number takes in letters, '.' and '_' too, so that 1.5, 0x1G or 12abc become one
-         * token and get one clear message instead of a confusing one about what follows. */
-        bool number = !is_alpha(c) && c != '_';
-
-        p++;
-        while (p < m->len && (is_ident_char(t[p]) || (number && t[p] == '.')))
-            p++;
-        m->tok = (struct mof_token){number ? TOK_NUMBER : TOK_IDENT, m->pos, p - m->pos};
-        m->pos = p;
-        return CIM_RV_SUCCESS;
-    }
-    switch (c) {
-    case '{':
-        m->tok.kind = TOK_LBRACE;
-        break;
-    case '}':
-        m->tok.kind = TOK_RBRACE;
-        break;
-    case '=':
-        m->tok.kind = TOK_EQUALS;
-        break;
-    case ';':
-        m->tok.kind = TOK_SEMICOLON;
-        break;
-    default:
-        if (c > 0x20 && c < 0x7F)
-            return fail_at(m, NULL, p, "unexpected character '%c'", c);
-        return fail_at(m, NULL, p, "unexpected byte 0x%02X", (unsigned)(unsigned char)c);
-    }
-    m->tok.start = p;
-    m->tok.len = 1;
-    m->pos = p + 1;
-    return CIM_RV_SUCCESS;
-}
-
-static bool is_keyword(const struct mof *m, const char *word)
-{
-    return m->tok.kind == TOK_IDENT && equal_ignore_case(m->text + m->tok.start, m->tok.len, word);
-}
-
-/* Moves past a token of the given kind, or fails saying what was expected. */
-static enum cim_rv expect(struct mof *m, enum tok_kind kind, const char *what)
-{
-    if (m->tok.kind != kind)
-        return fail_at(m, NULL, m->tok.start, "expected %s", what);
-    return next_token(m);
-}
-
-static size_t encode_utf8(uint32_t cp, char *out)
-{
-    if (cp < 0x80) {
-        out[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (char)(0xC0 | (cp >> 6));
-        out[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    out[0] = (char)(0xE0 | (cp >> 12));
-    out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    out[2] = (char)(0x80 | (cp & 0x3F));
-    return 3;
-}
-
-/* Appends the current string literal, escapes decoded, to m->buf at *n. \x and \X take 1 to 4
- * hex digits naming a UCS-2 character (DSP0004 escapedUCS2), written as UTF-8; each escape is
- * at least as long as what it decodes to, so m->buf cannot overflow. */
-static enum cim_rv decode_string(struct mof *m, size_t *n)
-{
-    const char *t = m->text;
-    size_t p = m->tok.start + 1;
-    size_t end = m->tok.start + m->tok.len - 1;
-
-    while (p < end) {
-        static const char simple_from[] = "btnfr\"'\\";
-        static const char simple_to[] = "\b\t\n\f\r\"'\\";
-        size_t esc = p;
-        const char *simple;
-        uint32_t cp = 0;
-        size_t digits = 0;
-
-        if (t[p] != '\\') {
-            m->buf[(*n)++] = t[p++];
-            continue;
-        }
-        p++;
-        simple = memchr(simple_from, t[p], sizeof(simple_from) - 1);
-        if (simple) {
-            m->buf[(*n)++] = simple_to[simple - simple_from];
-            p++;
-            continue;
-        }
-        if (t[p] != 'x' && t[p] != 'X') {
-            if (t[p] > 0x20 && t[p] < 0x7F)
-                return fail_at(m, NULL, esc, "unknown escape '\\%c' in a string", t[p]);
-            return fail_at(m, NULL, esc, "unknown escape in a string");
-        }
-        p++;
-        while (p < end && digits < 4 && read_hex_digit(t[p]) >= 0) {
-            cp = cp * 16 + (uint32_t)read_hex_digit(t[p]);
-            p++;
-            digits++;
-        }
-        if (digits == 0)
-            return fail_at(m, NULL, esc, "\\x must be followed by 1 to 4 hex digits");
-        if (cp >= 0xD800 && cp <= 0xDFFF)
-            return fail_at(m, NULL, esc, "\\x%04X is a UTF-16 surrogate, not a character",
-                           (unsigned)cp);
-        *n += encode_utf8(cp, m->buf + *n);
-    }
-    return CIM_RV_SUCCESS;
-}
-
-/* Converts the current number token: decimal, or hex after 0x. Leading zeros are refused
- * because DSP0004 reads them as octal, which the header does not promise to support. */
-static enum cim_rv convert_number(struct mof *m, const struct cim_prop_def *def, uint64_t *v)
-{
-    const char *s = m->text + m->tok.start;
-    size_t len = m->tok.len;
-    bool ok;
-
-    if (s[0] == '-')
-        return fail_at(m, def, m->tok.start, "%s must not be negative", def->name);
-    if (len >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-        ok = parse_uint(s + 2, len - 2, 16, v);
-    else if (len >= 2 && s[0] == '0')
-        return fail_at(m, def, m->tok.start,
-                       "%s: leading zeros are not allowed (octal is not supported)", def->name);
-    else
-        ok = parse_uint(s, len, 10, v);
-    if (!ok)
-        return fail_at(m, def, m->tok.start,
-                       "%s must be a decimal or 0x hexadecimal integer of at most 64 bits; "
-                       "got '%.*s'",
-                       def->name, (int)(len < 32 ? len : 32), s);
-    return CIM_RV_SUCCESS;
-}
-
-/* What kind of value the current token starts, or false when it starts none. */
-static bool read_value_kind(const struct mof *m, enum value_kind *kind)
-{
-    if (m->tok.kind == TOK_NUMBER)
-        *kind = VK_UINT;
-    else if (m->tok.kind == TOK_STRING)
-        *kind = VK_STRING;
-    else if (is_keyword(m, "true") || is_keyword(m, "false"))
-        *kind = VK_BOOL;
-    else
-        return false;
-    return true;
-}
-
-/* Adds the value at the current token to rsd and moves past it. */
-static enum cim_rv parse_value(struct mof *m, const struct cim_prop_def *def, struct cim_rsd *rsd)
-{
-    size_t pos = m->tok.start;
-    struct cim_err inner;
-    enum value_kind kind;
-    enum cim_rv rv = CIM_RV_INVALID_PARAMETER; /* every kind below sets it */
-    uint64_t u = 0;
-    size_t n = 0;
-
-    if (m->tok.kind == TOK_LBRACE)
-        return fail_at(m, def, pos, "%s: array values are not supported", def->name);
-    if (!read_value_kind(m, &kind))
-        return fail_at(m, NULL, pos,
-                       "expected a value (TRUE, FALSE, NULL, an integer or a string) after '='");
-    if (kind != kind_of(def->type))
-        return fail_at(m, def, pos, "%s is %s, not %s", def->name, name_type(def->type),
-                       name_kind(kind));
-    cim_err_clear(&inner);
-    switch (kind) {
-    case VK_BOOL:
-        rv = cim_rsd_add_bool(rsd, def, is_keyword(m, "true"), &inner);
-        break;
-    case VK_UINT:
-        rv = convert_number(m, def, &u);
-        if (rv != CIM_RV_SUCCESS)
-            return rv;
-        rv = cim_rsd_add_uint(rsd, def, u, &inner);
-        break;
-    case VK_STRING:
-        /* Adjacent literals form one value: "ab" "cd" is "abcd". */
-        while (m->tok.kind == TOK_STRING) {
-            rv = decode_string(m, &n);
-            if (rv == CIM_RV_SUCCESS)
-                rv = next_token(m);
-            if (rv != CIM_RV_SUCCESS)
-                return rv;
-        }
-        rv = add_string_n(rsd, def, m->buf, n, &inner);
-        break;
-    }
-    if (rv != CIM_RV_SUCCESS)
-        return relay_at(m, pos, &inner);
-    /* The string loop has already moved past its literals. */
-    return kind == VK_STRING ? CIM_RV_SUCCESS : next_token(m);
-}
-
-/* <Property> = <value> ; with the current token on the property name. */
-static enum cim_rv parse_property(struct mof *m, struct cim_rsd *rsd)
-{
-    const struct cim_prop_def *def = find_def_n(m->text + m->tok.start, m->tok.len);
-    size_t pos = m->tok.start;
-    enum cim_rv rv;
-
-    if (!def) {
-        /* Named as the JSON form names it: ReplicationSettingData.<the name given>. */
-        int len = (int)(m->tok.len < 64 ? m->tok.len : 64);
-        char param[96];
-        size_t line, col;
-
-        locate(m, pos, &line, &col);
-        snprintf(param, sizeof(param), PARAM ".%.*s", len, m->text + m->tok.start);
-        return cim_err_set(m->err, CIM_RV_INVALID_PARAMETER, param,
-                           PARAM ": %.*s is not a property of " CIM_RSD_CLASS " at %zu:%zu", len,
-                           m->text + m->tok.start, line, col);
-    }
-    /* Checked here rather than left to the adds, because a property set to NULL is never
-     * added yet may not be given twice either. */
-    if (m->seen[def - defs])
-        return fail_at(m, def, pos, "%s is given more than once", def->name);
-    m->seen[def - defs] = true;
-    rv = next_token(m);
-    if (rv == CIM_RV_SUCCESS)
-        rv = expect(m, TOK_EQUALS, "'=' after property name");
-    if (rv != CIM_RV_SUCCESS)
-        return rv;
-    if (is_keyword(m, "null"))
-        rv = next_token(m);
-    else
-        rv = parse_value(m, def, rsd);
-    if (rv != CIM_RV_SUCCESS)
-        return rv;
-    return expect(m, TOK_SEMICOLON, "';' after the value");
-}
-
-static enum cim_rv parse_instance(struct mof *m, struct cim_rsd *rsd)
-{
-    struct cim_err inner;
-    enum cim_rv rv = next_token(m);
-
-    if (rv != CIM_RV_SUCCESS)
-        return rv;
-    if (!is_keyword(m, "instance"))
-        return fail_at(m, NULL, m->tok.start, "expected 'instance'");
-    rv = next_token(m);
-    if (rv != CIM_RV_SUCCESS)
-        return rv;
-    if (!is_keyword(m, "of"))
-        return fail_at(m, NULL, m->tok.start, "expected 'of' after 'instance'");
-    rv = next_token(m);
-    if (rv != CIM_RV_SUCCESS)
-        return rv;
-    if (m->tok.kind != TOK_IDENT)
-        return fail_at(m, NULL, m->tok.start, "expected a class name after 'instance of'");
-    cim_err_clear(&inner);
-    if (set_class_n(rsd, m->text + m->tok.start, m->tok.len, &inner) != CIM_RV_SUCCESS)
-        return relay_at(m, m->tok.start, &inner);
-    rv = next_token(m);
-    if (rv == CIM_RV_SUCCESS)
-        rv = expect(m, TOK_LBRACE, "'{' after the class name");
-    while (rv == CIM_RV_SUCCESS && m->tok.kind != TOK_RBRACE) {
-        if (m->tok.kind != TOK_IDENT)
-            return fail_at(m, NULL, m->tok.start, "expected a property name or '}'");
-        rv = parse_property(m, rsd);
-    }
-    if (rv == CIM_RV_SUCCESS)
-        rv = next_token(m);
-    if (rv == CIM_RV_SUCCESS && m->tok.kind == TOK_SEMICOLON)
-        rv = next_token(m);
-    if (rv == CIM_RV_SUCCESS && m->tok.kind != TOK_END)
-        return fail_at(m, NULL, m->tok.start, "unexpected text after the instance");
-    return rv;
-}
-
-enum cim_rv cim_rsd_parse_mof(const char *text, struct cim_rsd *rsd, struct cim_err *err)
-{
-    struct cim_rsd parsed;
-    struct mof m;
-    enum cim_rv rv = CIM_RV_INVALID_PARAMETER;
-
-    /* The instance is built apart and moved in only when complete, so a failure leaves rsd's
-     * class as it was and its properties empty. */
-    memset(&parsed, 0, sizeof(parsed));
-    memset(&m, 0, sizeof(m));
-    clear_props(rsd);
-    m.text = text ? text : "";
-    m.len = strnlen(m.text, CIM_RSD_MAX_TEXT + 1);
-    m.err = err;
-    if (m.len > CIM_RSD_MAX_TEXT) {
-        rv = cim_err_set(err, rv, PARAM, PARAM ": the MOF text is longer than %d bytes",
-                         CIM_RSD_MAX_TEXT);
-        goto out;
-    }
-    if (m.len == 0) {
-        rv = cim_err_set(err, rv, PARAM, PARAM ": the MOF text is empty");
-        goto out;
-    }
-    m.buf = malloc(m.len + 1);
-    if (!m.buf) {
-        rv = fail_oom(err);
-        goto out;
-    }
-    rv = parse_instance(&m, &parsed);
-    if (rv != CIM_RV_SUCCESS)
-        goto out;
-    free(rsd->class_name);
-    *rsd = parsed;
-    memset(&parsed, 0, sizeof(parsed));
-out:
-    cim_rsd_free(&parsed);
-    free(m.buf);
-    return rv;
 }
