@@ -33,7 +33,7 @@ FUZZ_TARGETS := path mof body
 FUZZ_REPLAY  := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/replay_%)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps run test check lint soak fuzz valgrind bench clean
+.PHONY: all deps run test check lint soak fuzz valgrind bench bench-scale clean
 .SECONDARY:
 all: $(BUILD)/replgw
 
@@ -93,6 +93,13 @@ check: deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) bash bench/run.sh
+
+# The same server on an empty store and on SCALE_GROUPS (default 1,000,000) generated groups:
+# create latency, list pages at the first, a middle and the last position, GET; the ratio of
+# the two against the 2x target of issue 6 (bench/README.md "Scale").
+bench-scale: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) bash bench/scale.sh
 
 # The crash test with many more SIGKILLs than make test runs.
 soak: deps
