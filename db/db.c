@@ -95,15 +95,6 @@ static const char *const sql[Q_COUNT] = {
                     " delete_on_unassoc, system_id, generation, rsd_class"
                     " FROM rgroup WHERE id = ?1",
     [Q_GROUP_FIND_NAME] = "SELECT id FROM rgroup WHERE element_name = ?1",
-/* One statement per list: an unset filter binds NULL and drops out of the WHERE clause. */
-#define GROUP_FILTER                                                                               \
-    " (?3 IS NULL OR element_name = ?3)"                                                           \
-    " AND (?4 IS NULL OR substr(element_name, 1, length(?4)) = ?4)"                                \
-    " AND (?5 IS NULL OR persistent = ?5)"                                                         \
-    " AND (?6 IS NULL OR id IN (SELECT group_id FROM member WHERE element_id = ?6))"
-    [Q_GROUP_LIST] = "SELECT id, generation FROM rgroup WHERE id > ?1 AND" GROUP_FILTER
-                     " ORDER BY id LIMIT ?2",
-    [Q_GROUP_COUNT] = "SELECT count(*) FROM rgroup WHERE" GROUP_FILTER,
     [Q_GROUP_TALLY] = "SELECT n FROM tally WHERE name = 'rgroup'",
     [Q_MEMBER_INSERT] = "INSERT INTO member (group_id, element_id, seq) VALUES (?1, ?2, ?3)",
     [Q_MEMBER_LIST] = "SELECT m.element_id, m.seq, e.path FROM member m"
@@ -433,6 +424,9 @@ void db_close(struct db *db)
         return;
     for (size_t i = 0; i < RG_ARRAY_LEN(db->stmts); i++)
         sqlite3_finalize(db->stmts[i]);
+    for (size_t i = 0; i < RG_ARRAY_LEN(db->group_stmts); i++)
+        for (size_t j = 0; j < RG_ARRAY_LEN(db->group_stmts[i]); j++)
+            sqlite3_finalize(db->group_stmts[i][j]);
     sqlite3_close(db->conn);
     pthread_mutex_destroy(&db->stats_lock);
     free(db);

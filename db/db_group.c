@@ -3,8 +3,11 @@
  * CIM_ReplicationSettingData). */
 #include "db/db_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "util/rg_util.h"
 
 void db_group_clear(struct db_group *g)
 {
@@ -146,23 +149,91 @@ int db_group_find_name(struct db *db, const char *name, int64_t *id)
     return db_query_int(db, Q_GROUP_FIND_NAME, name, id);
 }
 
-/* Binds f to ?3..?6 of Q_GROUP_LIST / Q_GROUP_COUNT (NULL where a filter is unset). */
-static void bind_filter(sqlite3_stmt *st, const struct db_group_filter *f)
+static unsigned filter_bits(const struct db_group_filter *f)
 {
     if (!f)
-        return;
-    db_bind_text(st, 3, f->name);
-    db_bind_text(st, 4, f->prefix);
-    if (f->persistent >= 0)
+        return 0;
+    return (f->name ? DB_F_NAME : 0) | (f->prefix && *f->prefix ? DB_F_PREFIX : 0) |
+           (f->persistent >= 0 ? DB_F_PERSISTENT : 0) | (f->member > 0 ? DB_F_MEMBER : 0);
+}
+
+/* The list (count=false) or count statement for one combination of filters, prepared on first
+ * use from fixed fragments. Each filter that is set adds its own condition, so each can use its
+ * index: ElementName the unique index, a prefix a range of it, Member the member_by_element
+ * index, whose entries come in (element_id, group_id) order. One statement with
+ * "?n IS NULL OR ..." for every filter could use none and scanned the whole table. Parameters:
+ * ?1 after this id, ?2 limit, ?3 name, ?4 and ?7 the prefix range, ?5 persistent, ?6 member. */
+static sqlite3_stmt *group_stmt(struct db *db, unsigned bits, bool count)
+{
+    sqlite3_stmt **slot = &db->group_stmts[count][bits];
+    bool member = bits & DB_F_MEMBER;
+    const char *key = member ? "m.group_id" : "g.id";
+    /* Counting the groups of an element needs only its index entries: every member row has
+     * its group (foreign key). */
+    const char *from = !member                          ? "rgroup g"
+                       : count && bits == DB_F_MEMBER ? "member m"
+                                                      : "member m JOIN rgroup g ON g.id = m.group_id";
+    char sql[512];
+    int rc;
+
+    if (*slot)
+        return *slot;
+    snprintf(sql, sizeof(sql), "SELECT %s FROM %s WHERE %s%s%s%s%s%s%s%s",
+             count ? "count(*)" : "g.id, g.generation", from,
+             count ? "1" : key, count ? "" : " > ?1",
+             bits & DB_F_NAME ? " AND g.element_name = ?3" : "",
+             bits & DB_F_PREFIX ? " AND g.element_name >= ?4 AND g.element_name < ?7" : "",
+             bits & DB_F_PERSISTENT ? " AND g.persistent = ?5" : "",
+             member ? " AND m.element_id = ?6" : "", count ? "" : " ORDER BY ",
+             count ? "" : key);
+    if (!count)
+        snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), " LIMIT ?2");
+    rc = sqlite3_prepare_v3(db->conn, sql, -1, SQLITE_PREPARE_PERSISTENT, slot, NULL);
+    if (rc != SQLITE_OK) {
+        db_map(db, rc, "prepare group list");
+        *slot = NULL;
+    }
+    return *slot;
+}
+
+/* Binds the filters that are set. The prefix becomes a range of the ElementName index: from the
+ * prefix up to (not including) the prefix with its last byte raised by one, which in byte order
+ * is just past every name that starts with it. */
+static int bind_filter(sqlite3_stmt *st, const struct db_group_filter *f, unsigned bits)
+{
+    if (bits & DB_F_NAME)
+        db_bind_text(st, 3, f->name);
+    if (bits & DB_F_PREFIX) {
+        size_t n = strlen(f->prefix);
+        char *high = rg_strndup(f->prefix, n);
+
+        if (!high)
+            return DB_FAILED;
+        /* Valid UTF-8 has no 0xFF byte; past one, the range is open-ended (any text is less
+         * than a blob). */
+        while (n > 0 && (unsigned char)high[n - 1] == 0xFF)
+            n--;
+        db_bind_text(st, 4, f->prefix);
+        if (n > 0) {
+            high[n - 1] = (char)((unsigned char)high[n - 1] + 1);
+            sqlite3_bind_text(st, 7, high, (int)n, SQLITE_TRANSIENT);
+        } else {
+            sqlite3_bind_zeroblob(st, 7, 0);
+        }
+        free(high);
+    }
+    if (bits & DB_F_PERSISTENT)
         sqlite3_bind_int(st, 5, f->persistent);
-    if (f->member > 0)
+    if (bits & DB_F_MEMBER)
         sqlite3_bind_int64(st, 6, f->member);
+    return DB_OK;
 }
 
 int db_group_list(struct db *db, int64_t after_id, int limit, const struct db_group_filter *f,
                   struct db_group_ref **refs, size_t *n)
 {
-    sqlite3_stmt *st = db_stmt(db, Q_GROUP_LIST);
+    unsigned bits = filter_bits(f);
+    sqlite3_stmt *st = group_stmt(db, bits, false);
     struct db_group_ref *arr = NULL;
     int rc = DB_FAILED, step, rel;
     size_t len = 0;
@@ -176,7 +247,11 @@ int db_group_list(struct db *db, int64_t after_id, int limit, const struct db_gr
         return DB_FAILED;
     sqlite3_bind_int64(st, 1, after_id);
     sqlite3_bind_int(st, 2, limit);
-    bind_filter(st, f);
+    if (bind_filter(st, f, bits) != DB_OK) {
+        db_release(db, st, "list groups");
+        free(arr);
+        return DB_FAILED;
+    }
     /* The statement's LIMIT ?2 keeps the rows within the array. */
     while ((step = sqlite3_step(st)) == SQLITE_ROW && len < (size_t)limit) {
         arr[len].id = sqlite3_column_int64(st, 0);
@@ -197,14 +272,17 @@ int db_group_list(struct db *db, int64_t after_id, int limit, const struct db_gr
 
 int db_group_count(struct db *db, const struct db_group_filter *f, int64_t *n)
 {
-    bool all = !f || (!f->name && !f->prefix && f->persistent < 0 && f->member <= 0);
-    sqlite3_stmt *st = db_stmt(db, all ? Q_GROUP_TALLY : Q_GROUP_COUNT);
+    unsigned bits = filter_bits(f);
+    sqlite3_stmt *st = bits ? group_stmt(db, bits, true) : db_stmt(db, Q_GROUP_TALLY);
     int step, rel;
 
     *n = 0;
     if (!st)
         return DB_ERR;
-    bind_filter(st, f);
+    if (bind_filter(st, f, bits) != DB_OK) {
+        db_release(db, st, "count groups");
+        return DB_FAILED;
+    }
     step = sqlite3_step(st);
     if (step == SQLITE_ROW)
         *n = sqlite3_column_int64(st, 0);

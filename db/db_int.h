@@ -23,8 +23,6 @@ enum db_q {
     Q_GROUP_SET_NAME,
     Q_GROUP_GET,
     Q_GROUP_FIND_NAME,
-    Q_GROUP_LIST,
-    Q_GROUP_COUNT,
     Q_GROUP_TALLY,
     Q_MEMBER_INSERT,
     Q_MEMBER_LIST,
@@ -55,9 +53,13 @@ enum db_q {
     Q_COUNT
 };
 
+/* The filters of a group list, as bits: each combination has its own statement (db_group.c). */
+enum { DB_F_NAME = 1, DB_F_PREFIX = 2, DB_F_PERSISTENT = 4, DB_F_MEMBER = 8, DB_F_ALL = 16 };
+
 struct db {
     sqlite3 *conn;
     sqlite3_stmt *stmts[Q_COUNT];
+    sqlite3_stmt *group_stmts[2][DB_F_ALL]; /* [0] list pages, [1] counts; by filter bits */
     int in_txn;
     bool batch;         /* inside db_batch_begin: db_txn_run joins the batch's transaction */
     bool batch_spoiled; /* a change of the batch cannot be undone alone (see run_in_batch) */

@@ -343,6 +343,56 @@ static void test_group_list_and_count(void **state)
     assert_int_equal(count, 2);
 }
 
+static size_t listed(struct db *db, const struct db_group_filter *f)
+{
+    struct db_group_ref *refs;
+    size_t n;
+    int64_t count;
+
+    assert_int_equal(db_group_list(db, 0, 100, f, &refs, &n), DB_OK);
+    free(refs);
+    assert_int_equal(db_group_count(db, f, &count), DB_OK);
+    assert_int_equal(count, (int64_t)n);
+    return n;
+}
+
+/* Each filter and their combinations, list and count agreeing: the prefix is a byte range of
+ * the name index, so its edges (the name itself, the next byte, multibyte UTF-8) matter. */
+static void test_group_filters(void **state)
+{
+    struct fixture *f = *state;
+    int64_t e = add_element(f->db, "v"), g;
+    const char *names[] = {"x", "x2", "xz\xc3\xa9", "y", "w", "\xc3\xa9t\xc3\xa9", "\xc3\xa9", "xy"};
+
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        g = add_group(f->db, names[i]);
+        if (i % 2 == 0)
+            assert_int_equal(db_member_insert(f->db, g, e, 1), DB_OK);
+    }
+    {
+        struct db_group_filter all = {.persistent = -1}, empty = {.prefix = "", .persistent = -1};
+        struct db_group_filter x = {.prefix = "x", .persistent = -1};
+        struct db_group_filter xz = {.prefix = "xz\xc3", .persistent = -1};
+        struct db_group_filter e_acute = {.prefix = "\xc3\xa9", .persistent = -1};
+        struct db_group_filter none = {.prefix = "z", .persistent = -1};
+        struct db_group_filter member = {.persistent = -1, .member = e};
+        struct db_group_filter x_member = {.prefix = "x", .persistent = -1, .member = e};
+        struct db_group_filter name_persistent = {.name = "y", .persistent = 1};
+        struct db_group_filter name_not_persistent = {.name = "y", .persistent = 0};
+
+        assert_int_equal(listed(f->db, &all), 8);
+        assert_int_equal(listed(f->db, &empty), 8);
+        assert_int_equal(listed(f->db, &x), 4);
+        assert_int_equal(listed(f->db, &xz), 1);
+        assert_int_equal(listed(f->db, &e_acute), 2);
+        assert_int_equal(listed(f->db, &none), 0);
+        assert_int_equal(listed(f->db, &member), 4);
+        assert_int_equal(listed(f->db, &x_member), 2); /* "x" and "xz\xc3\xa9" */
+        assert_int_equal(listed(f->db, &name_persistent), 1);
+        assert_int_equal(listed(f->db, &name_not_persistent), 0);
+    }
+}
+
 /* A database written by schema version 2 (no tally) gets its tally from the rows it holds. */
 static void test_tally_counts_rows_of_an_older_schema(void **state)
 {
@@ -385,6 +435,7 @@ int main(void)
         T(test_settings_keep_order),
         T(test_group_list_and_count),
         T(test_tally_counts_rows_of_an_older_schema),
+        T(test_group_filters),
     };
 
     return cmocka_run_group_tests_name("db", tests, NULL, NULL);
