@@ -63,7 +63,7 @@ struct api_limits {
  * its Generation and ids are never reused, so an entry is either current or never matched
  * again. GET of one group and list pages answer from it. Each request thread has its own
  * context, so a cache is only ever used by one thread. */
-#define API_CACHE_SLOTS 4096
+#define API_CACHE_DEFAULT_SLOTS 4096
 #define API_CACHE_MAX_ENTRY 65536
 
 struct api_cache_entry {
@@ -76,7 +76,8 @@ struct api_cache_entry {
 struct api_ctx {
     struct cim_service *svc;
     struct api_limits limits;
-    struct api_cache_entry *cache; /* API_CACHE_SLOTS entries, or NULL for no cache */
+    struct api_cache_entry *cache; /* cache_slots entries, or NULL for no cache */
+    size_t cache_slots;
     const char *openapi; /* the contract served at /openapi.yaml */
     size_t openapi_len;
     /* The HTTP part of /metrics (request counters, latency), written by the server: returns a
@@ -94,8 +95,9 @@ typedef void (*api_handler)(struct api_ctx *ctx, const struct api_request *req,
 bool api_batch_begin(struct api_ctx *ctx);
 bool api_batch_end(struct api_ctx *ctx, bool commit, struct cim_err *err);
 
-/* Allocates and frees ctx->cache. api_cache_init returns 0, or -1 when memory runs out. */
-int api_cache_init(struct api_ctx *ctx);
+/* Allocates ctx->cache with slots entries (0: no cache) and frees it. api_cache_init returns 0,
+ * or -1 when memory runs out. */
+int api_cache_init(struct api_ctx *ctx, size_t slots);
 void api_cache_free(struct api_ctx *ctx);
 
 /* Resource handlers; each fills reply completely, errors included. */

@@ -146,18 +146,20 @@ out:
     json_decref(j_req);
 }
 
-int api_cache_init(struct api_ctx *ctx)
+int api_cache_init(struct api_ctx *ctx, size_t slots)
 {
-    ctx->cache = calloc(API_CACHE_SLOTS, sizeof(*ctx->cache));
-    return ctx->cache ? 0 : -1;
+    ctx->cache = slots ? calloc(slots, sizeof(*ctx->cache)) : NULL;
+    ctx->cache_slots = ctx->cache ? slots : 0;
+    return slots && !ctx->cache ? -1 : 0;
 }
 
 void api_cache_free(struct api_ctx *ctx)
 {
-    for (size_t i = 0; ctx->cache && i < API_CACHE_SLOTS; i++)
+    for (size_t i = 0; ctx->cache && i < ctx->cache_slots; i++)
         free(ctx->cache[i].text);
     free(ctx->cache);
     ctx->cache = NULL;
+    ctx->cache_slots = 0;
 }
 
 /* The cached text of version generation of group id, or NULL. */
@@ -168,7 +170,7 @@ static const struct api_cache_entry *cached(const struct api_ctx *ctx, int64_t i
 
     if (!ctx->cache)
         return NULL;
-    e = &ctx->cache[(uint64_t)id % API_CACHE_SLOTS];
+    e = &ctx->cache[(uint64_t)id % ctx->cache_slots];
     return e->id == id && e->generation == generation && e->text ? e : NULL;
 }
 
@@ -181,7 +183,7 @@ static void remember(struct api_ctx *ctx, int64_t id, int64_t generation, const 
 
     if (!ctx->cache || len > API_CACHE_MAX_ENTRY || !(copy = rg_strndup(text, len)))
         return;
-    e = &ctx->cache[(uint64_t)id % API_CACHE_SLOTS];
+    e = &ctx->cache[(uint64_t)id % ctx->cache_slots];
     free(e->text);
     *e = (struct api_cache_entry){id, generation, copy, len};
 }

@@ -31,12 +31,14 @@ PID=
 cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null || true; }
 trap cleanup EXIT
 
-# Starts the real server on database $1 (bench/run.sh's flags); sets PORT, PID and base.
+# Starts the real server on database $1 (bench/run.sh's flags, then any further arguments);
+# sets PORT, PID and base.
 start() {
-    local log=$OUT/scale-server.out
+    local log=$OUT/scale-server.out db=$1
+    shift
     : > "$log"
-    "$B/replgw" --port 0 --db "$1" --access-log=false --multiple-membership \
-        --max-connections-per-ip 0 --system-name bench > "$log" 2> "$OUT/scale-server.err" &
+    "$B/replgw" --port 0 --db "$db" --access-log=false --multiple-membership \
+        --max-connections-per-ip 0 --system-name bench "$@" > "$log" 2> "$OUT/scale-server.err" &
     PID=$!
     for _ in $(seq 200); do
         PORT=$(grep -oE '[0-9]+$' "$log" | head -n1 || true)
@@ -44,7 +46,7 @@ start() {
         kill -0 "$PID" 2>/dev/null || break
         sleep 0.05
     done
-    echo "scale: server did not start on $1:" >&2
+    echo "scale: server did not start on $db:" >&2
     cat "$OUT/scale-server.err" >&2
     exit 1
 }
@@ -98,11 +100,10 @@ measure() {
         "$(to_ms "$(awk '$1 == "99%" {print $2}' "$OUT/scale-wrk.txt")")"
 }
 
-# Measures the running server holding groups 1..$1; appends "metric value" lines to file $2.
-# Reads first (the store as described), then creates.
-run_workloads() {
-    local g=$1 f=$2 path m rps p50 p99
-    : > "$f"
+# List pages of 100 at the first, a middle and the last position of groups 1..$1, each on one
+# connection; appends "list_<pos><suffix>_p50|p99|rps value" lines to file $2.
+measure_lists() {
+    local g=$1 f=$2 suffix=$3 path m rps p50 p99
     for pos in first middle last; do
         case $pos in
         first) path="/replication-groups?limit=100" ;;
@@ -112,10 +113,18 @@ run_workloads() {
         curl -s --max-time 30 -o /dev/null "$base$path" # warm the page cache
         m=$(measure "$path" "" 1 "$READ_DUR")
         read -r rps p50 p99 <<< "$m"
-        echo "list_${pos}_p50 $p50" >> "$f"
-        echo "list_${pos}_p99 $p99" >> "$f"
-        echo "list_${pos}_rps $rps" >> "$f"
+        echo "list_${pos}${suffix}_p50 $p50" >> "$f"
+        echo "list_${pos}${suffix}_p99 $p99" >> "$f"
+        echo "list_${pos}${suffix}_rps $rps" >> "$f"
     done
+}
+
+# Measures the running server holding groups 1..$1; appends "metric value" lines to file $2.
+# Reads first (the store as described), then creates.
+run_workloads() {
+    local g=$1 f=$2 path m rps p50 p99
+    : > "$f"
+    measure_lists "$g" "$f" ""
     path="/replication-groups/$((g / 2))"
     curl -s --max-time 10 -o /dev/null "$base$path"
     m=$(measure "$path" "" 1 "$READ_DUR")
@@ -159,6 +168,11 @@ start "$OUT/scale-empty.db"
 seed $SEED
 run_workloads $SEED "$OUT/scale-empty.txt"
 stop
+# The same pages with no cache of serialized groups: every item read and rendered, the cost of
+# a page nobody has fetched before.
+start "$OUT/scale-empty.db" --group-cache 0
+measure_lists $SEED "$OUT/scale-empty.txt" _uncached
+stop
 
 # 3. The large store, generated once (the real server initialises the file first, so the
 #    system row is its own) and reused while it holds exactly N groups.
@@ -188,6 +202,9 @@ rm -f "$OUT/scale-run.db-wal" "$OUT/scale-run.db-shm"
 start "$OUT/scale-run.db"
 run_workloads "$N" "$OUT/scale-large.txt"
 stop
+start "$OUT/scale-run.db" --group-cache 0
+measure_lists "$N" "$OUT/scale-large.txt" _uncached
+stop
 rm -f "$OUT/scale-run.db"*
 
 # 4. One table. Ratio = large / empty for times, empty / large for req/s: above 2 misses.
@@ -209,6 +226,10 @@ list_middle_p50|list middle page p50 ms|ms
 list_middle_p99|list middle page p99 ms|ms
 list_last_p50|list last page p50 ms|ms
 list_last_p99|list last page p99 ms|ms
+list_first_uncached_p50|list first page, no cache, p50 ms|ms
+list_middle_uncached_p50|list middle page, no cache, p50 ms|ms
+list_last_uncached_p50|list last page, no cache, p50 ms|ms
+list_last_uncached_p99|list last page, no cache, p99 ms|ms
 get_p50|GET group p50 ms|ms
 get_p99|GET group p99 ms|ms
 EOF

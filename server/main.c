@@ -52,7 +52,7 @@ static int reader_open(struct reader *r, const struct srv_config *cfg,
     r->ctx.limits = cfg->limits;
     r->ctx.openapi = (const char *)srv_openapi_yaml;
     r->ctx.openapi_len = srv_openapi_yaml_len;
-    if (api_cache_init(&r->ctx) != 0) {
+    if (api_cache_init(&r->ctx, cfg->group_cache) != 0) {
         snprintf(why, why_len, "out of memory");
         return -1;
     }

@@ -23,6 +23,7 @@ struct srv_config {
     unsigned long max_body;
     unsigned max_connections;
     unsigned threads;         /* MHD threads serving requests, each with its own reader context */
+    unsigned long group_cache; /* serialized groups kept per request thread; 0 = none */
     unsigned connection_timeout;
     bool verbose;
     bool access_log;

@@ -66,6 +66,8 @@ static const struct opt opts[] = {
      "Most concurrent connections (default 1024)"},
     {"threads", "REPLGW_THREADS", O_UINT, CFG(threads), "N",
      "Threads serving requests, each with its own read connection (default 1, at most 16)"},
+    {"group-cache", "REPLGW_GROUP_CACHE", O_ULONG, CFG(group_cache), "N",
+     "Serialized groups kept per request thread for GET and lists (default 4096; 0 = none)"},
     {"connection-timeout", "REPLGW_CONNECTION_TIMEOUT", O_UINT, CFG(connection_timeout), "S",
      "Idle connection timeout in seconds (default 30)"},
     {"access-log", "REPLGW_ACCESS_LOG", O_BOOL, CFG(access_log), "BOOL",
@@ -100,6 +102,7 @@ static void set_defaults(struct srv_config *cfg)
     cfg->max_body = 1024 * 1024;
     cfg->max_connections = 1024;
     cfg->threads = 1;
+    cfg->group_cache = API_CACHE_DEFAULT_SLOTS;
     cfg->connection_timeout = 30;
     cfg->access_log = true;
     cfg->shutdown_grace = 10;

@@ -38,6 +38,9 @@ done
 for t in lifecycle reliability; do
     run_one "test_${t}_http --threads 4" env REPLGW_THREADS=4 "$BUILD/tests/integration/test_${t}_http"
 done
+# Reads and lists with no cache of serialized groups: every answer built from the database.
+run_one "test_resources_http --group-cache 0" env REPLGW_GROUP_CACHE=0 \
+    "$BUILD/tests/integration/test_resources_http"
 for s in tests/checks/*.sh; do
     [ -e "$s" ] || continue
     run_one "$s" bash "$s"
