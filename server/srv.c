@@ -770,8 +770,6 @@ struct srv *srv_start(const struct srv_config *cfg, struct api_ctx *const *reade
         readers[i]->http_metrics_cls = &srv->metrics;
         readers[i]->writer_svc = writer_ctx->svc;
     }
-    /* A pool only when asked for: one epoll thread is the better default on few cores
-     * (bench/README.md). */
     if (cfg->threads > 1)
         extra[n_extra++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, cfg->threads, NULL};
     if (srv->tls_cert) {

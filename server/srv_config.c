@@ -65,7 +65,8 @@ static const struct opt opts[] = {
     {"max-connections", "REPLGW_MAX_CONNECTIONS", O_UINT, CFG(max_connections), "N",
      "Most concurrent connections (default 1024)"},
     {"threads", "REPLGW_THREADS", O_UINT, CFG(threads), "N",
-     "Threads serving requests, each with its own read connection (default 1, at most 16)"},
+     "Threads serving requests, each with its own read connection (default: one per CPU, at "
+     "most 16)"},
     {"group-cache", "REPLGW_GROUP_CACHE", O_ULONG, CFG(group_cache), "N",
      "Serialized groups kept per request thread for GET and lists (default 4096; 0 = none)"},
     {"connection-timeout", "REPLGW_CONNECTION_TIMEOUT", O_UINT, CFG(connection_timeout), "S",
@@ -94,6 +95,8 @@ static const struct opt opts[] = {
 
 static void set_defaults(struct srv_config *cfg)
 {
+    long cpus;
+
     memset(cfg, 0, sizeof(*cfg));
     cfg->listen = "127.0.0.1";
     cfg->port = 8080;
@@ -101,7 +104,10 @@ static void set_defaults(struct srv_config *cfg)
     cfg->busy_timeout_ms = 5000;
     cfg->max_body = 1024 * 1024;
     cfg->max_connections = 1024;
-    cfg->threads = 1;
+    /* One request thread per CPU: on 2 cores two threads served 16% more GETs and 40% more of
+     * the 90/10 mix than one (bench/README.md). */
+    cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    cfg->threads = cpus < 1 ? 1 : cpus > SRV_MAX_THREADS ? SRV_MAX_THREADS : (unsigned)cpus;
     cfg->group_cache = API_CACHE_DEFAULT_SLOTS;
     cfg->connection_timeout = 30;
     cfg->access_log = true;
