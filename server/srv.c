@@ -45,9 +45,7 @@ struct srv {
 
 /* Per-request state, owned by MHD's con_cls and freed in on_completed. */
 struct req_state {
-    char *body;
-    size_t len;
-    size_t cap;
+    struct rg_buf body;
     bool too_large;
     double start;
     char request_id[REQUEST_ID_MAX + 1];
@@ -98,27 +96,13 @@ static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind, const c
 /* Appends a chunk of the body; past max_body the rest is read and dropped (413 follows). */
 static void append_body(struct srv *srv, struct req_state *st, const char *data, size_t len)
 {
-    if (st->too_large || st->len + len > srv->cfg->max_body) {
+    if (st->too_large || st->body.len + len > srv->cfg->max_body) {
         st->too_large = true;
         return;
     }
-    if (st->len + len + 1 > st->cap) {
-        size_t ncap = st->cap ? st->cap : 1024;
-        char *grown;
-
-        while (ncap < st->len + len + 1)
-            ncap *= 2;
-        grown = realloc(st->body, ncap);
-        if (!grown) {
-            st->too_large = true;
-            return;
-        }
-        st->body = grown;
-        st->cap = ncap;
-    }
-    memcpy(st->body + st->len, data, len);
-    st->len += len;
-    st->body[st->len] = '\0';
+    rg_buf_add(&st->body, data, len);
+    /* A body the server has no memory for is answered like one too large to take. */
+    st->too_large = st->body.failed;
 }
 
 /* True when the Accept header (absent = anything) admits type: each comma-separated media range
@@ -480,8 +464,8 @@ static const struct srv_route *dispatch(struct srv *srv, struct MHD_Connection *
     req.id = strstr(route->pattern, "{id}") ? id : NULL;
     req.query = query.kv;
     req.n_query = query.n;
-    req.body = st->body;
-    req.body_len = st->len;
+    req.body = st->body.p;
+    req.body_len = st->body.len;
     idem_key = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Idempotency-Key");
     if (strcmp(method, "GET") != 0) {
         hand_to_writer(srv, conn, st, route, &req, id, idem_key, reply);
@@ -618,7 +602,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
             api_reply_clear(&st->job->reply);
             free(st->job);
         }
-        free(st->body);
+        free(st->body.p);
         free(st);
         *con_cls = NULL;
         atomic_fetch_sub(&srv->in_flight, 1);

@@ -1,7 +1,0 @@
-build-tsan/api/api_json.o: api/api_json.c api/api.h cim/cim.h \
- cim/cim_err.h util/rg_util.h cim/cim_rsd.h
-api/api.h:
-cim/cim.h:
-cim/cim_err.h:
-util/rg_util.h:
-cim/cim_rsd.h:

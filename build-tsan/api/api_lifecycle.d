@@ -1,7 +1,0 @@
-build-tsan/api/api_lifecycle.o: api/api_lifecycle.c api/api.h cim/cim.h \
- cim/cim_err.h util/rg_util.h cim/cim_rsd.h
-api/api.h:
-cim/cim.h:
-cim/cim_err.h:
-util/rg_util.h:
-cim/cim_rsd.h:

@@ -1,8 +1,0 @@
-build-tsan/cim/cim_element.o: cim/cim_element.c cim/cim.h cim/cim_err.h \
- util/rg_util.h cim/cim_rsd.h cim/cim_path.h db/db.h
-cim/cim.h:
-cim/cim_err.h:
-util/rg_util.h:
-cim/cim_rsd.h:
-cim/cim_path.h:
-db/db.h:

@@ -1,8 +1,0 @@
-build-tsan/server/srv_config.o: server/srv_config.c server/srv.h \
- api/api.h cim/cim.h cim/cim_err.h util/rg_util.h cim/cim_rsd.h
-server/srv.h:
-api/api.h:
-cim/cim.h:
-cim/cim_err.h:
-util/rg_util.h:
-cim/cim_rsd.h:
