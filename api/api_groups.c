@@ -198,6 +198,7 @@ static enum cim_rv append_group(struct api_ctx *ctx, int64_t id, int64_t *genera
     struct cim_group group;
     json_t *j;
     char *text;
+    size_t len;
 
     if (e) {
         rg_buf_add(out, e->text, e->len);
@@ -212,8 +213,9 @@ static enum cim_rv append_group(struct api_ctx *ctx, int64_t id, int64_t *genera
     cim_group_clear(&group);
     if (!text)
         return cim_err_set(err, CIM_RV_FAILED, NULL, "out of memory");
-    remember(ctx, id, *generation, text, strlen(text));
-    rg_buf_add(out, text, strlen(text));
+    len = strlen(text);
+    remember(ctx, id, *generation, text, len);
+    rg_buf_add(out, text, len);
     free(text);
     return CIM_RV_SUCCESS;
 }
@@ -285,8 +287,9 @@ void api_groups_list(struct api_ctx *ctx, const struct api_request *req, struct 
     struct cim_err err;
     struct api_page page;
     const char *persistent;
-    size_t n = 0, shown;
+    size_t n = 0, shown = 0;
     int64_t total = 0;
+    enum cim_rv rv;
     json_t *j_rest = NULL;
     char *next = NULL, *rest = NULL;
 
@@ -310,35 +313,35 @@ void api_groups_list(struct api_ctx *ctx, const struct api_request *req, struct 
         return;
     }
     /* One row more than the page tells whether a next page exists. */
-    if (cim_group_page(ctx->svc, page.after_id, page.limit + 1, &f, &refs, &n, &total, &err) !=
-        CIM_RV_SUCCESS) {
-        cim_service_snapshot_end(ctx->svc);
-        /* A Member filter that does not resolve is a bad query parameter. */
+    rv = cim_group_page(ctx->svc, page.after_id, page.limit + 1, &f, &refs, &n, &total, &err);
+    if (rv == CIM_RV_SUCCESS) {
+        shown = n > (size_t)page.limit ? (size_t)page.limit : n;
+        rv = append_items(ctx, refs, shown, &b, &err);
+    }
+    cim_service_snapshot_end(ctx->svc);
+    if (rv != CIM_RV_SUCCESS) {
+        free(refs);
+        free(b.p);
+        /* A Member filter that does not resolve is a bad query parameter (reading the page's
+         * groups never gives 5). */
         if (err.rv == CIM_RV_INVALID_PARAMETER)
             api_reply_problem(reply, API_P_BAD_QUERY, false, "Member", "%s", err.detail);
         else
             api_reply_cim(reply, &err, API_M_NONE);
         return;
     }
-    shown = n > (size_t)page.limit ? (size_t)page.limit : n;
-    if (append_items(ctx, refs, shown, &b, &err) != CIM_RV_SUCCESS) {
-        cim_service_snapshot_end(ctx->svc);
-        free(refs);
-        free(b.p);
-        api_reply_cim(reply, &err, API_M_NONE);
-        return;
-    }
-    cim_service_snapshot_end(ctx->svc);
     if (n > shown)
         next = api_next_link(GROUPS_PATH, page.limit, (long long)refs[shown - 1].id, req,
                              filters, RG_ARRAY_LEN(filters));
     /* The rest of the envelope through jansson, which escapes the next link. */
     j_rest = json_pack("{s:I, s:s?}", "count", (json_int_t)total, "next", next);
     rest = j_rest ? api_json_text(j_rest) : NULL;
-    if (!rest || (n > shown && !next))
+    if (!rest || (n > shown && !next)) {
         b.failed = true;
-    else
-        rg_buf_add(&b, ",", 1), rg_buf_add(&b, rest + 1, strlen(rest + 1));
+    } else {
+        rg_buf_add(&b, ",", 1);
+        rg_buf_add(&b, rest + 1, strlen(rest + 1));
+    }
     reply_text(reply, &b);
     json_decref(j_rest);
     free(rest);

@@ -89,7 +89,8 @@ json_t *api_json_body(const struct api_request *req, const struct api_limits *li
                           "the request needs a JSON object body");
         return NULL;
     }
-    if (limits && limits->max_depth && nesting_depth(req->body, req->body_len) > limits->max_depth) {
+    if (limits && limits->max_depth &&
+        nesting_depth(req->body, req->body_len) > limits->max_depth) {
         api_reply_problem(reply, API_P_BAD_REQUEST, with_rv, NULL,
                           "the JSON body nests deeper than %u levels", limits->max_depth);
         return NULL;

@@ -170,9 +170,9 @@ static sqlite3_stmt *group_stmt(struct db *db, unsigned bits, bool count)
     const char *key = member ? "m.group_id" : "g.id";
     /* Counting the groups of an element needs only its index entries: every member row has
      * its group (foreign key). */
-    const char *from = !member                          ? "rgroup g"
+    const char *from = !member                        ? "rgroup g"
                        : count && bits == DB_F_MEMBER ? "member m"
-                                                      : "member m JOIN rgroup g ON g.id = m.group_id";
+                                                    : "member m JOIN rgroup g ON g.id = m.group_id";
     char sql[512];
     int rc;
 

@@ -1,8 +1,8 @@
-/* The libmicrohttpd daemon: epoll threads (one, or a pool of --threads), a per-request context that gathers the body
- * (bounded by max_body), the transport checks that run before any handler (404, 405 with Allow,
- * OPTIONS and CORS preflight, 406, 413, 415, 428), and the conversion of an api_reply into an
- * MHD response with its request id, CORS headers and 304 for a matching If-None-Match. Every
- * request is counted for /metrics and logged as one JSON line. */
+/* The libmicrohttpd daemon: epoll threads (one, or a pool of --threads), a per-request context
+ * that gathers the body (bounded by max_body), the transport checks that run before any handler
+ * (404, 405 with Allow, OPTIONS and CORS preflight, 406, 413, 415, 428), and the conversion of
+ * an api_reply into an MHD response with its request id, CORS headers and 304 for a matching
+ * If-None-Match. Every request is counted for /metrics and logged as one JSON line. */
 #include "server/srv.h"
 
 #include <arpa/inet.h>
