@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# make bench: the real replgw on 127.0.0.1 under wrk, against two ceilings measured in the same
-# run (a minimal libmicrohttpd server, and the create transaction in a C loop with the same
-# durability). Prints one table; figures are ratios so they hold on a noisy machine.
+# make bench: the real replgw on 127.0.0.1 under wrk, against baselines measured in the same run
+# (a minimal libmicrohttpd server, the create transaction in a C loop with the same durability,
+# and a naive server committing each create alone under a mutex). Prints one table; figures are
+# ratios so they hold on a noisy machine.
 # BENCH_SECONDS sets each wrk run's length (default 5).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,8 @@ cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L bench/baseline_http.c -o "$OUT/baselin
     $(pkg-config --cflags --libs libmicrohttpd)
 cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L bench/baseline_storage.c -o "$OUT/baseline_storage" \
     $(pkg-config --cflags --libs sqlite3)
+cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L bench/baseline_naive.c -o "$OUT/baseline_naive" \
+    $(pkg-config --cflags --libs libmicrohttpd jansson sqlite3) -pthread
 
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
@@ -69,6 +72,14 @@ rm -f "$OUT/storage.db"*
 read -r _ storage_single < <("$OUT/baseline_storage" "$OUT/storage.db" 3 | grep single)
 read -r _ storage_batch < <("$OUT/baseline_storage" "$OUT/storage2.db" 3 | grep batch16)
 rm -f "$OUT"/storage*.db*
+start "$OUT/baseline_naive" "$OUT/naive.db"
+declare -A naive
+for c in 16 64; do
+    read -r rps _ _ < <(measure "http://127.0.0.1:$PORT" bench/create.lua "$c")
+    naive[$c]=$rps
+done
+kill "$PID"
+rm -f "$OUT"/naive.db*
 
 echo "bench: replgw"
 rm -f "$OUT/bench.db"*
@@ -93,6 +104,7 @@ row() { # name conns rps p50 p99 ceiling
         'BEGIN { printf "%-22s %5d %9d %9.3f %9.3f %7.1f %8s %10d %8.1f%%\n",
                  n, c, r, a, b, (a > 0 ? b / a : 0), m, k, (k > 0 ? 100 * r / k : 0) }'
 }
+declare -A creates
 for c in 16 64; do
     read -r rps p50 p99 < <(measure "$base" bench/get.lua "$c")
     row "GET group (8 members)" "$c" "$rps" "$p50" "$p99" "${http_ceiling[$c]}"
@@ -102,10 +114,17 @@ for c in 16 64; do
     row "90% read / 10% create" "$c" "$rps" "$p50" "$p99" "${http_ceiling[$c]}"
     read -r rps p50 p99 < <(measure "$base" bench/create.lua "$c")
     row "create (8 members)" "$c" "$rps" "$p50" "$p99" "$storage_batch"
+    creates[$c]=$rps
 done
 printf '\nceilings: HTTP %s req/s at 16, %s at 64 connections; storage %s creates/s one per\n' \
     "${http_ceiling[16]}" "${http_ceiling[64]}" "$storage_single"
 printf 'transaction, %s with 16 per transaction (the group-commit ceiling; create fractions\n' \
     "$storage_batch"
-printf 'above are against it). keep-alive: %s reused connection(s), %s Connection: close.\n' \
+printf 'above are against it).\n'
+printf 'naive server (each create committed alone under a mutex): %s creates/s at 16,\n' \
+    "${naive[16]}"
+awk -v n16="${naive[16]}" -v n64="${naive[64]}" -v c16="${creates[16]}" -v c64="${creates[64]}" \
+    'BEGIN { printf "%s at 64 connections; replgw creates are %.1fx and %.1fx of it (target 4x).\n",
+             n64, (n16 > 0 ? c16 / n16 : 0), (n64 > 0 ? c64 / n64 : 0) }'
+printf 'keep-alive: %s reused connection(s), %s Connection: close.\n' \
     "$reuse" "$closes"
