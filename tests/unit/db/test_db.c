@@ -86,7 +86,7 @@ static void test_open_sets_schema_version_and_wal(void **state)
     assert_int_equal(sqlite3_open(f->path, &raw), SQLITE_OK);
     assert_int_equal(sqlite3_prepare_v2(raw, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(st, 0), 3);
+    assert_int_equal(sqlite3_column_int(st, 0), 4);
     sqlite3_finalize(st);
     assert_int_equal(sqlite3_prepare_v2(raw, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
@@ -416,6 +416,47 @@ static void test_tally_counts_rows_of_an_older_schema(void **state)
     assert_int_equal(count, 2);
 }
 
+/* Members written by schema version 3 (keyed by group and element) keep their order, their
+ * uniqueness and their lookup by element once migrated to the (group, seq) key. */
+static void test_members_of_an_older_schema_migrate(void **state)
+{
+    struct fixture *f = *state;
+    int64_t g = add_group(f->db, "g"), a = add_element(f->db, "a"), b = add_element(f->db, "b");
+    int64_t c = add_element(f->db, "c");
+    struct db_member *m;
+    sqlite3 *raw;
+    char sql[512], why[256];
+    size_t n;
+    int64_t count;
+
+    db_close(f->db);
+    snprintf(sql, sizeof(sql),
+             "DROP TABLE member;"
+             "CREATE TABLE member (group_id INTEGER NOT NULL REFERENCES rgroup(id) ON DELETE CASCADE,"
+             " element_id INTEGER NOT NULL REFERENCES element(id), seq INTEGER NOT NULL,"
+             " PRIMARY KEY (group_id, element_id), UNIQUE (group_id, seq)) WITHOUT ROWID;"
+             "CREATE INDEX member_by_element ON member(element_id);"
+             "INSERT INTO member VALUES (%lld, %lld, 2), (%lld, %lld, 1);"
+             "PRAGMA user_version = 3",
+             (long long)g, (long long)a, (long long)g, (long long)b);
+    assert_int_equal(sqlite3_open(f->path, &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(raw, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(raw);
+    assert_int_equal(db_open(f->path, &opts, &f->db, why, sizeof(why)), DB_OK);
+    assert_int_equal(db_member_list(f->db, g, &m, &n), DB_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(m[0].element_id, b);
+    assert_int_equal(m[1].element_id, a);
+    for (size_t i = 0; i < n; i++)
+        db_member_clear(&m[i]);
+    free(m);
+    assert_int_equal(db_member_insert(f->db, g, a, 3), DB_CONFLICT); /* the element again */
+    assert_int_equal(db_member_insert(f->db, g, c, 2), DB_CONFLICT); /* the position again */
+    assert_int_equal(db_member_insert(f->db, g, c, 3), DB_OK);
+    assert_int_equal(db_member_group_count(f->db, a, &count), DB_OK);
+    assert_int_equal(count, 1);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -435,6 +476,7 @@ int main(void)
         T(test_settings_keep_order),
         T(test_group_list_and_count),
         T(test_tally_counts_rows_of_an_older_schema),
+        T(test_members_of_an_older_schema_migrate),
         T(test_group_filters),
     };
 
