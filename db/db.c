@@ -361,10 +361,12 @@ static int migrate(struct db *db, char *why, size_t why_len)
 }
 
 /* Process-wide SQLite settings, made once before the library initialises. Memory statistics
- * take a global mutex on every allocation that no connection needs. */
+ * take a global mutex on every allocation that no connection needs. If DB_WAL_VFS cannot be
+ * registered, db_open fails naming it. */
 static void configure_sqlite(void)
 {
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    db_wal_register();
 }
 
 int db_open(const char *path, const struct db_options *opt, struct db **out, char *why,
@@ -388,7 +390,7 @@ int db_open(const char *path, const struct db_options *opt, struct db **out, cha
      * per-call connection mutex is pure cost. */
     if (sqlite3_open_v2(path, &db->conn,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                        NULL) != SQLITE_OK) {
+                        DB_WAL_VFS) != SQLITE_OK) {
         snprintf(why, why_len, "cannot open database %s: %s", path,
                  db->conn ? sqlite3_errmsg(db->conn) : "out of memory");
         goto out;
@@ -401,7 +403,8 @@ int db_open(const char *path, const struct db_options *opt, struct db **out, cha
     }
     sqlite3_busy_timeout(db->conn, opt->busy_timeout_ms);
     /* WAL + FULL: a commit is on disk (fsynced) before db_txn_run returns, so what the gateway
-     * acknowledges survives a crash or power loss. The journal_mode pragma is the first
+     * acknowledges survives a crash or power loss. DB_WAL_VFS relies on FULL: it writes out a
+     * commit's WAL frames at that sync. The journal_mode pragma is the first
      * statement that reads the file, so it also tells a corrupt or foreign file apart.
      * temp_store = MEMORY keeps statement journals in memory: on disk each costs a temp file
      * and a write per page, and needs no durability (the WAL commit makes a change durable). */

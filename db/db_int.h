@@ -68,6 +68,14 @@ struct db {
     pthread_mutex_t stats_lock; /* /metrics reads the writer's stats from another thread */
 };
 
+/* The VFS every gateway connection opens its database with: the default one, except that WAL
+ * writes are gathered until the commit's sync (db_wal.c). */
+#define DB_WAL_VFS "replgw-wal"
+
+/* Registers DB_WAL_VFS (not as the default); once per process, before any db_open. Returns an
+ * SQLite result code. */
+int db_wal_register(void);
+
 /* Returns the cached statement for q, preparing it on first use; NULL (logged) on error. */
 sqlite3_stmt *db_stmt(struct db *db, enum db_q q);
 
