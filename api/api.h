@@ -27,6 +27,7 @@ struct api_request {
     const char *body; /* NULL when there is none */
     size_t body_len;
     const char *if_match; /* the If-Match header, NULL when absent */
+    json_t *json; /* the body as api_json_prepare parsed it, or NULL; owned by the caller */
 };
 
 struct api_reply {
@@ -178,9 +179,15 @@ char *api_json_text(const json_t *j);
 /* ---- strict JSON input (api_json.c) ---- */
 
 /* Parses the request body as one JSON object with duplicate keys rejected, within limits (NULL:
- * none). Returns a new reference, or NULL after writing a 400 problem into reply. */
+ * none). Returns a new reference (to req->json when set), or NULL after writing a 400 problem
+ * into reply. */
 json_t *api_json_body(const struct api_request *req, const struct api_limits *limits,
                       struct api_reply *reply, bool with_rv);
+
+/* The body parsed ahead of its handler, so a change's parse runs on a request thread and not
+ * on the single writer: what api_json_body would return, or NULL when the body fails any of
+ * its checks (the handler then parses it again and answers the problem). For req->json. */
+json_t *api_json_prepare(const struct api_request *req, const struct api_limits *limits);
 
 /* Reads j_members, which must be an array of strings within limits, into *refs (a new array
  * of n strings borrowed from j_members; caller frees the array). Returns 0, or -1 after a 400

@@ -84,6 +84,8 @@ json_t *api_json_body(const struct api_request *req, const struct api_limits *li
     json_error_t jerr;
     json_t *j;
 
+    if (req->json)
+        return json_incref(req->json);
     if (!req->body || req->body_len == 0) {
         api_reply_problem(reply, API_P_BAD_REQUEST, with_rv, NULL,
                           "the request needs a JSON object body");
@@ -115,6 +117,15 @@ json_t *api_json_body(const struct api_request *req, const struct api_limits *li
         json_decref(j);
         return NULL;
     }
+    return j;
+}
+
+json_t *api_json_prepare(const struct api_request *req, const struct api_limits *limits)
+{
+    struct api_reply unused = {0};
+    json_t *j = api_json_body(req, limits, &unused, false);
+
+    api_reply_clear(&unused);
     return j;
 }
 

@@ -378,12 +378,14 @@ static void hand_to_writer(struct srv *srv, struct MHD_Connection *conn, struct 
         job->req.id = job->id;
     }
     job->idem_key = strcmp(req->method, "POST") == 0 ? idem_key : NULL;
+    job->req.json = req->body ? api_json_prepare(req, &srv->cfg->limits) : NULL;
     st->job = job;
     st->job_route = route;
     MHD_suspend_connection(conn);
     if (!srv_writer_submit(&srv->writer, job)) {
         MHD_resume_connection(conn);
         st->job = NULL;
+        json_decref(job->req.json);
         free(job);
         api_reply_problem(reply, API_P_UNAVAILABLE, false, NULL, "the server is stopping");
     }
@@ -600,6 +602,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (st) {
         if (st->job) {
             api_reply_clear(&st->job->reply);
+            json_decref(st->job->req.json);
             free(st->job);
         }
         free(st->body.p);

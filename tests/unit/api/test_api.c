@@ -197,6 +197,37 @@ static void test_strict_json(void **state)
     }
 }
 
+/* A body parsed ahead (on a request thread) is what the handler uses; a body that fails any
+ * check is not prepared, so the handler parses it again and answers the problem. */
+static void test_prepared_body(void **state)
+{
+    struct fixture *f = *state;
+    const struct api_limits limits = {.max_depth = 4, .max_string = 16};
+    static const char *const bad[] = {"nope", "[1]", "{\"a\":1,\"a\":2}",
+                                      "{\"a\":[[[[[1]]]]]}", "{\"a\":\"12345678901234567\"}"};
+    const char *good = "{\"GroupName\":\"ahead\"}";
+    struct api_request req = {.method = "POST", .path = "/x", .body = good,
+                              .body_len = strlen(good)};
+    struct api_reply r = {0};
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct api_request b = {.body = bad[i], .body_len = strlen(bad[i])};
+
+        assert_null(api_json_prepare(&b, &limits));
+    }
+    req.json = api_json_prepare(&req, &limits);
+    assert_non_null(req.json);
+    /* The raw body no longer matters once prepared. */
+    req.body = "garbage";
+    req.body_len = strlen(req.body);
+    api_groups_create(&f->ctx, &req, &r);
+    api_reply_render(&r);
+    assert_int_equal(r.status, 201);
+    assert_string_equal(str(&r, "ElementName"), "ahead");
+    api_reply_clear(&r);
+    json_decref(req.json);
+}
+
 static void test_rsd_round_trip(void **state)
 {
     struct fixture *f = *state;
@@ -299,6 +330,7 @@ int main(void)
         cmocka_unit_test(test_every_return_value_maps_to_its_status),
         cmocka_unit_test(test_problem_with_cut_utf8_detail),
         T(test_strict_json),
+        T(test_prepared_body),
         T(test_rsd_round_trip),
         T(test_get_and_list),
         cmocka_unit_test(test_next_link_encodes_filter),
