@@ -19,7 +19,10 @@ cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L bench/baseline_naive.c -o "$OUT/baseli
     $(pkg-config --cflags --libs libmicrohttpd jansson sqlite3) -pthread
 
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    rm -f "$OUT"/naive.db*
+}
 trap cleanup EXIT
 
 # Starts a server command writing "... PORT" on its first output line; sets PORT and PID.
@@ -60,26 +63,15 @@ measure() {
 
 rss_mib() { awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
 
-echo "bench: ceilings"
-start "$OUT/baseline_http"
-declare -A http_ceiling
-for c in 16 64; do
-    read -r rps _ _ < <(measure "http://127.0.0.1:$PORT/" "" "$c")
-    http_ceiling[$c]=$rps
-done
-kill "$PID"
+echo "bench: baselines"
 rm -f "$OUT/storage.db"*
 read -r _ storage_single < <("$OUT/baseline_storage" "$OUT/storage.db" 3 | grep single)
 read -r _ storage_batch < <("$OUT/baseline_storage" "$OUT/storage2.db" 3 | grep batch16)
-rm -f "$OUT"/storage*.db*
+rm -f "$OUT"/storage*.db* "$OUT"/naive.db*
+start "$OUT/baseline_http"
+http=http://127.0.0.1:$PORT
 start "$OUT/baseline_naive" "$OUT/naive.db"
-declare -A naive
-for c in 16 64; do
-    read -r rps _ _ < <(measure "http://127.0.0.1:$PORT" bench/create.lua "$c")
-    naive[$c]=$rps
-done
-kill "$PID"
-rm -f "$OUT"/naive.db*
+naive=http://127.0.0.1:$PORT
 
 echo "bench: replgw"
 rm -f "$OUT/bench.db"*
@@ -104,23 +96,32 @@ row() { # name conns rps p50 p99 ceiling
         'BEGIN { printf "%-22s %5d %9d %9.3f %9.3f %7.1f %8s %10d %8.1f%%\n",
                  n, c, r, a, b, (a > 0 ? b / a : 0), m, k, (k > 0 ? 100 * r / k : 0) }'
 }
-declare -A creates
+# Each workload runs right after the baseline it is compared with (the HTTP ceiling before each
+# read workload, the naive server before creates), all servers up at once, so a ratio compares
+# runs seconds apart on a machine whose speed drifts over minutes.
+read_row() { # name script conns
+    local ceiling rps p50 p99
+    read -r ceiling _ _ < <(measure "$http/" "" "$3")
+    http_ceiling[$3]="${http_ceiling[$3]:+${http_ceiling[$3]}/}$ceiling"
+    read -r rps p50 p99 < <(measure "$base" "$2" "$3")
+    row "$1" "$3" "$rps" "$p50" "$p99" "$ceiling"
+}
+declare -A creates naive http_ceiling
 for c in 16 64; do
-    read -r rps p50 p99 < <(measure "$base" bench/get.lua "$c")
-    row "GET group (8 members)" "$c" "$rps" "$p50" "$p99" "${http_ceiling[$c]}"
-    read -r rps p50 p99 < <(measure "$base" bench/list.lua "$c")
-    row "list page of 100" "$c" "$rps" "$p50" "$p99" "${http_ceiling[$c]}"
-    read -r rps p50 p99 < <(measure "$base" bench/mix.lua "$c")
-    row "90% read / 10% create" "$c" "$rps" "$p50" "$p99" "${http_ceiling[$c]}"
+    read_row "GET group (8 members)" bench/get.lua "$c"
+    read_row "list page of 100" bench/list.lua "$c"
+    read_row "90% read / 10% create" bench/mix.lua "$c"
+    read -r naive[$c] _ _ < <(measure "$naive" bench/create.lua "$c")
     read -r rps p50 p99 < <(measure "$base" bench/create.lua "$c")
     row "create (8 members)" "$c" "$rps" "$p50" "$p99" "$storage_batch"
     creates[$c]=$rps
 done
-printf '\nceilings: HTTP %s req/s at 16, %s at 64 connections; storage %s creates/s one per\n' \
-    "${http_ceiling[16]}" "${http_ceiling[64]}" "$storage_single"
-printf 'transaction, %s with 16 per transaction (the group-commit ceiling; create fractions\n' \
-    "$storage_batch"
-printf 'above are against it).\n'
+printf '\nceilings: HTTP %s req/s at 16 connections, %s at 64\n' \
+    "${http_ceiling[16]}" "${http_ceiling[64]}"
+printf '(measured before each read workload, in table order);\n'
+printf 'storage %s creates/s one per transaction, %s with 16 per transaction (the group-commit\n' \
+    "$storage_single" "$storage_batch"
+printf 'ceiling; create fractions above are against it).\n'
 printf 'naive server (each create committed alone under a mutex): %s creates/s at 16,\n' \
     "${naive[16]}"
 awk -v n16="${naive[16]}" -v n64="${naive[64]}" -v c16="${creates[16]}" -v c64="${creates[64]}" \

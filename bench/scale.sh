@@ -175,9 +175,12 @@ measure_lists $SEED "$OUT/scale-empty.txt" _uncached
 stop
 
 # 3. The large store, generated once (the real server initialises the file first, so the
-#    system row is its own) and reused while it holds exactly N groups.
+#    system row is its own) and reused while it holds exactly N groups in the schema version
+#    this server writes (an older store would be migrated at start, not measured).
 STORE=$OUT/scale-$N.db
-if [ -f "$STORE" ] && [ -f "$STORE.gen.txt" ] && [ "$(groups_in "$STORE")" = "$N" ]; then
+schema=$(sqlite3 "$OUT/scale-empty.db" 'PRAGMA user_version')
+if [ -f "$STORE" ] && [ -f "$STORE.gen.txt" ] && [ "$(groups_in "$STORE")" = "$N" ] &&
+    [ "$(sqlite3 "$STORE" 'PRAGMA user_version')" = "$schema" ]; then
     echo "scale: reusing $STORE ($N groups)"
 else
     echo "scale: generating $N groups of $M members into $STORE"
