@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "baseline_sql.h"
+
 #define MAX_BODY 65536
 
 struct req {
@@ -136,13 +138,7 @@ int main(int argc, char **argv)
     if (argc < 2 || sqlite3_open(argv[1], &db) != SQLITE_OK)
         return 1;
     must(sqlite3_exec(db,
-                      "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                      "CREATE TABLE g (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE,"
-                      " p INT, s INT);"
-                      "CREATE TABLE m (g INT, e INT, seq INT, PRIMARY KEY (g, e), UNIQUE (g, seq))"
-                      " WITHOUT ROWID;"
-                      "CREATE TABLE sp (g INT, pos INT, name TEXT, value TEXT, PRIMARY KEY (g, pos))"
-                      " WITHOUT ROWID;",
+                      BASELINE_SCHEMA,
                       NULL, NULL, NULL));
     must(sqlite3_prepare_v2(db, "INSERT INTO g (name, p, s) VALUES (NULL, 1, 1)", -1, &st[0],
                             NULL));
