@@ -89,7 +89,7 @@ check: deps
 	@$(MAKE) --no-print-directory test BUILD=build-san OPT="-O1 -g" \
 	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 
-# wrk on loopback against the two ceilings measured in the same run (bench/README.md).
+# wrk on loopback against the baselines measured in the same run (bench/README.md).
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) bash bench/run.sh
