@@ -202,18 +202,17 @@ static void test_a_database_written_through_it_reads_back(void **state)
     const struct db_options opts = {.busy_timeout_ms = 100, .max_pages = 0};
     char path[128], why[256], name[32];
     struct db *db;
+    int64_t sys;
     sqlite3 *raw;
     sqlite3_stmt *st;
 
     snprintf(path, sizeof(path), "%s/g.db", f->dir);
     assert_int_equal(db_open(path, &opts, &db, why, sizeof(why)), DB_OK);
+    assert_int_equal(db_system_ensure(db, "CIM_ComputerSystem", "h", &sys), DB_OK);
     for (int i = 0; i < 3000; i++) {
-        struct db_group g = {.element_name = name, .persistent = true, .system_id = 1};
-        int64_t sys;
+        struct db_group g = {.element_name = name, .persistent = true, .system_id = sys};
 
         snprintf(name, sizeof(name), "g%d", i);
-        assert_int_equal(db_system_ensure(db, "CIM_ComputerSystem", "h", &sys), DB_OK);
-        g.system_id = sys;
         assert_int_equal(db_group_insert(db, &g), DB_OK);
     }
     assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
