@@ -30,16 +30,34 @@ static json_t *memberships_to_json(const struct cim_element *e)
     return j;
 }
 
+/* The rest of the element's groups: the group list filtered by the element, from the group
+ * after the last one listed. NULL when Groups lists them all, and when out of memory (the
+ * caller tells the two apart by e->more_groups). Caller frees. */
+static char *more_groups_link(const struct cim_element *e)
+{
+    if (!e->more_groups)
+        return NULL;
+    return rg_asprintf("/replication-groups?limit=%d&cursor=%lld"
+                       "&Member=%%2Flogical-elements%%2F%lld",
+                       CIM_ELEMENT_GROUPS, (long long)e->groups[e->n_groups - 1].group_id,
+                       (long long)e->id);
+}
+
 static json_t *element_to_json(const struct cim_element *e)
 {
-    char id[24];
+    char id[24], *more = more_groups_link(e);
+    json_t *j = NULL;
 
     snprintf(id, sizeof(id), "%lld", (long long)e->id);
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:I, s:o}", "id", id, "ObjectPath",
-                     e->path, "CreationClassName", e->class_name, "DeviceID", e->device_id,
-                     "SystemCreationClassName", e->sys_class, "SystemName", e->sys_name,
-                     "ElementName", e->element_name, "Generation", (json_int_t)e->generation,
-                     "Groups", memberships_to_json(e));
+    if (!e->more_groups || more)
+        j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:I, s:o, s:s?}", "id", id,
+                      "ObjectPath", e->path, "CreationClassName", e->class_name, "DeviceID",
+                      e->device_id, "SystemCreationClassName", e->sys_class, "SystemName",
+                      e->sys_name, "ElementName", e->element_name, "Generation",
+                      (json_int_t)e->generation, "Groups", memberships_to_json(e),
+                      "GroupsNext", more);
+    free(more);
+    return j;
 }
 
 static void reply_element(struct api_reply *reply, const struct cim_element *e, bool created)

@@ -113,6 +113,10 @@ enum cim_rv cim_rv_from_db(int db_rc, struct cim_err *err, const char *what);
 
 /* ---- logical elements ---- */
 
+/* How many of its groups an element's representation lists: with multiple membership an element
+ * may be in millions, and the rest are a filtered group list away. */
+#define CIM_ELEMENT_GROUPS 100
+
 struct cim_membership {
     int64_t group_id;
     char *group_path;
@@ -128,8 +132,9 @@ struct cim_element {
     char *element_name; /* NULL when not given */
     char *path;
     int64_t generation;
-    struct cim_membership *groups; /* the groups it belongs to, by group id */
+    struct cim_membership *groups; /* the first CIM_ELEMENT_GROUPS groups holding it, by id */
     size_t n_groups;
+    bool more_groups; /* more groups hold it than groups lists */
 };
 void cim_element_clear(struct cim_element *e);
 

@@ -193,11 +193,15 @@ static enum cim_rv load_memberships(struct cim_service *svc, struct cim_element 
     enum cim_rv rv = CIM_RV_FAILED;
     int rc;
 
-    rc = db_member_groups_of(svc->db, e->id, &groups, &seqs, &n);
+    /* One more than listed tells whether there are more. */
+    rc = db_member_groups_of(svc->db, e->id, CIM_ELEMENT_GROUPS + 1, &groups, &seqs, &n);
     if (rc != DB_OK) {
         rv = cim_rv_from_db(rc, err, "read memberships");
         goto out;
     }
+    e->more_groups = n > CIM_ELEMENT_GROUPS;
+    if (e->more_groups)
+        n = CIM_ELEMENT_GROUPS;
     if (n > 0) {
         e->groups = calloc(n, sizeof(*e->groups));
         if (!e->groups)

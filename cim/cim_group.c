@@ -297,6 +297,9 @@ static int create_in_txn(struct db *db, void *cls)
             return c->err->rv;
         }
     }
+    /* Each member's list of groups grew, and with it its Generation (as in AddMembers). */
+    if (req->n_members > 0 && (rc = db_element_touch_group(db, c->group_id)) != DB_OK)
+        return cim_rv_from_db(rc, c->err, "update members");
     return write_settings(c, db);
 }
 

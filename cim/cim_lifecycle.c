@@ -50,22 +50,6 @@ struct delete_group_ctx {
     struct cim_err *err;
 };
 
-/* Bumps the generation of every member of group id: their lists of groups are about to change. */
-static enum cim_rv touch_members(struct db *db, int64_t id, struct cim_err *err)
-{
-    struct db_member *m = NULL;
-    size_t n = 0;
-    int rc = db_member_list(db, id, &m, &n);
-
-    for (size_t i = 0; i < n; i++) {
-        if (rc == DB_OK)
-            rc = db_element_touch(db, m[i].element_id);
-        db_member_clear(&m[i]);
-    }
-    free(m);
-    return cim_rv_from_db(rc, err, "update members");
-}
-
 static int delete_group_txn(struct db *db, void *cls)
 {
     struct delete_group_ctx *c = cls;
@@ -86,8 +70,10 @@ static int delete_group_txn(struct db *db, void *cls)
                            "the group has %lld member(s); pass RemoveElements=true to delete it "
                            "anyway (the elements themselves are kept)",
                            (long long)members);
-    if ((rv = touch_members(db, c->id, c->err)) != CIM_RV_SUCCESS)
-        return rv;
+    /* The members' lists of groups are about to change. */
+    rc = db_element_touch_group(db, c->id);
+    if (rc != DB_OK)
+        return cim_rv_from_db(rc, c->err, "update members");
     /* Members go with the group (ON DELETE CASCADE); the member elements stay. */
     rc = db_group_delete(db, c->id);
     return rc == DB_OK ? 0 : cim_rv_from_db(rc, c->err, "delete group");
@@ -379,7 +365,7 @@ static int element_delete_txn(struct db *db, void *cls)
             return rv;
     }
     if (rc == DB_OK)
-        rc = db_member_groups_of(db, c->id, &groups, &seqs, &n);
+        rc = db_member_groups_of(db, c->id, -1, &groups, &seqs, &n);
     if (rc == DB_OK && n > 0) {
         c->out->changed = calloc(n, sizeof(int64_t));
         c->out->deleted = calloc(n, sizeof(int64_t));

@@ -116,7 +116,7 @@ static const char *const sql[Q_COUNT] = {
                       " WHERE m.group_id = ?1 ORDER BY m.seq",
     [Q_MEMBER_GROUP_COUNT] = "SELECT count(*) FROM member WHERE element_id = ?1",
     [Q_MEMBER_GROUPS_OF] = "SELECT group_id, seq FROM member WHERE element_id = ?1"
-                           " ORDER BY group_id",
+                           " ORDER BY group_id LIMIT ?2",
     [Q_SETTING_INSERT] = "INSERT INTO setting_prop (group_id, pos, name, value)"
                          " VALUES (?1, ?2, ?3, ?4)",
     [Q_SETTING_LIST] = "SELECT name, value FROM setting_prop WHERE group_id = ?1 ORDER BY pos",
@@ -130,6 +130,8 @@ static const char *const sql[Q_COUNT] = {
     [Q_MEMBER_COUNT] = "SELECT count(*) FROM member WHERE group_id = ?1",
     [Q_MEMBER_EXISTS] = "SELECT count(*) FROM member WHERE group_id = ?1 AND element_id = ?2",
     [Q_ELEMENT_TOUCH] = "UPDATE element SET generation = generation + 1 WHERE id = ?1",
+    [Q_ELEMENT_TOUCH_GROUP] = "UPDATE element SET generation = generation + 1"
+                              " WHERE id IN (SELECT element_id FROM member WHERE group_id = ?1)",
     [Q_MEMBER_TOTAL] = "SELECT count(*) FROM member",
     [Q_GROUP_GENERATION] = "SELECT generation FROM rgroup WHERE id = ?1",
     [Q_ELEMENT_EXISTS] = "SELECT 1 FROM element WHERE id = ?1",

@@ -204,13 +204,17 @@ int db_member_count(struct db *db, int64_t group_id, int64_t *n);
 int db_member_exists(struct db *db, int64_t group_id, int64_t element_id, bool *yes);
 /* Bumps the generation of element id (its memberships changed). */
 int db_element_touch(struct db *db, int64_t id);
+/* Bumps the generation of every element of group group_id (the group was made or is going);
+ * DB_OK also when it has none. */
+int db_element_touch_group(struct db *db, int64_t group_id);
 /* Number of groups element_id belongs to. */
 int db_member_group_count(struct db *db, int64_t element_id, int64_t *n);
 
-/* The groups element_id belongs to: group ids and the element's sequence in each, by group id.
- * *groups and *seqs are new arrays (caller frees); *n their length. */
-int db_member_groups_of(struct db *db, int64_t element_id, int64_t **groups, int64_t **seqs,
-                        size_t *n);
+/* The groups element_id belongs to: group ids and the element's sequence in each, by group id,
+ * at most limit of them (limit < 0: all). *groups and *seqs are new arrays (caller frees); *n
+ * their length. */
+int db_member_groups_of(struct db *db, int64_t element_id, int64_t limit, int64_t **groups,
+                        int64_t **seqs, size_t *n);
 
 /* ---- the group's ReplicationSettingData properties ---- */
 

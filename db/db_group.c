@@ -350,8 +350,8 @@ int db_member_group_count(struct db *db, int64_t element_id, int64_t *n)
     return query_ids(db, Q_MEMBER_GROUP_COUNT, element_id, 0, n);
 }
 
-int db_member_groups_of(struct db *db, int64_t element_id, int64_t **groups, int64_t **seqs,
-                        size_t *n)
+int db_member_groups_of(struct db *db, int64_t element_id, int64_t limit, int64_t **groups,
+                        int64_t **seqs, size_t *n)
 {
     sqlite3_stmt *st = db_stmt(db, Q_MEMBER_GROUPS_OF);
     int64_t *g = NULL, *s = NULL;
@@ -364,6 +364,7 @@ int db_member_groups_of(struct db *db, int64_t element_id, int64_t **groups, int
     if (!st)
         return DB_ERR;
     sqlite3_bind_int64(st, 1, element_id);
+    sqlite3_bind_int64(st, 2, limit); /* SQLite reads a negative LIMIT as none */
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t *g2 = db_grow(g, &cap, len, sizeof(*g)), *s2;
 
@@ -480,6 +481,16 @@ int db_group_touch(struct db *db, int64_t id)
 int db_element_touch(struct db *db, int64_t id)
 {
     return exec_ids(db, Q_ELEMENT_TOUCH, id, 0, "touch element");
+}
+
+int db_element_touch_group(struct db *db, int64_t group_id)
+{
+    sqlite3_stmt *st = db_stmt(db, Q_ELEMENT_TOUCH_GROUP);
+
+    if (!st)
+        return DB_ERR;
+    sqlite3_bind_int64(st, 1, group_id);
+    return db_exec_stmt(db, st, "touch elements of group");
 }
 
 int db_member_delete(struct db *db, int64_t group_id, int64_t element_id)

@@ -450,6 +450,49 @@ static void test_if_match(void **state)
     h_resp_free(&r);
 }
 
+/* An element's Generation (and ETag) grows whenever its list of groups changes, whichever call
+ * changed it: CreateGroup, AddMembers, RemoveMembers or DeleteGroup. */
+static long long element_generation(struct h_server *s, int id)
+{
+    struct h_resp r;
+    char path[64], etag[64], want[64];
+    long long gen;
+
+    snprintf(path, sizeof(path), "/logical-elements/%d", id);
+    call(s, "GET", path, NULL, &r);
+    gen = h_int(r.json, "Generation");
+    snprintf(want, sizeof(want), "\"e%d.%lld\"", id, gen);
+    assert_string_equal(h_header(&r, "ETag", etag, sizeof(etag)), want);
+    h_resp_free(&r);
+    return gen;
+}
+
+static void test_element_generation_follows_its_groups(void **state)
+{
+    struct h_server *s = *state;
+    struct h_resp r;
+
+    add_volumes(s, 2);
+    assert_int_equal(element_generation(s, 1), 1);
+    expect(s, "POST", "/replication-groups", "{\"Members\":[\"/logical-elements/1\"]}", 201);
+    assert_int_equal(element_generation(s, 1), 2);
+    assert_int_equal(element_generation(s, 2), 1);
+    /* A tag read before the element joined the group is stale. */
+    assert_int_equal(h_req(s, "DELETE", "/logical-elements/1", "If-Match: \"e1.1\"\r\n", NULL, &r),
+                     0);
+    assert_int_equal(r.status, 412);
+    h_resp_free(&r);
+    expect(s, "POST", "/replication-groups/1/add-members",
+           "{\"Members\":[\"/logical-elements/2\"]}", 200);
+    assert_int_equal(element_generation(s, 2), 2);
+    expect(s, "POST", "/replication-groups/1/remove-members",
+           "{\"Members\":[\"/logical-elements/1\"]}", 200);
+    assert_int_equal(element_generation(s, 1), 3);
+    expect(s, "DELETE", "/replication-groups/1?RemoveElements=true", NULL, 204);
+    assert_int_equal(element_generation(s, 2), 3);
+    assert_int_equal(element_generation(s, 1), 3);
+}
+
 /* ---- deleting an element ---- */
 
 static void test_element_delete_leaves_every_group(void **state)
@@ -480,6 +523,60 @@ static void test_element_delete_leaves_every_group(void **state)
     h_resp_free(&r);
     assert_int_equal(h_db_count(s, "SELECT count(*) FROM member WHERE element_id = 1"), 0);
     expect(s, "DELETE", "/logical-elements/1", NULL, 404);
+    h_free(s);
+}
+
+/* An element in more groups than its representation lists: Groups holds the first 100 by id and
+ * GroupsNext is the filtered group list that carries on from there; deleting the element still
+ * takes it out of every group. */
+static void test_element_lists_its_first_groups_and_links_the_rest(void **state)
+{
+    static const char *const args[] = {"--multiple-membership", NULL};
+    struct h_server *s = h_new(args);
+    const char *body = "{\"Members\":[\"/logical-elements/1\"]}";
+    const json_t *groups;
+    struct h_resp r;
+    char next[256];
+
+    (void)state;
+    add_volumes(s, 2);
+    expect(s, "POST", "/replication-groups", "{\"Members\":[\"/logical-elements/2\"]}", 201);
+    for (int i = 0; i < 103; i++)
+        expect(s, "POST", "/replication-groups", body, 201);
+    call(s, "GET", "/logical-elements/2", NULL, &r);
+    assert_int_equal(json_array_size(json_object_get(r.json, "Groups")), 1);
+    assert_true(json_is_null(json_object_get(r.json, "GroupsNext")));
+    h_resp_free(&r);
+
+    call(s, "GET", "/logical-elements/1", NULL, &r);
+    groups = json_object_get(r.json, "Groups");
+    assert_int_equal(json_array_size(groups), 100);
+    assert_string_equal(h_str(json_array_get(groups, 0), "id"), "2");
+    assert_string_equal(h_str(json_array_get(groups, 99), "id"), "101");
+    snprintf(next, sizeof(next), "%s", h_str(r.json, "GroupsNext"));
+    h_resp_free(&r);
+    call(s, "GET", next, NULL, &r);
+    assert_int_equal(r.status, 200);
+    groups = json_object_get(r.json, "items");
+    assert_int_equal(json_array_size(groups), 3);
+    assert_string_equal(h_str(json_array_get(groups, 0), "id"), "102");
+    assert_string_equal(h_str(json_array_get(groups, 2), "id"), "104");
+    assert_true(json_is_null(json_object_get(r.json, "next")));
+    h_resp_free(&r);
+
+    /* The element list caps each element's groups the same way. */
+    call(s, "GET", "/logical-elements", NULL, &r);
+    groups = json_object_get(json_array_get(json_object_get(r.json, "items"), 0), "Groups");
+    assert_int_equal(json_array_size(groups), 100);
+    assert_string_equal(h_str(json_array_get(json_object_get(r.json, "items"), 0), "GroupsNext"),
+                        next);
+    h_resp_free(&r);
+
+    call(s, "DELETE", "/logical-elements/1", NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(json_array_size(json_object_get(r.json, "ChangedGroups")), 103);
+    h_resp_free(&r);
+    assert_int_equal(h_db_count(s, "SELECT count(*) FROM member WHERE element_id = 1"), 0);
     h_free(s);
 }
 
@@ -600,7 +697,9 @@ int main(void)
         T(test_patch_errors),
         cmocka_unit_test(test_patch_name_when_not_nameable),
         T(test_if_match),
+        T(test_element_generation_follows_its_groups),
         cmocka_unit_test(test_element_delete_leaves_every_group),
+        cmocka_unit_test(test_element_lists_its_first_groups_and_links_the_rest),
         T(test_get_reflects_every_change),
         T(test_concurrent_add_remove_loses_nothing),
     };

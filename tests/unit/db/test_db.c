@@ -291,6 +291,31 @@ static void test_members_come_back_in_sequence(void **state)
     assert_int_equal(count, 1);
 }
 
+static void test_groups_of_an_element_by_id_up_to_a_limit(void **state)
+{
+    struct fixture *f = *state;
+    int64_t e = add_element(f->db, "e"), g[3], *groups, *seqs;
+    size_t n;
+
+    for (int i = 0; i < 3; i++) {
+        g[i] = add_group(f->db, NULL);
+        assert_int_equal(db_member_insert(f->db, g[i], e, 3 - i), DB_OK);
+    }
+    assert_int_equal(db_member_groups_of(f->db, e, 2, &groups, &seqs, &n), DB_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(groups[0], g[0]);
+    assert_int_equal(groups[1], g[1]);
+    assert_int_equal(seqs[1], 2);
+    free(groups);
+    free(seqs);
+    assert_int_equal(db_member_groups_of(f->db, e, -1, &groups, &seqs, &n), DB_OK);
+    assert_int_equal(n, 3);
+    assert_int_equal(groups[2], g[2]);
+    assert_int_equal(seqs[2], 1);
+    free(groups);
+    free(seqs);
+}
+
 static void test_settings_keep_order(void **state)
 {
     struct fixture *f = *state;
@@ -473,6 +498,7 @@ int main(void)
         T(test_element_list_and_delete),
         T(test_group_name_is_unique),
         T(test_members_come_back_in_sequence),
+        T(test_groups_of_an_element_by_id_up_to_a_limit),
         T(test_settings_keep_order),
         T(test_group_list_and_count),
         T(test_tally_counts_rows_of_an_older_schema),
