@@ -46,10 +46,9 @@ struct api_reply {
 /* Releases what reply owns and zeroes it. NULL-safe. */
 void api_reply_clear(struct api_reply *reply);
 
-/* Renders a group answer left in reply->group into its JSON body. A change runs on the writer
- * thread, which every change waits for: it leaves the group as it is and the request's own
- * thread renders it before sending (building JSON there also keeps the allocations and frees on
- * one thread). No-op when there is nothing to render. */
+/* Renders a group answer left in reply->group into its JSON text (reply->text). A change runs
+ * on the writer thread, which every change waits for: it leaves the group as it is and the
+ * request's own thread renders it before sending. No-op when there is nothing to render. */
 void api_reply_render(struct api_reply *reply);
 
 /* Everything a handler needs; borrowed for the life of the server. */
@@ -255,8 +254,16 @@ int64_t api_if_match(const char *header, char kind, int64_t id);
  * creation, is made by api_reply_render. */
 void api_reply_group(struct api_reply *reply, struct cim_group *g, bool created);
 
-/* The group's ordered members as a JSON array. New reference or NULL. */
-json_t *api_members_to_json(const struct cim_group *g);
+/* ---- JSON text written directly (api_text.c) ---- */
+
+/* Appends s as a JSON string literal, escaped as json_dumps escapes it. */
+void api_text_string(struct rg_buf *b, const char *s);
+/* Appends the group's ordered members as a JSON array. */
+void api_text_members(struct rg_buf *b, const struct cim_group *g);
+/* Appends the group's representation (openapi.yaml ReplicationGroup), with CreateGroup's
+ * ReturnValue and ReturnValueName when created; the same text as json_dumps(JSON_COMPACT) of
+ * the same values. */
+void api_text_group(struct rg_buf *b, const struct cim_group *g, bool created);
 
 /* ---- ReplicationSettingData in JSON (api_rsd.c) ---- */
 
@@ -265,8 +272,5 @@ json_t *api_members_to_json(const struct cim_group *g);
  * problem reply (400 for a wrong JSON type, 422 for a value the class does not allow). */
 int api_rsd_from_json(const json_t *j, struct cim_rsd *rsd, enum api_method m,
                       struct api_reply *reply);
-
-/* The JSON object of rsd's properties. New reference, NULL on OOM. */
-json_t *api_rsd_to_json(const struct cim_rsd *rsd);
 
 #endif

@@ -15,42 +15,6 @@ static const char *const create_fields[] = {
     "ReplicationSettingData",
 };
 
-json_t *api_members_to_json(const struct cim_group *g)
-{
-    json_t *j = json_array();
-
-    for (size_t i = 0; j && i < g->n_members; i++) {
-        const struct cim_member *m = &g->members[i];
-        char id[24];
-
-        snprintf(id, sizeof(id), "%lld", (long long)m->element_id);
-        if (json_array_append_new(j, json_pack("{s:I, s:s, s:s, s:s+}", "AssignedSequence",
-                                               (json_int_t)m->seq, "Member", m->path, "id", id,
-                                               "href", "/logical-elements/", id))) {
-            json_decref(j);
-            return NULL;
-        }
-    }
-    return j;
-}
-
-/* The group's JSON representation (see openapi.yaml ReplicationGroup). New reference or NULL. */
-static json_t *group_to_json(const struct cim_group *g)
-{
-    char id[24];
-    json_t *j;
-
-    snprintf(id, sizeof(id), "%lld", (long long)g->id);
-    j = json_pack("{s:s, s:s, s:s, s:s?, s:b, s:b, s:b, s:I, s:s, s:s, s:o?, s:o}", "id", id,
-                  "InstanceID", g->instance_id, "ElementName", g->element_name, "Description",
-                  g->description, "Persistent", g->persistent, "DeleteOnEmptyElement",
-                  g->delete_on_empty, "DeleteOnUnassociated", g->delete_on_unassoc, "Generation",
-                  (json_int_t)g->generation, "ReplicationGroup", g->path, "HostingSystem",
-                  g->system_path, "Members", api_members_to_json(g), "ReplicationSettingData",
-                  g->rsd ? api_rsd_to_json(g->rsd) : json_null());
-    return j;
-}
-
 void api_reply_group(struct api_reply *reply, struct cim_group *g, bool created)
 {
     api_reply_clear(reply);
@@ -69,20 +33,21 @@ void api_reply_group(struct api_reply *reply, struct cim_group *g, bool created)
 void api_reply_render(struct api_reply *reply)
 {
     struct cim_group *g = reply->group;
+    struct rg_buf b = {0};
 
     if (!g)
         return;
     reply->group = NULL;
-    reply->body = group_to_json(g);
-    if (reply->body && reply->status == 201 &&
-        (json_object_set_new(reply->body, "ReturnValue", json_integer(CIM_RV_SUCCESS)) ||
-         json_object_set_new(reply->body, "ReturnValueName",
-                             json_string(cim_rv_name(CIM_RV_SUCCESS)))))
-        json_decref(reply->body), reply->body = NULL;
+    api_text_group(&b, g, reply->status == 201);
     cim_group_clear(g);
     free(g);
-    if (!reply->body)
+    if (b.failed) {
+        free(b.p);
         api_reply_problem(reply, API_P_INTERNAL, false, NULL, "out of memory");
+        return;
+    }
+    reply->text = b.p;
+    reply->text_len = b.len;
 }
 
 /* Reads Members: absent or null = not given; otherwise an array of strings. */
@@ -196,9 +161,7 @@ static enum cim_rv append_group(struct api_ctx *ctx, int64_t id, int64_t *genera
 {
     const struct api_cache_entry *e = cached(ctx, id, *generation);
     struct cim_group group;
-    json_t *j;
-    char *text;
-    size_t len;
+    size_t start = out->len;
 
     if (e) {
         rg_buf_add(out, e->text, e->len);
@@ -207,16 +170,11 @@ static enum cim_rv append_group(struct api_ctx *ctx, int64_t id, int64_t *genera
     if (cim_group_get(ctx->svc, id, &group, err) != CIM_RV_SUCCESS)
         return err->rv;
     *generation = group.generation;
-    j = group_to_json(&group);
-    text = j ? api_json_text(j) : NULL;
-    json_decref(j);
+    api_text_group(out, &group, false);
     cim_group_clear(&group);
-    if (!text)
+    if (out->failed)
         return cim_err_set(err, CIM_RV_FAILED, NULL, "out of memory");
-    len = strlen(text);
-    remember(ctx, id, *generation, text, len);
-    rg_buf_add(out, text, len);
-    free(text);
+    remember(ctx, id, *generation, out->p + start, out->len - start);
     return CIM_RV_SUCCESS;
 }
 

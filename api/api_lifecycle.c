@@ -126,6 +126,8 @@ void api_groups_members(struct api_ctx *ctx, const struct api_request *req,
 {
     struct cim_group group;
     struct cim_err err;
+    struct rg_buf b = {0};
+    char count[32];
     int64_t id;
 
     cim_err_clear(&err);
@@ -135,12 +137,16 @@ void api_groups_members(struct api_ctx *ctx, const struct api_request *req,
         api_reply_cim(reply, &err, API_M_NONE);
         return;
     }
+    rg_buf_add(&b, "{\"items\":", 9);
+    api_text_members(&b, &group);
+    rg_buf_add(&b, count,
+               (size_t)snprintf(count, sizeof(count), ",\"count\":%zu}", group.n_members));
     api_reply_clear(reply);
     reply->status = 200;
-    reply->body = json_pack("{s:o, s:I}", "items", api_members_to_json(&group), "count",
-                            (json_int_t)group.n_members);
+    reply->text = b.p;
+    reply->text_len = b.len;
     reply->etag = api_etag('g', group.id, group.generation);
-    if (!reply->body || !reply->etag)
+    if (b.failed || !reply->etag)
         api_reply_problem(reply, API_P_INTERNAL, false, NULL, "out of memory");
     cim_group_clear(&group);
 }

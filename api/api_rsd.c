@@ -88,31 +88,3 @@ int api_rsd_from_json(const json_t *j, struct cim_rsd *rsd, enum api_method m,
     }
     return 0;
 }
-
-json_t *api_rsd_to_json(const struct cim_rsd *rsd)
-{
-    json_t *j = json_object();
-
-    for (size_t i = 0; j && i < rsd->n_props; i++) {
-        const struct cim_prop *p = &rsd->props[i];
-        json_t *v;
-
-        switch (p->def->type) {
-        case CIM_T_BOOLEAN:
-            v = json_boolean(p->b);
-            break;
-        case CIM_T_UINT16:
-        case CIM_T_UINT64:
-            v = json_integer((json_int_t)p->u);
-            break;
-        default:
-            v = json_string(p->s);
-            break;
-        }
-        if (json_object_set_new(j, p->def->name, v)) {
-            json_decref(j);
-            return NULL;
-        }
-    }
-    return j;
-}
