@@ -176,11 +176,14 @@ stop
 
 # 3. The large store, generated once (the real server initialises the file first, so the
 #    system row is its own) and reused while it holds exactly N groups in the schema version
-#    this server writes (an older store would be migrated at start, not measured).
+#    this server writes (an older store would be migrated at start, not measured), made by
+#    this gen_groups.c (a changed generator writes something else).
 STORE=$OUT/scale-$N.db
 schema=$(sqlite3 "$OUT/scale-empty.db" 'PRAGMA user_version')
+gen_src=$(cksum < bench/gen_groups.c)
 if [ -f "$STORE" ] && [ -f "$STORE.gen.txt" ] && [ "$(groups_in "$STORE")" = "$N" ] &&
-    [ "$(sqlite3 "$STORE" 'PRAGMA user_version')" = "$schema" ]; then
+    [ "$(sqlite3 "$STORE" 'PRAGMA user_version')" = "$schema" ] &&
+    [ "$(cat "$STORE.gen.src" 2>/dev/null)" = "$gen_src" ]; then
     echo "scale: reusing $STORE ($N groups)"
 else
     echo "scale: generating $N groups of $M members into $STORE"
@@ -192,6 +195,7 @@ else
     [ ! -e "$OUT/scale-gen.db-wal" ] || { echo "scale: the generator left a WAL" >&2; exit 1; }
     mv "$OUT/scale-gen.db" "$STORE"
     tail -n1 "$OUT/scale-gen.log" > "$STORE.gen.txt"
+    echo "$gen_src" > "$STORE.gen.src"
 fi
 GEN_LINE=$(cat "$STORE.gen.txt")
 STORE_MIB=$(mib "$STORE")
