@@ -46,6 +46,9 @@ struct api_reply {
 /* Releases what reply owns and zeroes it. NULL-safe. */
 void api_reply_clear(struct api_reply *reply);
 
+/* Answers 200 with the JSON text in b (taken); 500 when building it ran out of memory. */
+void api_reply_text(struct api_reply *reply, struct rg_buf *b);
+
 /* Renders a group answer left in reply->group into its JSON text (reply->text). A change runs
  * on the writer thread, which every change waits for: it leaves the group as it is and the
  * request's own thread renders it before sending. No-op when there is nothing to render. */

@@ -178,20 +178,6 @@ static enum cim_rv append_group(struct api_ctx *ctx, int64_t id, int64_t *genera
     return CIM_RV_SUCCESS;
 }
 
-/* Answers 200 with the JSON text in b (taken); 500 when building it ran out of memory. */
-static void reply_text(struct api_reply *reply, struct rg_buf *b)
-{
-    api_reply_clear(reply);
-    if (b->failed || !b->p) {
-        free(b->p);
-        api_reply_problem(reply, API_P_INTERNAL, false, NULL, "out of memory");
-        return;
-    }
-    reply->status = 200;
-    reply->text = b->p;
-    reply->text_len = b->len;
-}
-
 void api_groups_get(struct api_ctx *ctx, const struct api_request *req, struct api_reply *reply)
 {
     struct rg_buf b = {0};
@@ -211,7 +197,7 @@ void api_groups_get(struct api_ctx *ctx, const struct api_request *req, struct a
         api_reply_cim(reply, &err, API_M_NONE);
         return;
     }
-    reply_text(reply, &b);
+    api_reply_text(reply, &b);
     if (reply->status == 200 && !(reply->etag = api_etag('g', id, generation)))
         api_reply_problem(reply, API_P_INTERNAL, false, NULL, "out of memory");
 }
@@ -300,7 +286,7 @@ void api_groups_list(struct api_ctx *ctx, const struct api_request *req, struct 
         rg_buf_add(&b, ",", 1);
         rg_buf_add(&b, rest + 1, strlen(rest + 1));
     }
-    reply_text(reply, &b);
+    api_reply_text(reply, &b);
     json_decref(j_rest);
     free(rest);
     free(next);

@@ -141,12 +141,8 @@ void api_groups_members(struct api_ctx *ctx, const struct api_request *req,
     api_text_members(&b, &group);
     rg_buf_add(&b, count,
                (size_t)snprintf(count, sizeof(count), ",\"count\":%zu}", group.n_members));
-    api_reply_clear(reply);
-    reply->status = 200;
-    reply->text = b.p;
-    reply->text_len = b.len;
-    reply->etag = api_etag('g', group.id, group.generation);
-    if (b.failed || !reply->etag)
+    api_reply_text(reply, &b);
+    if (reply->status == 200 && !(reply->etag = api_etag('g', group.id, group.generation)))
         api_reply_problem(reply, API_P_INTERNAL, false, NULL, "out of memory");
     cim_group_clear(&group);
 }

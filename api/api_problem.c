@@ -67,6 +67,19 @@ static const struct problem_def transport_defs[] = {
     [API_P_TOO_MANY] = {429, "too-many-requests", "Too Many Requests"},
 };
 
+void api_reply_text(struct api_reply *reply, struct rg_buf *b)
+{
+    api_reply_clear(reply);
+    if (b->failed || !b->p) {
+        free(b->p);
+        api_reply_problem(reply, API_P_INTERNAL, false, NULL, "out of memory");
+        return;
+    }
+    reply->status = 200;
+    reply->text = b->p;
+    reply->text_len = b->len;
+}
+
 void api_reply_clear(struct api_reply *reply)
 {
     if (!reply)
