@@ -485,12 +485,9 @@ int db_element_touch(struct db *db, int64_t id)
 
 int db_element_touch_group(struct db *db, int64_t group_id)
 {
-    sqlite3_stmt *st = db_stmt(db, Q_ELEMENT_TOUCH_GROUP);
+    int rc = exec_ids(db, Q_ELEMENT_TOUCH_GROUP, group_id, 0, "touch elements of group");
 
-    if (!st)
-        return DB_ERR;
-    sqlite3_bind_int64(st, 1, group_id);
-    return db_exec_stmt(db, st, "touch elements of group");
+    return rc == DB_NOTFOUND ? DB_OK : rc; /* a group with no members */
 }
 
 int db_member_delete(struct db *db, int64_t group_id, int64_t element_id)
