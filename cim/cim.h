@@ -176,10 +176,11 @@ enum cim_rv cim_element_delete(struct cim_service *svc, int64_t id, int64_t if_g
                                struct cim_removal *out, struct cim_err *err);
 
 /* Resolves a reference in any accepted form (WBEM URI, WMI path, /logical-elements/{id} URL)
- * to a stored element id. 5 naming param when it does not parse or resolve. Reads the
- * database; callable inside a transaction. */
+ * to a stored element id and, unless path is NULL, its canonical path (a new string, caller
+ * frees). 5 naming param when it does not parse or resolve. Reads the database; callable inside
+ * a transaction. */
 enum cim_rv cim_element_resolve(struct cim_service *svc, const char *ref, const char *param,
-                                int64_t *id, struct cim_err *err);
+                                int64_t *id, char **path, struct cim_err *err);
 
 /* ---- replication groups ---- */
 
@@ -214,10 +215,11 @@ char *cim_group_path(const struct cim_service *svc, int64_t id);
 /* Shared by CreateGroup and the life-cycle methods (cim_group.c). */
 enum cim_rv cim_check_group_name(const struct cim_service *svc, const char *name,
                                  const char *param, struct cim_err *err);
-/* Resolves refs in order into ids (n entries); a second reference to one element is 5 naming
- * Members[i] of the later one. */
+/* Resolves refs in order into ids (n entries) and, unless paths is NULL, paths (n entries, each
+ * a new string or NULL that the caller frees, on failure too); a second reference to one
+ * element is 5 naming Members[i] of the later one. */
 enum cim_rv cim_resolve_members(struct cim_service *svc, const char *const *refs, size_t n,
-                                int64_t *ids, struct cim_err *err);
+                                int64_t *ids, char **paths, struct cim_err *err);
 enum cim_rv cim_check_access_point(const struct cim_service *svc, const char *ref,
                                    struct cim_err *err);
 

@@ -320,7 +320,7 @@ static int64_t parse_element_url(const char *text)
 }
 
 enum cim_rv cim_element_resolve(struct cim_service *svc, const char *ref, const char *param,
-                                int64_t *id, struct cim_err *err)
+                                int64_t *id, char **path_out, struct cim_err *err)
 {
     struct cim_path path = {0};
     const char *values[K_COUNT] = {NULL};
@@ -331,12 +331,14 @@ enum cim_rv cim_element_resolve(struct cim_service *svc, const char *ref, const 
     int rc;
 
     *id = 0;
+    if (path_out)
+        *path_out = NULL;
     url_id = parse_element_url(ref);
     if (url_id < 0)
         return cim_err_set(err, CIM_RV_INVALID_PARAMETER, param,
                            "%s: malformed logical-element URL", param);
     if (url_id > 0) {
-        rc = db_element_exists(svc->db, url_id);
+        rc = db_element_path(svc->db, url_id, path_out);
         if (rc == DB_NOTFOUND)
             return cim_err_set(err, CIM_RV_INVALID_PARAMETER, param,
                                "%s: no logical element %s", param, ref);
@@ -391,6 +393,8 @@ enum cim_rv cim_element_resolve(struct cim_service *svc, const char *ref, const 
         goto out;
     }
     rc = db_element_find_key(svc->db, key, id);
+    if (rc == DB_OK && path_out)
+        rc = db_element_path(svc->db, *id, path_out);
     if (rc == DB_NOTFOUND) {
         cim_err_set(err, CIM_RV_INVALID_PARAMETER, param, "%s: no logical element %s", param,
                     display);

@@ -50,6 +50,18 @@ char *cim_group_path(const struct cim_service *svc, int64_t id)
     return path;
 }
 
+/* Gives group g (its id set) its InstanceID, its object path and its hosting system's path. */
+static enum cim_rv name_group(const struct cim_service *svc, struct cim_group *g,
+                              struct cim_err *err)
+{
+    g->instance_id = cim_group_instance_id(g->id);
+    g->path = cim_group_path(svc, g->id);
+    g->system_path = rg_strdup(svc->system_path);
+    if (!g->instance_id || !g->path || !g->system_path)
+        return cim_err_set(err, CIM_RV_FAILED, NULL, "out of memory");
+    return CIM_RV_SUCCESS;
+}
+
 /* ==== CreateGroup ==== */
 
 struct create_ctx {
@@ -57,7 +69,9 @@ struct create_ctx {
     const struct cim_create_req *req;
     struct cim_err *err;
     int64_t *element_ids; /* resolved Members, in request order */
+    char **paths;         /* their paths, until they move into the answer's members */
     int64_t group_id;
+    struct cim_group *out; /* the answer, filled from what is written (no read-back) */
 };
 
 /* CIM CreateGroup/GroupName: non-empty UTF-8 text without control characters, at most 256
@@ -147,14 +161,14 @@ static enum cim_rv check_request(const struct cim_service *svc, const struct cim
 }
 
 enum cim_rv cim_resolve_members(struct cim_service *svc, const char *const *refs, size_t n,
-                                int64_t *ids, struct cim_err *err)
+                                int64_t *ids, char **paths, struct cim_err *err)
 {
     char param[PARAM_LEN];
     enum cim_rv rv;
 
     for (size_t i = 0; i < n; i++) {
         snprintf(param, sizeof(param), "Members[%zu]", i);
-        rv = cim_element_resolve(svc, refs[i], param, &ids[i], err);
+        rv = cim_element_resolve(svc, refs[i], param, &ids[i], paths ? &paths[i] : NULL, err);
         if (rv != CIM_RV_SUCCESS)
             return rv;
         for (size_t j = 0; j < i; j++)
@@ -170,7 +184,7 @@ static enum cim_rv resolve_members(struct create_ctx *c)
 {
     const struct cim_create_req *req = c->req;
     enum cim_rv rv = cim_resolve_members(c->svc, req->members, req->n_members, c->element_ids,
-                                         c->err);
+                                         c->paths, c->err);
 
     for (size_t i = 0; rv == CIM_RV_SUCCESS && i < req->n_members &&
                        !c->svc->caps.multiple_membership;
@@ -206,8 +220,12 @@ static enum cim_rv name_generated(struct create_ctx *c, struct db *db)
         else
             snprintf(name, sizeof(name), "RG-%lld-%d", (long long)c->group_id, attempt);
         rc = db_group_set_name(db, c->group_id, name);
-        if (rc == DB_OK)
-            return CIM_RV_SUCCESS;
+        if (rc == DB_OK) {
+            c->out->element_name = rg_strdup(name);
+            return c->out->element_name
+                       ? CIM_RV_SUCCESS
+                       : cim_err_set(c->err, CIM_RV_FAILED, NULL, "out of memory");
+        }
         if (rc != DB_CONFLICT)
             return cim_rv_from_db(rc, c->err, "name group");
     }
@@ -222,20 +240,50 @@ static const char *rsd_description(const struct cim_rsd *rsd)
     return NULL;
 }
 
+/* A new, empty setting data instance of class_name for a group being answered; NULL (err set)
+ * on failure. */
+static struct cim_rsd *new_settings(const char *class_name, struct cim_err *err)
+{
+    struct cim_rsd *rsd = malloc(sizeof(*rsd));
+
+    if (!rsd || cim_rsd_init(rsd) != 0) {
+        free(rsd);
+        cim_err_set(err, CIM_RV_FAILED, NULL, "out of memory");
+        return NULL;
+    }
+    if (cim_rsd_set_class(rsd, class_name, err) != CIM_RV_SUCCESS) {
+        cim_rsd_free(rsd);
+        free(rsd);
+        return NULL;
+    }
+    return rsd;
+}
+
+/* Stores each property as text and gives the answer the same properties read back from that
+ * text, as load_settings would. */
 static enum cim_rv write_settings(struct create_ctx *c, struct db *db)
 {
     const struct cim_rsd *rsd = c->req->rsd;
 
-    for (size_t i = 0; rsd && i < rsd->n_props; i++) {
+    if (!rsd)
+        return CIM_RV_SUCCESS;
+    c->out->rsd = new_settings(rsd->class_name, c->err);
+    if (!c->out->rsd)
+        return c->err->rv;
+    for (size_t i = 0; i < rsd->n_props; i++) {
+        const char *name = rsd->props[i].def->name;
         char *text = cim_prop_to_text(&rsd->props[i]);
+        enum cim_rv rv;
         int rc;
 
         if (!text)
             return cim_err_set(c->err, CIM_RV_FAILED, NULL, "out of memory");
-        rc = db_setting_insert(db, c->group_id, (int)i, rsd->props[i].def->name, text);
+        rc = db_setting_insert(db, c->group_id, (int)i, name, text);
+        rv = rc == DB_OK ? cim_rsd_add_text(c->out->rsd, name, text, c->err)
+                         : cim_rv_from_db(rc, c->err, "write ReplicationSettingData");
         free(text);
-        if (rc != DB_OK)
-            return cim_rv_from_db(rc, c->err, "write ReplicationSettingData");
+        if (rv != CIM_RV_SUCCESS)
+            return rv;
     }
     return CIM_RV_SUCCESS;
 }
@@ -246,6 +294,7 @@ static int create_in_txn(struct db *db, void *cls)
     struct create_ctx *c = cls;
     const struct cim_create_req *req = c->req;
     const struct cim_caps *caps = &c->svc->caps;
+    struct cim_group *out = c->out;
     struct db_group row = {0};
     enum cim_rv rv;
     int rc;
@@ -283,11 +332,34 @@ static int create_in_txn(struct db *db, void *cls)
     if (rc != DB_OK)
         return cim_rv_from_db(rc, c->err, "write group");
     c->group_id = row.id;
+    out->id = row.id;
+    out->generation = row.generation;
+    out->persistent = row.persistent;
+    out->delete_on_empty = row.delete_on_empty;
+    out->delete_on_unassoc = row.delete_on_unassoc;
+    if (row.description && !(out->description = rg_strdup(row.description)))
+        return cim_err_set(c->err, CIM_RV_FAILED, NULL, "out of memory");
+    if (req->group_name && !(out->element_name = rg_strdup(req->group_name)))
+        return cim_err_set(c->err, CIM_RV_FAILED, NULL, "out of memory");
     if (!req->group_name && (rv = name_generated(c, db)) != CIM_RV_SUCCESS)
         return rv;
-    /* CIM CreateGroup/Members: the order given is kept as AssignedSequence 1, 2, ... */
+    if (req->n_members > 0 && !(out->members = calloc(req->n_members, sizeof(*out->members))))
+        return cim_err_set(c->err, CIM_RV_FAILED, NULL, "out of memory");
+    /* CIM CreateGroup/Members: the order given is kept as AssignedSequence 1, 2, ... Each
+     * member's list of groups grows, and with it its Generation (as in AddMembers): one
+     * UPDATE by id per member, as db_element_touch_group's IN (SELECT ...) builds a temporary
+     * b-tree on every call. */
     for (size_t i = 0; i < req->n_members; i++) {
-        rc = db_member_insert(db, c->group_id, c->element_ids[i], (int64_t)i + 1);
+        struct cim_member *m = &out->members[i];
+
+        m->element_id = c->element_ids[i];
+        m->seq = (int64_t)i + 1;
+        m->path = c->paths[i];
+        c->paths[i] = NULL;
+        out->n_members = i + 1;
+        rc = db_member_insert(db, c->group_id, m->element_id, m->seq);
+        if (rc == DB_OK)
+            rc = db_element_touch(db, m->element_id);
         if (rc != DB_OK) {
             char param[PARAM_LEN];
 
@@ -297,16 +369,13 @@ static int create_in_txn(struct db *db, void *cls)
             return c->err->rv;
         }
     }
-    /* Each member's list of groups grew, and with it its Generation (as in AddMembers). */
-    if (req->n_members > 0 && (rc = db_element_touch_group(db, c->group_id)) != DB_OK)
-        return cim_rv_from_db(rc, c->err, "update members");
     return write_settings(c, db);
 }
 
 enum cim_rv cim_group_create(struct cim_service *svc, const struct cim_create_req *req,
                              struct cim_group *out, struct cim_err *err)
 {
-    struct create_ctx c = {.svc = svc, .req = req, .err = err};
+    struct create_ctx c = {.svc = svc, .req = req, .err = err, .out = out};
     enum cim_rv rv;
     int rc;
 
@@ -314,15 +383,26 @@ enum cim_rv cim_group_create(struct cim_service *svc, const struct cim_create_re
     if ((rv = check_request(svc, req, err)) != CIM_RV_SUCCESS)
         return rv;
     c.element_ids = calloc(req->n_members ? req->n_members : 1, sizeof(*c.element_ids));
-    if (!c.element_ids)
+    c.paths = calloc(req->n_members ? req->n_members : 1, sizeof(*c.paths));
+    if (!c.element_ids || !c.paths) {
+        free(c.element_ids);
+        free(c.paths);
         return cim_err_set(err, CIM_RV_FAILED, NULL, "out of memory");
+    }
     rc = db_txn_run(svc->db, create_in_txn, &c);
+    for (size_t i = 0; i < req->n_members; i++)
+        free(c.paths[i]); /* those not moved into the answer */
+    free(c.paths);
     free(c.element_ids);
     if (rc == DB_ABORT)
-        return err->rv;
-    if (rc != DB_OK)
-        return cim_rv_from_db(rc, err, "commit group");
-    return cim_group_get(svc, c.group_id, out, err);
+        rv = err->rv;
+    else if (rc != DB_OK)
+        rv = cim_rv_from_db(rc, err, "commit group");
+    else
+        rv = name_group(svc, out, err);
+    if (rv != CIM_RV_SUCCESS)
+        cim_group_clear(out);
+    return rv;
 }
 
 /* ==== Reading groups ==== */
@@ -368,15 +448,13 @@ static enum cim_rv load_settings(struct cim_service *svc, struct cim_group *g,
     rc = db_setting_list(svc->db, g->id, &rows, &n);
     if (rc != DB_OK)
         return cim_rv_from_db(rc, err, "read ReplicationSettingData");
-    g->rsd = malloc(sizeof(*g->rsd));
-    if (!g->rsd || cim_rsd_init(g->rsd) != 0) {
-        free(g->rsd);
-        g->rsd = NULL;
-        rv = cim_err_set(err, CIM_RV_FAILED, NULL, "out of memory");
+    /* Stored data that no longer validates is our fault, not the client's: Unknown. */
+    g->rsd = new_settings(rsd_class, err);
+    if (!g->rsd && err->rv == CIM_RV_FAILED) {
+        rv = CIM_RV_FAILED; /* out of memory */
         goto out;
     }
-    /* Stored data that no longer validates is our fault, not the client's: Unknown. */
-    if (cim_rsd_set_class(g->rsd, rsd_class, err) != CIM_RV_SUCCESS)
+    if (!g->rsd)
         goto corrupt;
     for (size_t i = 0; i < n; i++)
         if (cim_rsd_add_text(g->rsd, rows[i].name, rows[i].value, err) != CIM_RV_SUCCESS)
@@ -426,13 +504,8 @@ enum cim_rv cim_group_get(struct cim_service *svc, int64_t id, struct cim_group 
     out->element_name = row.element_name;
     out->description = row.description;
     row.element_name = row.description = NULL;
-    out->instance_id = cim_group_instance_id(row.id);
-    out->path = cim_group_path(svc, row.id);
-    out->system_path = rg_strdup(svc->system_path);
-    if (!out->instance_id || !out->path || !out->system_path) {
-        rv = cim_err_set(err, CIM_RV_FAILED, NULL, "out of memory");
+    if ((rv = name_group(svc, out, err)) != CIM_RV_SUCCESS)
         goto out;
-    }
     if ((rv = load_members(svc, out, err)) != CIM_RV_SUCCESS)
         goto out;
     rv = load_settings(svc, out, row.rsd_class, err);
@@ -457,7 +530,7 @@ enum cim_rv cim_group_page(struct cim_service *svc, int64_t after_id, int limit,
     *n = 0;
     *total = 0;
     if (f->member_ref &&
-        (rv = cim_element_resolve(svc, f->member_ref, "Member", &df.member, err)) !=
+        (rv = cim_element_resolve(svc, f->member_ref, "Member", &df.member, NULL, err)) !=
             CIM_RV_SUCCESS)
         return rv;
     rc = db_group_count(svc->db, &df, total);

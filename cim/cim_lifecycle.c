@@ -124,8 +124,8 @@ static int add_members_txn(struct db *db, void *cls)
     if ((rv = load_for_change(db, c->id, c->req->if_gen, &row, c->err)) != CIM_RV_SUCCESS)
         return rv;
     db_group_clear(&row);
-    if ((rv = cim_resolve_members(c->svc, c->req->members, c->req->n_members, c->ids, c->err)) !=
-        CIM_RV_SUCCESS)
+    rv = cim_resolve_members(c->svc, c->req->members, c->req->n_members, c->ids, NULL, c->err);
+    if (rv != CIM_RV_SUCCESS)
         return rv;
     rc = db_member_max_seq(db, c->id, &seq);
     if (rc == DB_OK)
@@ -181,8 +181,8 @@ static int remove_members_txn(struct db *db, void *cls)
     delete_on_empty = c->req->delete_on_empty >= 0 ? c->req->delete_on_empty > 0
                                                    : row.delete_on_empty;
     db_group_clear(&row);
-    if ((rv = cim_resolve_members(c->svc, c->req->members, c->req->n_members, c->ids, c->err)) !=
-        CIM_RV_SUCCESS)
+    rv = cim_resolve_members(c->svc, c->req->members, c->req->n_members, c->ids, NULL, c->err);
+    if (rv != CIM_RV_SUCCESS)
         return rv;
     for (size_t i = 0; i < c->req->n_members; i++) {
         char param[PARAM_LEN];

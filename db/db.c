@@ -134,7 +134,7 @@ static const char *const sql[Q_COUNT] = {
                               " WHERE id IN (SELECT element_id FROM member WHERE group_id = ?1)",
     [Q_MEMBER_TOTAL] = "SELECT count(*) FROM member",
     [Q_GROUP_GENERATION] = "SELECT generation FROM rgroup WHERE id = ?1",
-    [Q_ELEMENT_EXISTS] = "SELECT 1 FROM element WHERE id = ?1",
+    [Q_ELEMENT_PATH] = "SELECT path FROM element WHERE id = ?1",
     [Q_IDEM_PURGE] = "DELETE FROM idempotency WHERE created < ?1",
     [Q_IDEM_GET] = "SELECT fingerprint, status, body, content_type, location, etag, created"
                    " FROM idempotency WHERE key = ?1",

@@ -118,8 +118,9 @@ void db_element_clear(struct db_element *e);
 /* Inserts e (id ignored, generation 1) and sets e->id. DB_CONFLICT when path_key exists. */
 int db_element_insert(struct db *db, struct db_element *e);
 int db_element_get(struct db *db, int64_t id, struct db_element *out);
-/* DB_OK when element id exists, DB_NOTFOUND when not (nothing is read or copied). */
-int db_element_exists(struct db *db, int64_t id);
+/* DB_OK when element id exists, DB_NOTFOUND when not. Unless path is NULL, *path is then its
+ * canonical path (a new string, caller frees; NULL on any failure). */
+int db_element_path(struct db *db, int64_t id, char **path);
 /* Sets *id to the element whose path_key equals key; DB_NOTFOUND when none. */
 int db_element_find_key(struct db *db, const char *key, int64_t *id);
 /* Up to limit elements with id > after_id, ascending. *out is a new array (caller frees each with

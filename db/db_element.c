@@ -142,11 +142,29 @@ int db_element_get(struct db *db, int64_t id, struct db_element *out)
     return rc;
 }
 
-int db_element_exists(struct db *db, int64_t id)
+int db_element_path(struct db *db, int64_t id, char **path)
 {
-    int64_t one;
+    sqlite3_stmt *st = db_stmt(db, Q_ELEMENT_PATH);
+    int rc, step, rel;
 
-    return db_lookup_id(db, Q_ELEMENT_EXISTS, id, &one, "find element");
+    if (path)
+        *path = NULL;
+    if (!st)
+        return DB_ERR;
+    sqlite3_bind_int64(st, 1, id);
+    step = sqlite3_step(st);
+    if (step == SQLITE_ROW)
+        rc = !path || db_col_text(st, 0, path) == 0 ? DB_OK : DB_FAILED;
+    else
+        rc = step == SQLITE_DONE ? DB_NOTFOUND : db_map(db, step, "find element");
+    rel = db_release(db, st, "find element");
+    if (rc == DB_OK && rel != DB_OK)
+        rc = rel;
+    if (rc != DB_OK && path) {
+        free(*path);
+        *path = NULL;
+    }
+    return rc;
 }
 
 int db_element_find_key(struct db *db, const char *key, int64_t *id)

@@ -121,14 +121,14 @@ static void test_resolve_all_three_forms(void **state)
 
     for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
         cim_err_clear(&err);
-        assert_int_equal(cim_element_resolve(&f->svc, forms[i], "M", &got, &err),
+        assert_int_equal(cim_element_resolve(&f->svc, forms[i], "M", &got, NULL, &err),
                          CIM_RV_SUCCESS);
         assert_int_equal(got, id);
     }
     snprintf(url, sizeof(url), "/logical-elements/%lld", (long long)id);
-    assert_int_equal(cim_element_resolve(&f->svc, url, "M", &got, &err), CIM_RV_SUCCESS);
+    assert_int_equal(cim_element_resolve(&f->svc, url, "M", &got, NULL, &err), CIM_RV_SUCCESS);
     snprintf(url, sizeof(url), "http://127.0.0.1:8080/logical-elements/%lld", (long long)id);
-    assert_int_equal(cim_element_resolve(&f->svc, url, "M", &got, &err), CIM_RV_SUCCESS);
+    assert_int_equal(cim_element_resolve(&f->svc, url, "M", &got, NULL, &err), CIM_RV_SUCCESS);
     assert_int_equal(got, id);
 }
 
@@ -158,7 +158,7 @@ static void test_resolve_rejections_name_the_parameter(void **state)
     add_volume(f, "v1");
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         cim_err_clear(&err);
-        assert_int_equal(cim_element_resolve(&f->svc, bad[i], "Members[3]", &got, &err),
+        assert_int_equal(cim_element_resolve(&f->svc, bad[i], "Members[3]", &got, NULL, &err),
                          CIM_RV_INVALID_PARAMETER);
         assert_string_equal(err.param, "Members[3]");
         assert_true(strlen(err.detail) > 0);
@@ -212,6 +212,112 @@ static void test_generated_name_and_instance_id(void **state)
     assert_string_equal(g.instance_id, "REPLGW:1");
     assert_true(g.persistent);
     assert_false(g.delete_on_empty);
+    assert_null(g.rsd);
+    cim_group_clear(&g);
+}
+
+/* CreateGroup answers from what it wrote, without reading the group back: the answer must be
+ * what GET gives for the same group, field by field. */
+static void assert_same_group(const struct cim_group *a, const struct cim_group *b)
+{
+    assert_int_equal(a->id, b->id);
+    assert_string_equal(a->instance_id, b->instance_id);
+    assert_string_equal(a->element_name, b->element_name);
+    if (a->description || b->description)
+        assert_string_equal(a->description, b->description);
+    assert_int_equal(a->persistent, b->persistent);
+    assert_int_equal(a->delete_on_empty, b->delete_on_empty);
+    assert_int_equal(a->delete_on_unassoc, b->delete_on_unassoc);
+    assert_int_equal(a->generation, b->generation);
+    assert_string_equal(a->path, b->path);
+    assert_string_equal(a->system_path, b->system_path);
+    assert_int_equal(a->n_members, b->n_members);
+    for (size_t i = 0; i < a->n_members; i++) {
+        assert_int_equal(a->members[i].element_id, b->members[i].element_id);
+        assert_int_equal(a->members[i].seq, b->members[i].seq);
+        assert_string_equal(a->members[i].path, b->members[i].path);
+    }
+    assert_int_equal(a->rsd == NULL, b->rsd == NULL);
+    if (!a->rsd)
+        return;
+    assert_string_equal(a->rsd->class_name, b->rsd->class_name);
+    assert_int_equal(a->rsd->n_props, b->rsd->n_props);
+    for (size_t i = 0; i < a->rsd->n_props; i++) {
+        char *ta = cim_prop_to_text(&a->rsd->props[i]), *tb = cim_prop_to_text(&b->rsd->props[i]);
+
+        assert_ptr_equal(a->rsd->props[i].def, b->rsd->props[i].def);
+        assert_string_equal(ta, tb);
+        free(ta);
+        free(tb);
+    }
+}
+
+static void create_and_compare(struct fixture *f, const struct cim_create_req *req,
+                               struct cim_group *made)
+{
+    struct cim_group got;
+    struct cim_err err;
+
+    cim_err_clear(&err);
+    assert_int_equal(cim_group_create(&f->svc, req, made, &err), CIM_RV_SUCCESS);
+    assert_int_equal(cim_group_get(&f->svc, made->id, &got, &err), CIM_RV_SUCCESS);
+    assert_same_group(made, &got);
+    cim_group_clear(&got);
+}
+
+static void test_create_answer_is_what_get_reads(void **state)
+{
+    struct fixture *f = *state;
+    struct cim_create_req req = empty_req();
+    struct cim_rsd rsd;
+    struct cim_group g;
+    struct cim_err err;
+    const char *refs[] = {
+        "/logical-elements/2",
+        "MSISCSITARGET_StorageVolume.CreationClassName=\"MSISCSITARGET_StorageVolume\","
+        "DeviceID=\"v1\",SystemCreationClassName=\"CIM_ComputerSystem\",SystemName=\"tgt01\"",
+    };
+
+    add_volume(f, "v1");
+    add_volume(f, "v2");
+    cim_err_clear(&err);
+    assert_int_equal(cim_rsd_init(&rsd), 0);
+    assert_int_equal(cim_rsd_add_string(&rsd, cim_rsd_find_def("Description"), "say \"hi\"\n",
+                                        &err),
+                     CIM_RV_SUCCESS);
+    assert_int_equal(cim_rsd_add_bool(&rsd, cim_rsd_find_def("ConsistentPointInTime"), true,
+                                      &err),
+                     CIM_RV_SUCCESS);
+    assert_int_equal(cim_rsd_add_uint(&rsd, cim_rsd_find_def("DeltaUpdateBlocks"), UINT64_MAX,
+                                      &err),
+                     CIM_RV_SUCCESS);
+    assert_int_equal(cim_rsd_add_uint(&rsd, cim_rsd_find_def("DesiredCopyMethodology"), 2, &err),
+                     CIM_RV_SUCCESS);
+    assert_int_equal(cim_rsd_add_string(&rsd, cim_rsd_find_def("DesiredRPO"),
+                                        "00000000001500.000000:000", &err),
+                     CIM_RV_SUCCESS);
+    req.group_name = "named";
+    req.members = refs;
+    req.n_members = 2;
+    req.persistent = 0;
+    req.delete_on_unassoc = 1;
+    req.rsd = &rsd;
+    create_and_compare(f, &req, &g);
+    assert_string_equal(g.description, "say \"hi\"\n");
+    assert_int_equal(g.members[0].element_id, 2);
+    assert_int_equal(g.members[1].seq, 2);
+    assert_int_equal(g.rsd->n_props, 5);
+    cim_group_clear(&g);
+    cim_rsd_free(&rsd);
+
+    /* A generated name that a client already took gets a suffix; no members, no settings. */
+    req = empty_req();
+    req.group_name = "RG-3";
+    create_and_compare(f, &req, &g);
+    cim_group_clear(&g);
+    req.group_name = NULL;
+    create_and_compare(f, &req, &g);
+    assert_string_equal(g.element_name, "RG-3-2");
     assert_null(g.rsd);
     cim_group_clear(&g);
 }
@@ -291,6 +397,7 @@ int main(void)
         T(test_duplicate_member_names_later_index),
         cmocka_unit_test(test_not_nameable_checked_first),
         T(test_generated_name_and_instance_id),
+        T(test_create_answer_is_what_get_reads),
         T(test_rename_does_not_change_instance_id),
         cmocka_unit_test(test_service_rejects_contradictory_caps),
         T(test_element_delete_leaves_groups),

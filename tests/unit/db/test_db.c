@@ -240,6 +240,20 @@ static void test_element_key_is_unique(void **state)
     assert_int_equal(db_element_find_key(f->db, "k/none", &id), DB_NOTFOUND);
 }
 
+static void test_element_path_reads_only_when_asked(void **state)
+{
+    struct fixture *f = *state;
+    char *path;
+    int64_t id = add_element(f->db, "v1");
+
+    assert_int_equal(db_element_path(f->db, id, &path), DB_OK);
+    assert_string_equal(path, "p/v1");
+    free(path);
+    assert_int_equal(db_element_path(f->db, id, NULL), DB_OK);
+    assert_int_equal(db_element_path(f->db, id + 1, &path), DB_NOTFOUND);
+    assert_null(path);
+}
+
 static void test_element_list_and_delete(void **state)
 {
     struct fixture *f = *state;
@@ -495,6 +509,7 @@ int main(void)
         T(test_batch_commits_around_a_clean_failure),
         T(test_batch_spoiled_by_a_half_written_change),
         T(test_element_key_is_unique),
+        T(test_element_path_reads_only_when_asked),
         T(test_element_list_and_delete),
         T(test_group_name_is_unique),
         T(test_members_come_back_in_sequence),
