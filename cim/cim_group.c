@@ -70,7 +70,6 @@ struct create_ctx {
     struct cim_err *err;
     int64_t *element_ids; /* resolved Members, in request order */
     char **paths;         /* their paths, until they move into the answer's members */
-    int64_t group_id;
     struct cim_group *out; /* the answer, filled from what is written (no read-back) */
 };
 
@@ -216,10 +215,10 @@ static enum cim_rv name_generated(struct create_ctx *c, struct db *db)
         int rc;
 
         if (attempt == 1)
-            snprintf(name, sizeof(name), "RG-%lld", (long long)c->group_id);
+            snprintf(name, sizeof(name), "RG-%lld", (long long)c->out->id);
         else
-            snprintf(name, sizeof(name), "RG-%lld-%d", (long long)c->group_id, attempt);
-        rc = db_group_set_name(db, c->group_id, name);
+            snprintf(name, sizeof(name), "RG-%lld-%d", (long long)c->out->id, attempt);
+        rc = db_group_set_name(db, c->out->id, name);
         if (rc == DB_OK) {
             c->out->element_name = rg_strdup(name);
             return c->out->element_name
@@ -278,7 +277,7 @@ static enum cim_rv write_settings(struct create_ctx *c, struct db *db)
 
         if (!text)
             return cim_err_set(c->err, CIM_RV_FAILED, NULL, "out of memory");
-        rc = db_setting_insert(db, c->group_id, (int)i, name, text);
+        rc = db_setting_insert(db, c->out->id, (int)i, name, text);
         rv = rc == DB_OK ? cim_rsd_add_text(c->out->rsd, name, text, c->err)
                          : cim_rv_from_db(rc, c->err, "write ReplicationSettingData");
         free(text);
@@ -331,7 +330,6 @@ static int create_in_txn(struct db *db, void *cls)
                            "a replication group named '%s' already exists", req->group_name);
     if (rc != DB_OK)
         return cim_rv_from_db(rc, c->err, "write group");
-    c->group_id = row.id;
     out->id = row.id;
     out->generation = row.generation;
     out->persistent = row.persistent;
@@ -357,7 +355,7 @@ static int create_in_txn(struct db *db, void *cls)
         m->path = c->paths[i];
         c->paths[i] = NULL;
         out->n_members = i + 1;
-        rc = db_member_insert(db, c->group_id, m->element_id, m->seq);
+        rc = db_member_insert(db, out->id, m->element_id, m->seq);
         if (rc == DB_OK)
             rc = db_element_touch(db, m->element_id);
         if (rc != DB_OK) {
