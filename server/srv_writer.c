@@ -1,10 +1,10 @@
 /* The writer: one thread with its own database connection runs every change. Requests that
  * change something are suspended by the MHD thread and queued here; the writer takes up to
- * SRV_BATCH of them, runs each inside one shared transaction, commits once (one fsync for the
- * batch), and only then resumes the connections so their answers go out: every acknowledged
- * change is durable. When the batch cannot begin (the database locked elsewhere) or commit, or
- * a change failed half-way and cannot be undone alone (db_batch_end), each request runs again
- * alone and answers for itself. */
+ * SRV_BATCH of them (those queued while it runs them join), runs each inside one shared
+ * transaction, commits once (one fsync for the batch), and only then resumes the connections
+ * so their answers go out: every acknowledged change is durable. When the batch cannot begin
+ * (the database locked elsewhere) or commit, or a change failed half-way and cannot be undone
+ * alone (db_batch_end), each request runs again alone and answers for itself. */
 #include "server/srv.h"
 
 #include <microhttpd.h>
@@ -23,32 +23,48 @@ static void run_job(struct srv_writer *w, struct srv_job *job)
         api_reply_problem(&job->reply, API_P_INTERNAL, false, NULL, "the handler gave no answer");
 }
 
+/* Moves queued jobs into batch[n..SRV_BATCH) and returns the new count; w->lock is held. */
+static size_t take_jobs(struct srv_writer *w, struct srv_job **batch, size_t n)
+{
+    while (w->head && n < SRV_BATCH) {
+        batch[n++] = w->head;
+        w->head = w->head->next;
+    }
+    if (!w->head)
+        w->tail = NULL;
+    return n;
+}
+
 static void *writer_main(void *arg)
 {
     struct srv_writer *w = arg;
 
     for (;;) {
         struct srv_job *batch[SRV_BATCH];
-        size_t n = 0;
+        size_t n = 0, ran = 0;
         struct cim_err err;
         bool batched;
 
         pthread_mutex_lock(&w->lock);
         while (!w->head && !w->stop)
             pthread_cond_wait(&w->ready, &w->lock);
-        while (w->head && n < SRV_BATCH) {
-            batch[n++] = w->head;
-            w->head = w->head->next;
-        }
-        if (!w->head)
-            w->tail = NULL;
+        n = take_jobs(w, batch, n);
         pthread_mutex_unlock(&w->lock);
         if (n == 0)
             break; /* stopping, and nothing left */
 
         batched = api_batch_begin(w->ctx);
-        for (size_t i = 0; i < n; i++)
-            run_job(w, batch[i]);
+        /* Changes queued while the batch ran join it before its commit: they would otherwise
+         * wait a whole commit for nothing, and the fsync is shared by more of them. */
+        while (ran < n) {
+            while (ran < n)
+                run_job(w, batch[ran++]);
+            if (batched && n < SRV_BATCH) {
+                pthread_mutex_lock(&w->lock);
+                n = take_jobs(w, batch, n);
+                pthread_mutex_unlock(&w->lock);
+            }
+        }
         if (batched && !api_batch_end(w->ctx, true, &err)) {
             /* Nothing of the batch was kept. Run each request again on its own, so that each
              * gets its own outcome (the one that filled the disk fails; the others may not). */
