@@ -119,7 +119,7 @@ static int setup_txn(struct db *db, void *cls)
             g->failed = "out of memory";
             return 1;
         }
-        rc = db_element_find_key(db, e.path_key, &g->elements[i]);
+        rc = db_element_find_key(db, e.path_key, &g->elements[i], NULL);
         if (rc == DB_NOTFOUND) {
             e.class_name = ELEMENT_CLASS;
             e.device_id = device_id;

@@ -392,9 +392,7 @@ enum cim_rv cim_element_resolve(struct cim_service *svc, const char *ref, const 
         rv = cim_err_set(err, CIM_RV_FAILED, NULL, "out of memory");
         goto out;
     }
-    rc = db_element_find_key(svc->db, key, id);
-    if (rc == DB_OK && path_out)
-        rc = db_element_path(svc->db, *id, path_out);
+    rc = db_element_find_key(svc->db, key, id, path_out);
     if (rc == DB_NOTFOUND) {
         cim_err_set(err, CIM_RV_INVALID_PARAMETER, param, "%s: no logical element %s", param,
                     display);

@@ -96,7 +96,7 @@ static const char *const sql[Q_COUNT] = {
                          " element_name, path, path_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [Q_ELEMENT_GET] = "SELECT id, class_name, device_id, sys_class, sys_name, element_name, path,"
                       " path_key, generation FROM element WHERE id = ?1",
-    [Q_ELEMENT_FIND_KEY] = "SELECT id FROM element WHERE path_key = ?1",
+    [Q_ELEMENT_FIND_KEY] = "SELECT id, path FROM element WHERE path_key = ?1",
     [Q_ELEMENT_LIST] = "SELECT id, class_name, device_id, sys_class, sys_name, element_name, path,"
                        " path_key, generation FROM element WHERE id > ?1 ORDER BY id LIMIT ?2",
     [Q_ELEMENT_COUNT] = "SELECT count(*) FROM element",
@@ -134,7 +134,7 @@ static const char *const sql[Q_COUNT] = {
                               " WHERE id IN (SELECT element_id FROM member WHERE group_id = ?1)",
     [Q_MEMBER_TOTAL] = "SELECT count(*) FROM member",
     [Q_GROUP_GENERATION] = "SELECT generation FROM rgroup WHERE id = ?1",
-    [Q_ELEMENT_PATH] = "SELECT path FROM element WHERE id = ?1",
+    [Q_ELEMENT_PATH] = "SELECT id, path FROM element WHERE id = ?1",
     [Q_IDEM_PURGE] = "DELETE FROM idempotency WHERE created < ?1",
     [Q_IDEM_GET] = "SELECT fingerprint, status, body, content_type, location, etag, created"
                    " FROM idempotency WHERE key = ?1",

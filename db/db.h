@@ -121,8 +121,9 @@ int db_element_get(struct db *db, int64_t id, struct db_element *out);
 /* DB_OK when element id exists, DB_NOTFOUND when not. Unless path is NULL, *path is then its
  * canonical path (a new string, caller frees; NULL on any failure). */
 int db_element_path(struct db *db, int64_t id, char **path);
-/* Sets *id to the element whose path_key equals key; DB_NOTFOUND when none. */
-int db_element_find_key(struct db *db, const char *key, int64_t *id);
+/* Sets *id to the element whose path_key equals key; DB_NOTFOUND when none. Unless path is
+ * NULL, *path is then its canonical path (a new string, caller frees; NULL on any failure). */
+int db_element_find_key(struct db *db, const char *key, int64_t *id, char **path);
 /* Up to limit elements with id > after_id, ascending. *out is a new array (caller frees each with
  * db_element_clear, then the array with free); *n its length (0 and NULL when empty). */
 int db_element_list(struct db *db, int64_t after_id, int limit, struct db_element **out,

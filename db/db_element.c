@@ -142,21 +142,19 @@ int db_element_get(struct db *db, int64_t id, struct db_element *out)
     return rc;
 }
 
-int db_element_path(struct db *db, int64_t id, char **path)
+/* Steps st, bound to one element's id or path key, whose columns are the element's id and
+ * path; fills *id and, unless path is NULL, *path (see db_element_find_key in db.h). */
+static int lookup_element(struct db *db, sqlite3_stmt *st, int64_t *id, char **path)
 {
-    sqlite3_stmt *st = db_stmt(db, Q_ELEMENT_PATH);
     int rc, step, rel;
 
-    if (path)
-        *path = NULL;
-    if (!st)
-        return DB_ERR;
-    sqlite3_bind_int64(st, 1, id);
     step = sqlite3_step(st);
-    if (step == SQLITE_ROW)
-        rc = !path || db_col_text(st, 0, path) == 0 ? DB_OK : DB_FAILED;
-    else
+    if (step == SQLITE_ROW) {
+        *id = sqlite3_column_int64(st, 0);
+        rc = !path || db_col_text(st, 1, path) == 0 ? DB_OK : DB_FAILED;
+    } else {
         rc = step == SQLITE_DONE ? DB_NOTFOUND : db_map(db, step, "find element");
+    }
     rel = db_release(db, st, "find element");
     if (rc == DB_OK && rel != DB_OK)
         rc = rel;
@@ -167,9 +165,30 @@ int db_element_path(struct db *db, int64_t id, char **path)
     return rc;
 }
 
-int db_element_find_key(struct db *db, const char *key, int64_t *id)
+int db_element_path(struct db *db, int64_t id, char **path)
 {
-    return db_query_int(db, Q_ELEMENT_FIND_KEY, key, id);
+    sqlite3_stmt *st = db_stmt(db, Q_ELEMENT_PATH);
+    int64_t found;
+
+    if (path)
+        *path = NULL;
+    if (!st)
+        return DB_ERR;
+    sqlite3_bind_int64(st, 1, id);
+    return lookup_element(db, st, &found, path);
+}
+
+int db_element_find_key(struct db *db, const char *key, int64_t *id, char **path)
+{
+    sqlite3_stmt *st = db_stmt(db, Q_ELEMENT_FIND_KEY);
+
+    *id = 0;
+    if (path)
+        *path = NULL;
+    if (!st)
+        return DB_ERR;
+    db_bind_text(st, 1, key);
+    return lookup_element(db, st, id, path);
 }
 
 int db_element_list(struct db *db, int64_t after_id, int limit, struct db_element **out,

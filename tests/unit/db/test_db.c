@@ -236,8 +236,8 @@ static void test_element_key_is_unique(void **state)
 
     add_element(f->db, "v1");
     assert_int_equal(db_element_insert(f->db, &e), DB_CONFLICT);
-    assert_int_equal(db_element_find_key(f->db, "k/v1", &id), DB_OK);
-    assert_int_equal(db_element_find_key(f->db, "k/none", &id), DB_NOTFOUND);
+    assert_int_equal(db_element_find_key(f->db, "k/v1", &id, NULL), DB_OK);
+    assert_int_equal(db_element_find_key(f->db, "k/none", &id, NULL), DB_NOTFOUND);
 }
 
 static void test_element_path_reads_only_when_asked(void **state)
@@ -251,6 +251,23 @@ static void test_element_path_reads_only_when_asked(void **state)
     free(path);
     assert_int_equal(db_element_path(f->db, id, NULL), DB_OK);
     assert_int_equal(db_element_path(f->db, id + 1, &path), DB_NOTFOUND);
+    assert_null(path);
+}
+
+static void test_element_found_by_key_with_its_path(void **state)
+{
+    struct fixture *f = *state;
+    char *path;
+    int64_t id = add_element(f->db, "v1"), found;
+
+    add_element(f->db, "v2");
+    assert_int_equal(db_element_find_key(f->db, "k/v1", &found, &path), DB_OK);
+    assert_int_equal(found, id);
+    assert_string_equal(path, "p/v1");
+    free(path);
+    assert_int_equal(db_element_find_key(f->db, "k/v2", &found, NULL), DB_OK);
+    assert_int_equal(found, id + 1);
+    assert_int_equal(db_element_find_key(f->db, "k/none", &found, &path), DB_NOTFOUND);
     assert_null(path);
 }
 
@@ -510,6 +527,7 @@ int main(void)
         T(test_batch_spoiled_by_a_half_written_change),
         T(test_element_key_is_unique),
         T(test_element_path_reads_only_when_asked),
+        T(test_element_found_by_key_with_its_path),
         T(test_element_list_and_delete),
         T(test_group_name_is_unique),
         T(test_members_come_back_in_sequence),
