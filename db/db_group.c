@@ -295,13 +295,15 @@ int db_group_count(struct db *db, const struct db_group_filter *f, int64_t *n)
 int db_member_insert(struct db *db, int64_t group_id, int64_t element_id, int64_t seq)
 {
     sqlite3_stmt *st = db_stmt(db, Q_MEMBER_INSERT);
+    int rc;
 
     if (!st)
         return DB_ERR;
     sqlite3_bind_int64(st, 1, group_id);
     sqlite3_bind_int64(st, 2, element_id);
     sqlite3_bind_int64(st, 3, seq);
-    return db_exec_stmt(db, st, "insert member");
+    rc = db_exec_stmt(db, st, "insert member");
+    return rc == DB_OK ? db_members_changed(db, 1) : rc;
 }
 
 int db_member_list(struct db *db, int64_t group_id, struct db_member **out, size_t *n)
@@ -452,7 +454,13 @@ out:
 
 int db_group_delete(struct db *db, int64_t id)
 {
-    return exec_ids(db, Q_GROUP_DELETE, id, 0, "delete group");
+    int64_t members;
+    /* Its member rows go by ON DELETE CASCADE, which sqlite3_changes does not count. */
+    int rc = query_ids(db, Q_MEMBER_COUNT, id, 0, &members);
+
+    if (rc == DB_OK)
+        rc = exec_ids(db, Q_GROUP_DELETE, id, 0, "delete group");
+    return rc == DB_OK ? db_members_changed(db, -members) : rc;
 }
 
 int db_group_update(struct db *db, const struct db_group *g)
@@ -492,7 +500,9 @@ int db_element_touch_group(struct db *db, int64_t group_id)
 
 int db_member_delete(struct db *db, int64_t group_id, int64_t element_id)
 {
-    return exec_ids(db, Q_MEMBER_DELETE, group_id, element_id, "delete member");
+    int rc = exec_ids(db, Q_MEMBER_DELETE, group_id, element_id, "delete member");
+
+    return rc == DB_OK ? db_members_changed(db, -1) : rc;
 }
 
 int db_member_max_seq(struct db *db, int64_t group_id, int64_t *seq)

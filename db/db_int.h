@@ -40,6 +40,7 @@ enum db_q {
     Q_ELEMENT_TOUCH,
     Q_ELEMENT_TOUCH_GROUP,
     Q_MEMBER_TOTAL,
+    Q_MEMBER_TALLY_ADD,
     Q_GROUP_GENERATION,
     Q_ELEMENT_PATH,
     Q_IDEM_PURGE,
@@ -67,6 +68,7 @@ struct db {
     double batch_start;
     struct db_txn_stats stats;
     pthread_mutex_t stats_lock; /* /metrics reads the writer's stats from another thread */
+    int64_t member_delta;       /* member rows written less deleted since the last tally */
 };
 
 /* The VFS every gateway connection opens its database with: the default one, except that WAL
@@ -76,6 +78,11 @@ struct db {
 /* Registers DB_WAL_VFS (not as the default); once per process, before any db_open. Returns an
  * SQLite result code. */
 int db_wal_register(void);
+
+/* Notes delta member rows written (or, negative, deleted) by the statement just run: they
+ * reach the member tally with the transaction's COMMIT, or at once outside a transaction;
+ * a rollback forgets them. Returns DB_OK or the error of the tally's UPDATE. */
+int db_members_changed(struct db *db, int64_t delta);
 
 /* Returns the cached statement for q, preparing it on first use; NULL (logged) on error. */
 sqlite3_stmt *db_stmt(struct db *db, enum db_q q);

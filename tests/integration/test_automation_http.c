@@ -323,6 +323,30 @@ static void test_metrics(void **state)
     assert_non_null(strstr(r.body, "replgw_groups 1\n"));
     assert_non_null(strstr(r.body, "replgw_members 0\n"));
     h_resp_free(&r);
+
+    /* The member count follows creates, removals and deletes. */
+    assert_int_equal(h_status(s, "POST", "/logical-elements", NULL, "{\"DeviceID\":\"m1\"}"), 201);
+    assert_int_equal(h_status(s, "POST", "/logical-elements", NULL, "{\"DeviceID\":\"m2\"}"), 201);
+    assert_int_equal(h_status(s, "POST", "/logical-elements", NULL, "{\"DeviceID\":\"m3\"}"), 201);
+    assert_int_equal(h_status(s, "POST", "/replication-groups", NULL,
+                              "{\"Members\":[\"/logical-elements/1\",\"/logical-elements/2\"]}"),
+                     201);
+    assert_int_equal(h_status(s, "POST", "/replication-groups", NULL,
+                              "{\"Members\":[\"/logical-elements/3\"]}"),
+                     201);
+    assert_int_equal(h_status(s, "POST", "/replication-groups/2/remove-members", NULL,
+                              "{\"Members\":[\"/logical-elements/2\"]}"),
+                     200);
+    call(s, "GET", "/metrics", NULL, NULL, &r);
+    assert_non_null(strstr(r.body, "replgw_groups 3\n"));
+    assert_non_null(strstr(r.body, "replgw_members 2\n"));
+    h_resp_free(&r);
+    assert_int_equal(h_status(s, "DELETE", "/replication-groups/2?RemoveElements=true", NULL, NULL),
+                     204);
+    call(s, "GET", "/metrics", NULL, NULL, &r);
+    assert_non_null(strstr(r.body, "replgw_groups 2\n"));
+    assert_non_null(strstr(r.body, "replgw_members 1\n"));
+    h_resp_free(&r);
 }
 
 /* ---- stopping ---- */

@@ -86,7 +86,7 @@ static void test_open_sets_schema_version_and_wal(void **state)
     assert_int_equal(sqlite3_open(f->path, &raw), SQLITE_OK);
     assert_int_equal(sqlite3_prepare_v2(raw, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(st, 0), 4);
+    assert_int_equal(sqlite3_column_int(st, 0), 5);
     sqlite3_finalize(st);
     assert_int_equal(sqlite3_prepare_v2(raw, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
@@ -472,6 +472,100 @@ static void test_tally_counts_rows_of_an_older_schema(void **state)
     assert_int_equal(count, 2);
 }
 
+/* The member count of db_store_counts, checked against the rows themselves. */
+static int64_t tallied_members(struct fixture *f)
+{
+    int64_t groups, members;
+    sqlite3 *raw;
+    sqlite3_stmt *st;
+
+    assert_int_equal(db_store_counts(f->db, &groups, &members), DB_OK);
+    assert_int_equal(sqlite3_open(f->path, &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(raw, "SELECT count(*) FROM member", -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int64(st, 0), members);
+    sqlite3_finalize(st);
+    sqlite3_close(raw);
+    return members;
+}
+
+struct member_change {
+    int64_t group, element, seq;
+    bool fail_after; /* ask for a rollback once written */
+};
+
+static int insert_member_txn(struct db *db, void *cls)
+{
+    struct member_change *c = cls;
+
+    assert_int_equal(db_member_insert(db, c->group, c->element, c->seq), DB_OK);
+    return c->fail_after;
+}
+
+static int delete_group_txn(struct db *db, void *cls)
+{
+    return db_group_delete(db, *(int64_t *)cls) != DB_OK;
+}
+
+/* Every way a member row comes or goes reaches the tally with its commit, and only then. */
+static void test_member_tally_follows_commits(void **state)
+{
+    struct fixture *f = *state;
+    int64_t g1 = add_group(f->db, "g1"), g2 = add_group(f->db, "g2");
+    int64_t a = add_element(f->db, "a"), b = add_element(f->db, "b"), d = add_element(f->db, "d");
+    struct member_change c = {g1, a, 1, false};
+
+    assert_int_equal(tallied_members(f), 0);
+    assert_int_equal(db_txn_run(f->db, insert_member_txn, &c), DB_OK);
+    c = (struct member_change){g1, b, 2, true};
+    assert_int_equal(db_txn_run(f->db, insert_member_txn, &c), DB_ABORT);
+    assert_int_equal(tallied_members(f), 1);
+
+    assert_int_equal(db_batch_begin(f->db), DB_OK);
+    c = (struct member_change){g1, b, 2, false};
+    assert_int_equal(db_txn_run(f->db, insert_member_txn, &c), DB_OK);
+    c = (struct member_change){g2, a, 1, false};
+    assert_int_equal(db_txn_run(f->db, insert_member_txn, &c), DB_OK);
+    assert_int_equal(db_batch_end(f->db, true), DB_OK);
+    assert_int_equal(tallied_members(f), 3);
+
+    assert_int_equal(db_batch_begin(f->db), DB_OK);
+    c = (struct member_change){g2, b, 2, false};
+    assert_int_equal(db_txn_run(f->db, insert_member_txn, &c), DB_OK);
+    c = (struct member_change){g2, d, 3, true}; /* fails after writing: the batch is spoiled */
+    db_txn_run(f->db, insert_member_txn, &c);
+    assert_int_equal(db_batch_end(f->db, true), DB_ABORT);
+    assert_int_equal(tallied_members(f), 3);
+
+    assert_int_equal(db_member_delete(f->db, g2, a), DB_OK); /* outside a transaction */
+    assert_int_equal(db_member_delete(f->db, g2, a), DB_NOTFOUND);
+    assert_int_equal(tallied_members(f), 2);
+    assert_int_equal(db_txn_run(f->db, delete_group_txn, &g1), DB_OK); /* its 2 members go */
+    assert_int_equal(tallied_members(f), 0);
+}
+
+/* A database written by schema version 4 (no member tally) gets it from the rows it holds. */
+static void test_member_tally_of_an_older_schema(void **state)
+{
+    struct fixture *f = *state;
+    int64_t g = add_group(f->db, "g"), a = add_element(f->db, "a"), b = add_element(f->db, "b");
+    sqlite3 *raw;
+    char why[256];
+
+    assert_int_equal(db_member_insert(f->db, g, a, 1), DB_OK);
+    assert_int_equal(db_member_insert(f->db, g, b, 2), DB_OK);
+    db_close(f->db);
+    assert_int_equal(sqlite3_open(f->path, &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(raw, "DELETE FROM tally WHERE name = 'member';"
+                                       "PRAGMA user_version = 4",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(raw);
+    assert_int_equal(db_open(f->path, &opts, &f->db, why, sizeof(why)), DB_OK);
+    assert_int_equal(tallied_members(f), 2);
+}
+
 /* Members written by schema version 3 (keyed by group and element) keep their order, their
  * uniqueness and their lookup by element once migrated to the (group, seq) key. */
 static void test_members_of_an_older_schema_migrate(void **state)
@@ -536,6 +630,8 @@ int main(void)
         T(test_group_list_and_count),
         T(test_tally_counts_rows_of_an_older_schema),
         T(test_members_of_an_older_schema_migrate),
+        T(test_member_tally_follows_commits),
+        T(test_member_tally_of_an_older_schema),
         T(test_group_filters),
     };
 
