@@ -528,9 +528,9 @@ int db_members_changed(struct db *db, int64_t delta)
     return sqlite3_get_autocommit(db->conn) ? add_member_tally(db) : DB_OK;
 }
 
-/* Ends the open transaction with COMMIT (commit) or ROLLBACK. A failed COMMIT may leave the
- * transaction open: it is rolled back, so nothing half-written stays. Records the time since
- * start. */
+/* Ends the open transaction with COMMIT (commit; its member rows reach the tally first) or
+ * ROLLBACK. A failed COMMIT may leave the transaction open: it is rolled back, so nothing
+ * half-written stays. Records the time since start. */
 static int end_txn(struct db *db, bool commit, double start, const char *what)
 {
     int rc = commit ? add_member_tally(db) : DB_OK;
