@@ -325,9 +325,12 @@ static void test_metrics(void **state)
     h_resp_free(&r);
 
     /* The member count follows creates, removals and deletes. */
-    assert_int_equal(h_status(s, "POST", "/logical-elements", NULL, "{\"DeviceID\":\"m1\"}"), 201);
-    assert_int_equal(h_status(s, "POST", "/logical-elements", NULL, "{\"DeviceID\":\"m2\"}"), 201);
-    assert_int_equal(h_status(s, "POST", "/logical-elements", NULL, "{\"DeviceID\":\"m3\"}"), 201);
+    for (int i = 1; i <= 3; i++) {
+        char body[32];
+
+        snprintf(body, sizeof(body), "{\"DeviceID\":\"m%d\"}", i);
+        assert_int_equal(h_status(s, "POST", "/logical-elements", NULL, body), 201);
+    }
     assert_int_equal(h_status(s, "POST", "/replication-groups", NULL,
                               "{\"Members\":[\"/logical-elements/1\",\"/logical-elements/2\"]}"),
                      201);
