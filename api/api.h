@@ -186,6 +186,11 @@ char *api_json_text(const json_t *j);
 json_t *api_json_body(const struct api_request *req, const struct api_limits *limits,
                       struct api_reply *reply, bool with_rv);
 
+/* Whether v is an integer literal of the body that does not fit in int64 (jansson takes none),
+ * which api_json_body keeps, as a mark, only as a property of ReplicationSettingData. If so,
+ * *literal is its text: an optional '-' and digits. */
+bool api_json_big_int(const json_t *v, const char **literal);
+
 /* The body parsed ahead of its handler, so a change's parse runs on a request thread and not
  * on the single writer: what api_json_body would return, or NULL when the body fails any of
  * its checks (the handler then parses it again and answers the problem). For req->json. */

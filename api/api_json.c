@@ -35,6 +35,180 @@ static unsigned nesting_depth(const char *text, size_t len)
     return deepest;
 }
 
+/* Integers beyond 64 bits. jansson refuses any integer literal outside int64, but the CIM
+ * uint64 properties of ReplicationSettingData reach 2^64-1. When jansson refuses a body for
+ * that alone, the body is parsed again with each such literal turned into the string
+ * "\u0000<literal>" (a mark: the body is parsed that way only when it holds no "\u0000" of its
+ * own, and the mark is allowed nowhere else than as a property of ReplicationSettingData,
+ * where api_json_big_int reads it back). */
+
+/* Whether the integer literal s (an optional '-', then digits without a leading zero) fits in
+ * int64. */
+static bool fits_int64(const char *s, size_t n)
+{
+    const char *max = "9223372036854775807", *min = "9223372036854775808";
+    bool neg = s[0] == '-';
+    const char *limit = neg ? min : max;
+
+    if (neg) {
+        s++;
+        n--;
+    }
+    return n < 19 || (n == 19 && memcmp(s, limit, 19) <= 0);
+}
+
+/* Makes room for need more bytes at *len in *buf (of *cap); false on OOM (*buf freed). */
+static bool reserve(char **buf, size_t *cap, size_t len, size_t need)
+{
+    size_t want = *cap;
+    char *grown;
+
+    while (want < len + need)
+        want *= 2;
+    if (want == *cap)
+        return true;
+    grown = realloc(*buf, want);
+    if (!grown) {
+        free(*buf);
+        *buf = NULL;
+        return false;
+    }
+    *buf = grown;
+    *cap = want;
+    return true;
+}
+
+/* A copy of text (*out_len bytes, NUL-terminated) with every integer literal outside int64
+ * marked as above. NULL when text holds a "\u0000" of its own, or on OOM. Caller frees. */
+static char *mark_big_ints(const char *text, size_t len, size_t *out_len)
+{
+    size_t cap = len + 64, o = 0;
+    char *out = malloc(cap);
+    bool in_string = false, own_nul = false;
+
+    for (size_t i = 0; out && !own_nul && i < len;) {
+        size_t start = i, n;
+
+        if (in_string || !(text[i] == '-' || (text[i] >= '0' && text[i] <= '9'))) {
+            if (in_string && text[i] == '\\' && i + 1 < len) {
+                own_nul = i + 6 <= len && memcmp(text + i + 1, "u0000", 5) == 0;
+                i++;
+            } else if (text[i] == '"') {
+                in_string = !in_string;
+            }
+            n = ++i - start;
+        } else {
+            /* A number: an integer unless a fraction or an exponent follows its digits. */
+            const char *digits;
+            bool real;
+
+            for (i++; i < len && text[i] >= '0' && text[i] <= '9'; i++)
+                ;
+            real = i < len && (text[i] == '.' || text[i] == 'e' || text[i] == 'E');
+            while (real && i < len && text[i] && strchr("0123456789.eE+-", text[i]))
+                i++;
+            n = i - start;
+            digits = text + start + (text[start] == '-');
+            /* A leading zero is left to jansson, which refuses it. */
+            if (!real && digits < text + i && digits[0] != '0' && !fits_int64(text + start, n)) {
+                if (!reserve(&out, &cap, o, n + 9))
+                    return NULL;
+                memcpy(out + o, "\"\\u0000", 7);
+                memcpy(out + o + 7, text + start, n);
+                o += 7 + n;
+                out[o++] = '"';
+                continue;
+            }
+        }
+        if (!reserve(&out, &cap, o, n + 1))
+            return NULL;
+        memcpy(out + o, text + start, n);
+        o += n;
+    }
+    if (out && own_nul) {
+        free(out);
+        return NULL;
+    }
+    if (out) {
+        out[o] = '\0';
+        *out_len = o;
+    }
+    return out;
+}
+
+bool api_json_big_int(const json_t *v, const char **literal)
+{
+    if (!json_is_string(v) || json_string_length(v) < 2 || json_string_value(v)[0] != '\0')
+        return false;
+    *literal = json_string_value(v) + 1;
+    return true;
+}
+
+/* Whether a mark sits anywhere under j. */
+static bool holds_big_int(const json_t *j)
+{
+    const char *key, *literal;
+    json_t *value;
+    size_t i;
+
+    if (api_json_big_int(j, &literal))
+        return true;
+    json_object_foreach((json_t *)j, key, value) {
+        if (holds_big_int(value))
+            return true;
+    }
+    if (json_is_array(j)) {
+        json_array_foreach(j, i, value) {
+            if (holds_big_int(value))
+                return true;
+        }
+    }
+    return false;
+}
+
+/* Parses body again with its big integers marked (see above), after jansson refused it with
+ * *jerr for one of them. Returns the object, or NULL after answering the problem. */
+static json_t *load_big_ints(const struct api_request *req, json_error_t *jerr,
+                             struct api_reply *reply, bool with_rv)
+{
+    size_t len;
+    char *marked = mark_big_ints(req->body, req->body_len, &len);
+    json_t *j = marked ? json_loadb(marked, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, jerr)
+                       : NULL;
+    const char *key;
+    json_t *value;
+
+    free(marked);
+    if (!j || !json_is_object(j)) {
+        json_decref(j);
+        return NULL; /* the caller answers the first error */
+    }
+    json_object_foreach(j, key, value) {
+        const char *prop, *literal;
+        json_t *v;
+
+        if (strcmp(key, "ReplicationSettingData") == 0 && json_is_object(value)) {
+            json_object_foreach(value, prop, v) {
+                if (!api_json_big_int(v, &literal) && holds_big_int(v)) {
+                    char param[96];
+
+                    snprintf(param, sizeof(param), "ReplicationSettingData.%.64s", prop);
+                    api_reply_problem(reply, API_P_BAD_REQUEST, with_rv, param,
+                                      "%s holds an integer outside the 64-bit range", param);
+                    json_decref(j);
+                    return NULL;
+                }
+            }
+        } else if (holds_big_int(value)) {
+            api_reply_problem(reply, API_P_BAD_REQUEST, with_rv, key,
+                              "%.64s holds an integer outside the 64-bit range", key);
+            json_decref(j);
+            return NULL;
+        }
+    }
+    return j;
+}
+
 /* The first string (key or value) longer than max under j; *where gets the top-level field. */
 static bool has_long_string(const json_t *j, size_t max, const char *field, const char **where)
 {
@@ -98,6 +272,14 @@ json_t *api_json_body(const struct api_request *req, const struct api_limits *li
         return NULL;
     }
     j = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!j && json_error_code(&jerr) == json_error_numeric_overflow) {
+        json_error_t first = jerr;
+
+        j = load_big_ints(req, &jerr, reply, with_rv);
+        if (!j && reply->status)
+            return NULL;
+        jerr = first;
+    }
     if (!j) {
         api_reply_problem(reply, API_P_BAD_REQUEST, with_rv, NULL,
                           "malformed JSON at line %d, column %d: %s", jerr.line, jerr.column,

@@ -3,17 +3,42 @@
  * struct cim_rsd whose values cim_rsd has checked against the class's value maps. */
 #include "api/api.h"
 
+#include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #define PARAM "ReplicationSettingData"
+
+/* A uint16 or uint64 property given as an integer literal beyond int64 (api_json_big_int):
+ * negative, above uint64, or a uint64 from 2^63 up. */
+static enum cim_rv add_big_uint(struct cim_rsd *rsd, const struct cim_prop_def *def,
+                                const char *literal, const char *param, struct cim_err *err)
+{
+    uint64_t u;
+
+    if (literal[0] == '-')
+        return cim_err_set(err, CIM_RV_INVALID_PARAMETER, param, "%s must not be negative",
+                           param);
+    errno = 0;
+    u = strtoull(literal, NULL, 10);
+    if (errno == ERANGE)
+        return cim_err_set(err, CIM_RV_INVALID_PARAMETER, param,
+                           "%s must be at most %" PRIu64 "; got %s", param,
+                           def->type == CIM_T_UINT16 ? (uint64_t)UINT16_MAX : UINT64_MAX, literal);
+    return cim_rsd_add_uint(rsd, def, u, err);
+}
 
 static int add_json_value(struct cim_rsd *rsd, const struct cim_prop_def *def, const json_t *v,
                           struct cim_err *err, enum api_method m, struct api_reply *reply)
 {
     char param[96];
+    const char *literal;
     enum cim_rv rv;
 
     snprintf(param, sizeof(param), PARAM ".%s", def->name);
+    if (def->type != CIM_T_UINT16 && def->type != CIM_T_UINT64 && api_json_big_int(v, &literal))
+        goto wrong_type;
     switch (def->type) {
     case CIM_T_BOOLEAN:
         if (!json_is_boolean(v))
@@ -22,11 +47,15 @@ static int add_json_value(struct cim_rsd *rsd, const struct cim_prop_def *def, c
         break;
     case CIM_T_UINT16:
     case CIM_T_UINT64:
+        if (api_json_big_int(v, &literal)) {
+            rv = add_big_uint(rsd, def, literal, param, err);
+            break;
+        }
         if (!json_is_integer(v))
             goto wrong_type;
         if (json_integer_value(v) < 0) {
-            cim_err_set(err, CIM_RV_INVALID_PARAMETER, param, "%s must not be negative", param);
-            rv = CIM_RV_INVALID_PARAMETER;
+            rv = cim_err_set(err, CIM_RV_INVALID_PARAMETER, param, "%s must not be negative",
+                             param);
             break;
         }
         rv = cim_rsd_add_uint(rsd, def, (uint64_t)json_integer_value(v), err);

@@ -564,6 +564,28 @@ static void test_create_rsd_mof_string(void **state)
     h_resp_free(&r);
 }
 
+/* A uint64 property keeps its whole range through the store, beyond what jansson parses. */
+static void test_create_rsd_uint64_range(void **state)
+{
+    struct h_server *s = *state;
+    struct h_resp r;
+
+    post_group(s, "{\"ReplicationSettingData\":{\"DeltaUpdateBlocks\":18446744073709551615}}",
+               &r);
+    assert_int_equal(r.status, 201);
+    h_resp_free(&r);
+    assert_int_equal(h_req(s, "GET", "/replication-groups/1", NULL, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "\"ReplicationSettingData\":{\"DeltaUpdateBlocks\":"
+                                   "18446744073709551615}"));
+    h_resp_free(&r);
+    post_group(s, "{\"ReplicationSettingData\":{\"DeltaUpdateBlocks\":18446744073709551616}}",
+               &r);
+    assert_problem(&r, 422, 5, "ReplicationSettingData.DeltaUpdateBlocks");
+    h_resp_free(&r);
+    assert_int_equal(h_db_count(s, COUNT_SETTINGS), 1);
+}
+
 static void test_create_rsd_invalid(void **state)
 {
     struct h_server *s = *state;
@@ -774,6 +796,7 @@ int main(void)
         T_OWN(test_create_remote_access_point_not_supported),
         T(test_create_rsd_json_stored_and_returned),
         T(test_create_rsd_mof_string),
+        T(test_create_rsd_uint64_range),
         T(test_create_rsd_invalid),
         T(test_create_malformed_json),
         T_OWN(test_create_locked_database_is_timeout),

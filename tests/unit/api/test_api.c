@@ -262,6 +262,57 @@ static void test_rsd_round_trip(void **state)
     api_reply_clear(&r);
 }
 
+/* jansson refuses integers outside int64; the uint64 properties still take the whole range,
+ * and a big integer anywhere else is refused naming its field. */
+static void test_rsd_integers_beyond_int64(void **state)
+{
+    struct fixture *f = *state;
+    static const struct {
+        const char *body;
+        unsigned status;
+        const char *param; /* NULL: none */
+    } refused[] = {
+        {"{\"ReplicationSettingData\":{\"DeltaUpdateBlocks\":18446744073709551616}}", 422,
+         "ReplicationSettingData.DeltaUpdateBlocks"},
+        {"{\"ReplicationSettingData\":{\"MaximumSkew\":-9223372036854775809}}", 422,
+         "ReplicationSettingData.MaximumSkew"},
+        {"{\"ReplicationSettingData\":{\"Multihop\":9223372036854775808}}", 422,
+         "ReplicationSettingData.Multihop"},
+        {"{\"ReplicationSettingData\":{\"ElementName\":9223372036854775808}}", 400,
+         "ReplicationSettingData.ElementName"},
+        {"{\"ReplicationSettingData\":{\"Generation\":[9223372036854775808]}}", 400,
+         "ReplicationSettingData.Generation"},
+        {"{\"GroupName\":99999999999999999999}", 400, "GroupName"},
+        {"{\"Members\":[\"/logical-elements/1\",-99999999999999999999]}", 400, "Members"},
+        /* A "\u0000" of the body's own, or a leading zero: the body stays malformed. */
+        {"{\"GroupName\":\"a\\u0000\",\"ReplicationSettingData\":{\"Generation\":"
+         "9223372036854775808}}",
+         400, NULL},
+        {"{\"ReplicationSettingData\":{\"Generation\":09223372036854775808}}", 400, NULL},
+    };
+    struct api_reply r;
+
+    call(f, api_groups_create, NULL,
+         "{\"ReplicationSettingData\":{\"DeltaUpdateBlocks\":18446744073709551615,"
+         "\"MaximumSkew\":9223372036854775808,\"Generation\":9223372036854775807}}",
+         &r);
+    assert_int_equal(r.status, 201);
+    assert_non_null(strstr(r.text, "\"DeltaUpdateBlocks\":18446744073709551615"));
+    assert_non_null(strstr(r.text, "\"MaximumSkew\":9223372036854775808"));
+    assert_non_null(strstr(r.text, "\"Generation\":9223372036854775807"));
+    api_reply_clear(&r);
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        call(f, api_groups_create, NULL, refused[i].body, &r);
+        assert_int_equal(r.status, refused[i].status);
+        assert_int_equal(num(&r, "ReturnValue"), 5);
+        if (refused[i].param)
+            assert_string_equal(str(&r, "Parameter"), refused[i].param);
+        else
+            assert_true(json_is_null(json_object_get(r.body, "Parameter")));
+        api_reply_clear(&r);
+    }
+}
+
 static void test_get_and_list(void **state)
 {
     struct fixture *f = *state;
@@ -341,6 +392,7 @@ int main(void)
         T(test_strict_json),
         T(test_prepared_body),
         T(test_rsd_round_trip),
+        T(test_rsd_integers_beyond_int64),
         T(test_get_and_list),
         cmocka_unit_test(test_next_link_encodes_filter),
         T(test_capabilities_and_livez),
