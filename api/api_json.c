@@ -166,22 +166,25 @@ static bool holds_big_int(const json_t *j)
     return false;
 }
 
-/* Parses body again with its big integers marked (see above), after jansson refused it with
- * *jerr for one of them. Returns the object, or NULL after answering the problem. */
-static json_t *load_big_ints(const struct api_request *req, json_error_t *jerr,
-                             struct api_reply *reply, bool with_rv)
+/* Parses the body again with its big integers marked (see above), after jansson refused it
+ * for one of them. Returns the object; or NULL, having answered the problem when *answered,
+ * else leaving the caller to answer jansson's first error. */
+static json_t *load_big_ints(const struct api_request *req, struct api_reply *reply,
+                             bool with_rv, bool *answered)
 {
     size_t len;
+    json_error_t jerr;
     char *marked = mark_big_ints(req->body, req->body_len, &len);
-    json_t *j = marked ? json_loadb(marked, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, jerr)
+    json_t *j = marked ? json_loadb(marked, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr)
                        : NULL;
     const char *key;
     json_t *value;
 
+    *answered = false;
     free(marked);
     if (!j || !json_is_object(j)) {
         json_decref(j);
-        return NULL; /* the caller answers the first error */
+        return NULL;
     }
     json_object_foreach(j, key, value) {
         const char *prop, *literal;
@@ -195,6 +198,7 @@ static json_t *load_big_ints(const struct api_request *req, json_error_t *jerr,
                     snprintf(param, sizeof(param), "ReplicationSettingData.%.64s", prop);
                     api_reply_problem(reply, API_P_BAD_REQUEST, with_rv, param,
                                       "%s holds an integer outside the 64-bit range", param);
+                    *answered = true;
                     json_decref(j);
                     return NULL;
                 }
@@ -202,6 +206,7 @@ static json_t *load_big_ints(const struct api_request *req, json_error_t *jerr,
         } else if (holds_big_int(value)) {
             api_reply_problem(reply, API_P_BAD_REQUEST, with_rv, key,
                               "%.64s holds an integer outside the 64-bit range", key);
+            *answered = true;
             json_decref(j);
             return NULL;
         }
@@ -273,12 +278,11 @@ json_t *api_json_body(const struct api_request *req, const struct api_limits *li
     }
     j = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
     if (!j && json_error_code(&jerr) == json_error_numeric_overflow) {
-        json_error_t first = jerr;
+        bool answered;
 
-        j = load_big_ints(req, &jerr, reply, with_rv);
-        if (!j && reply->status)
+        j = load_big_ints(req, reply, with_rv, &answered);
+        if (answered)
             return NULL;
-        jerr = first;
     }
     if (!j) {
         api_reply_problem(reply, API_P_BAD_REQUEST, with_rv, NULL,
