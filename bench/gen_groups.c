@@ -12,8 +12,8 @@
  *     persistency), DeleteOnEmptyElement 0, DeleteOnUnassociated 0, the hosting system,
  *     generation 1, rsd_class CIM_ReplicationSettingData; then the generated name "RG-{id}"
  *     ("RG-{id}-{n}" when taken, as name_generated does) without a generation bump;
- *   - member: elements 1..M in order, AssignedSequence 1..M, and each member element's
- *     generation bumped (db_element_touch_group);
+ *   - member: elements 1..M in order, AssignedSequence 1..M, each member element's
+ *     generation and group count raised (db_member_insert does both);
  *   - setting_prop: (pos 0, ElementName, bench).
  * The InstanceID "REPLGW:{id}" is not stored: the server derives it from the id.
  *
@@ -186,10 +186,6 @@ static int groups_txn(struct db *db, void *cls)
                 g->failed = "insert member";
                 return 1;
             }
-        if (g->members > 0 && db_element_touch_group(db, row.id) != DB_OK) {
-            g->failed = "touch elements";
-            return 1;
-        }
         if (db_setting_insert(db, row.id, 0, "ElementName", "bench") != DB_OK) {
             g->failed = "insert setting";
             return 1;

@@ -344,9 +344,7 @@ static int create_in_txn(struct db *db, void *cls)
     if (req->n_members > 0 && !(out->members = calloc(req->n_members, sizeof(*out->members))))
         return cim_err_set(c->err, CIM_RV_FAILED, NULL, "out of memory");
     /* CIM CreateGroup/Members: the order given is kept as AssignedSequence 1, 2, ... Each
-     * member's list of groups grows, and with it its Generation (as in AddMembers): one
-     * UPDATE by id per member, as db_element_touch_group's IN (SELECT ...) builds a temporary
-     * b-tree on every call. */
+     * member's list of groups grows, and with it its Generation (db_member_insert). */
     for (size_t i = 0; i < req->n_members; i++) {
         struct cim_member *m = &out->members[i];
 
@@ -356,8 +354,6 @@ static int create_in_txn(struct db *db, void *cls)
         c->paths[i] = NULL;
         out->n_members = i + 1;
         rc = db_member_insert(db, out->id, m->element_id, m->seq);
-        if (rc == DB_OK)
-            rc = db_element_touch(db, m->element_id);
         if (rc != DB_OK) {
             char param[PARAM_LEN];
 

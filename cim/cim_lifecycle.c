@@ -70,11 +70,8 @@ static int delete_group_txn(struct db *db, void *cls)
                            "the group has %lld member(s); pass RemoveElements=true to delete it "
                            "anyway (the elements themselves are kept)",
                            (long long)members);
-    /* The members' lists of groups are about to change. */
-    rc = db_element_touch_group(db, c->id);
-    if (rc != DB_OK)
-        return cim_rv_from_db(rc, c->err, "update members");
-    /* Members go with the group (ON DELETE CASCADE); the member elements stay. */
+    /* Members go with the group (ON DELETE CASCADE); the member elements stay, their lists of
+     * groups shorter (db_group_delete). */
     rc = db_group_delete(db, c->id);
     return rc == DB_OK ? 0 : cim_rv_from_db(rc, c->err, "delete group");
 }
@@ -155,8 +152,6 @@ static int add_members_txn(struct db *db, void *cls)
                                (unsigned long long)caps->max_members);
         /* CIM AddMembers: appended after the last AssignedSequence, in the order given. */
         rc = db_member_insert(db, c->id, c->ids[i], ++seq);
-        if (rc == DB_OK)
-            rc = db_element_touch(db, c->ids[i]);
         if (rc != DB_OK)
             return cim_rv_from_db(rc, c->err, "write member");
         count++;
@@ -193,8 +188,6 @@ static int remove_members_txn(struct db *db, void *cls)
         if (rc == DB_NOTFOUND)
             return cim_err_set(c->err, CIM_RV_NOT_MEMBER, param,
                                "%s is not a member of this group", param);
-        if (rc == DB_OK)
-            rc = db_element_touch(db, c->ids[i]);
         if (rc != DB_OK)
             return cim_rv_from_db(rc, c->err, "remove member");
     }

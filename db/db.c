@@ -91,6 +91,13 @@ static const char *const migrations[] = {
      * than the rest of the member's write; the db module adds each transaction's net change
      * in one UPDATE before its COMMIT (db_members_changed). */
     "INSERT OR REPLACE INTO tally (name, n) SELECT 'member', count(*) FROM member;",
+    /* 6: each element's number of groups, so checking an element's memberships and counting
+     * a list filtered by Member read one row instead of the element's index entries (a
+     * million with --multiple-membership). Moved by the same UPDATE that bumps the element's
+     * Generation when a member row comes or goes (db_member_insert, db_member_delete,
+     * db_group_delete). */
+    "ALTER TABLE element ADD COLUMN n_groups INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE element SET n_groups = (SELECT count(*) FROM member WHERE element_id = element.id);",
 };
 
 static const char *const sql[Q_COUNT] = {
@@ -119,7 +126,7 @@ static const char *const sql[Q_COUNT] = {
     [Q_MEMBER_LIST] = "SELECT m.element_id, m.seq, e.path FROM member m"
                       " JOIN element e ON e.id = m.element_id"
                       " WHERE m.group_id = ?1 ORDER BY m.seq",
-    [Q_MEMBER_GROUP_COUNT] = "SELECT count(*) FROM member WHERE element_id = ?1",
+    [Q_MEMBER_GROUP_COUNT] = "SELECT coalesce((SELECT n_groups FROM element WHERE id = ?1), 0)",
     [Q_MEMBER_GROUPS_OF] = "SELECT group_id, seq FROM member WHERE element_id = ?1"
                            " ORDER BY group_id LIMIT ?2",
     [Q_SETTING_INSERT] = "INSERT INTO setting_prop (group_id, pos, name, value)"
@@ -134,9 +141,13 @@ static const char *const sql[Q_COUNT] = {
     [Q_MEMBER_MAX_SEQ] = "SELECT coalesce(max(seq), 0) FROM member WHERE group_id = ?1",
     [Q_MEMBER_COUNT] = "SELECT count(*) FROM member WHERE group_id = ?1",
     [Q_MEMBER_EXISTS] = "SELECT count(*) FROM member WHERE group_id = ?1 AND element_id = ?2",
-    [Q_ELEMENT_TOUCH] = "UPDATE element SET generation = generation + 1 WHERE id = ?1",
-    [Q_ELEMENT_TOUCH_GROUP] = "UPDATE element SET generation = generation + 1"
-                              " WHERE id IN (SELECT element_id FROM member WHERE group_id = ?1)",
+    [Q_ELEMENT_JOINED] = "UPDATE element SET generation = generation + 1,"
+                         " n_groups = n_groups + 1 WHERE id = ?1",
+    [Q_ELEMENT_LEFT] = "UPDATE element SET generation = generation + 1,"
+                       " n_groups = n_groups - 1 WHERE id = ?1",
+    [Q_ELEMENT_LEFT_GROUP] = "UPDATE element SET generation = generation + 1,"
+                             " n_groups = n_groups - 1"
+                             " WHERE id IN (SELECT element_id FROM member WHERE group_id = ?1)",
     [Q_MEMBER_TOTAL] = "SELECT n FROM tally WHERE name = 'member'",
     [Q_MEMBER_TALLY_ADD] = "UPDATE tally SET n = n + ?1 WHERE name = 'member'",
     [Q_GROUP_GENERATION] = "SELECT generation FROM rgroup WHERE id = ?1",

@@ -176,7 +176,8 @@ int db_group_list(struct db *db, int64_t after_id, int limit, const struct db_gr
  * triggers keep; a filter counts the matching rows. */
 int db_group_count(struct db *db, const struct db_group_filter *f, int64_t *n);
 
-/* Deletes the group with its members and settings (cascade); DB_NOTFOUND when absent. */
+/* Deletes the group with its members and settings (cascade); DB_NOTFOUND when absent. Each
+ * member element's Generation goes up and its group count down. */
 int db_group_delete(struct db *db, int64_t id);
 /* Writes g's ElementName and flags and bumps its generation; DB_CONFLICT when the name is taken. */
 int db_group_update(struct db *db, const struct db_group *g);
@@ -192,24 +193,22 @@ struct db_member {
 };
 void db_member_clear(struct db_member *m);
 
-/* DB_CONFLICT when the element is already in the group or the sequence is taken. */
+/* Adds element_id to group_id at seq; the element's Generation and group count go up (its
+ * list of groups changed). DB_CONFLICT when the element is already in the group or the
+ * sequence is taken. */
 int db_member_insert(struct db *db, int64_t group_id, int64_t element_id, int64_t seq);
 /* The group's members ordered by seq. *out is a new array (caller frees each with
  * db_member_clear, then the array); *n its length. */
 int db_member_list(struct db *db, int64_t group_id, struct db_member **out, size_t *n);
-/* Removes element_id from group_id; DB_NOTFOUND when it was not a member. */
+/* Removes element_id from group_id, the element's Generation up and group count down;
+ * DB_NOTFOUND when it was not a member. */
 int db_member_delete(struct db *db, int64_t group_id, int64_t element_id);
 /* The highest AssignedSequence in the group (0 when empty), and the number of members. */
 int db_member_max_seq(struct db *db, int64_t group_id, int64_t *seq);
 int db_member_count(struct db *db, int64_t group_id, int64_t *n);
 /* *yes = whether element_id is a member of group_id. */
 int db_member_exists(struct db *db, int64_t group_id, int64_t element_id, bool *yes);
-/* Bumps the generation of element id (its memberships changed). */
-int db_element_touch(struct db *db, int64_t id);
-/* Bumps the generation of every element of group group_id (the group was made or is going);
- * DB_OK also when it has none. */
-int db_element_touch_group(struct db *db, int64_t group_id);
-/* Number of groups element_id belongs to. */
+/* Number of groups element_id belongs to (0 for no such element): one row read. */
 int db_member_group_count(struct db *db, int64_t element_id, int64_t *n);
 
 /* The groups element_id belongs to: group ids and the element's sequence in each, by group id,

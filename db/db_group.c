@@ -168,11 +168,7 @@ static sqlite3_stmt *group_stmt(struct db *db, unsigned bits, bool count)
     sqlite3_stmt **slot = &db->group_stmts[count][bits];
     bool member = bits & DB_F_MEMBER;
     const char *key = member ? "m.group_id" : "g.id";
-    /* Counting the groups of an element needs only its index entries: every member row has
-     * its group (foreign key). */
-    const char *from = !member                        ? "rgroup g"
-                       : count && bits == DB_F_MEMBER ? "member m"
-                                                    : "member m JOIN rgroup g ON g.id = m.group_id";
+    const char *from = member ? "member m JOIN rgroup g ON g.id = m.group_id" : "rgroup g";
     char sql[512];
     int rc;
 
@@ -273,9 +269,13 @@ int db_group_list(struct db *db, int64_t after_id, int limit, const struct db_gr
 int db_group_count(struct db *db, const struct db_group_filter *f, int64_t *n)
 {
     unsigned bits = filter_bits(f);
-    sqlite3_stmt *st = bits ? group_stmt(db, bits, true) : db_stmt(db, Q_GROUP_TALLY);
+    sqlite3_stmt *st;
     int step, rel;
 
+    /* The groups of one element are counted on its row. */
+    if (bits == DB_F_MEMBER)
+        return db_member_group_count(db, f->member, n);
+    st = bits ? group_stmt(db, bits, true) : db_stmt(db, Q_GROUP_TALLY);
     *n = 0;
     if (!st)
         return DB_ERR;
@@ -303,6 +303,8 @@ int db_member_insert(struct db *db, int64_t group_id, int64_t element_id, int64_
     sqlite3_bind_int64(st, 2, element_id);
     sqlite3_bind_int64(st, 3, seq);
     rc = db_exec_stmt(db, st, "insert member");
+    if (rc == DB_OK)
+        rc = exec_ids(db, Q_ELEMENT_JOINED, element_id, 0, "count the element's groups");
     return rc == DB_OK ? db_members_changed(db, 1) : rc;
 }
 
@@ -455,9 +457,12 @@ out:
 int db_group_delete(struct db *db, int64_t id)
 {
     int64_t members;
-    /* Its member rows go by ON DELETE CASCADE, which sqlite3_changes does not count. */
+    /* Its member rows go by ON DELETE CASCADE, which sqlite3_changes does not count, and
+     * which leaves their elements' counts to this function. */
     int rc = query_ids(db, Q_MEMBER_COUNT, id, 0, &members);
 
+    if (rc == DB_OK && members > 0)
+        rc = exec_ids(db, Q_ELEMENT_LEFT_GROUP, id, 0, "count the elements' groups");
     if (rc == DB_OK)
         rc = exec_ids(db, Q_GROUP_DELETE, id, 0, "delete group");
     return rc == DB_OK ? db_members_changed(db, -members) : rc;
@@ -486,22 +491,13 @@ int db_group_touch(struct db *db, int64_t id)
     return exec_ids(db, Q_GROUP_TOUCH, id, 0, "touch group");
 }
 
-int db_element_touch(struct db *db, int64_t id)
-{
-    return exec_ids(db, Q_ELEMENT_TOUCH, id, 0, "touch element");
-}
-
-int db_element_touch_group(struct db *db, int64_t group_id)
-{
-    int rc = exec_ids(db, Q_ELEMENT_TOUCH_GROUP, group_id, 0, "touch elements of group");
-
-    return rc == DB_NOTFOUND ? DB_OK : rc; /* a group with no members */
-}
 
 int db_member_delete(struct db *db, int64_t group_id, int64_t element_id)
 {
     int rc = exec_ids(db, Q_MEMBER_DELETE, group_id, element_id, "delete member");
 
+    if (rc == DB_OK)
+        rc = exec_ids(db, Q_ELEMENT_LEFT, element_id, 0, "count the element's groups");
     return rc == DB_OK ? db_members_changed(db, -1) : rc;
 }
 

@@ -86,7 +86,7 @@ static void test_open_sets_schema_version_and_wal(void **state)
     assert_int_equal(sqlite3_open(f->path, &raw), SQLITE_OK);
     assert_int_equal(sqlite3_prepare_v2(raw, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(st, 0), 5);
+    assert_int_equal(sqlite3_column_int(st, 0), 6);
     sqlite3_finalize(st);
     assert_int_equal(sqlite3_prepare_v2(raw, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
@@ -463,6 +463,7 @@ static void test_tally_counts_rows_of_an_older_schema(void **state)
     assert_int_equal(sqlite3_open(f->path, &raw), SQLITE_OK);
     assert_int_equal(sqlite3_exec(raw, "DROP TABLE tally; DROP TRIGGER IF EXISTS rgroup_tally_insert;"
                                        "DROP TRIGGER IF EXISTS rgroup_tally_delete;"
+                                       "ALTER TABLE element DROP COLUMN n_groups;"
                                        "PRAGMA user_version = 2",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
@@ -558,12 +559,86 @@ static void test_member_tally_of_an_older_schema(void **state)
     db_close(f->db);
     assert_int_equal(sqlite3_open(f->path, &raw), SQLITE_OK);
     assert_int_equal(sqlite3_exec(raw, "DELETE FROM tally WHERE name = 'member';"
+                                       "ALTER TABLE element DROP COLUMN n_groups;"
                                        "PRAGMA user_version = 4",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(raw);
     assert_int_equal(db_open(f->path, &opts, &f->db, why, sizeof(why)), DB_OK);
     assert_int_equal(tallied_members(f), 2);
+}
+
+/* The element's Generation and group count, read from its row. */
+static void element_state(struct fixture *f, int64_t id, int64_t *generation, int64_t *groups)
+{
+    struct db_element e;
+
+    assert_int_equal(db_element_get(f->db, id, &e), DB_OK);
+    *generation = e.generation;
+    db_element_clear(&e);
+    assert_int_equal(db_member_group_count(f->db, id, groups), DB_OK);
+}
+
+/* Every member row that comes or goes moves its element's group count and Generation. */
+static void test_element_group_count_follows_members(void **state)
+{
+    struct fixture *f = *state;
+    int64_t g1 = add_group(f->db, "g1"), g2 = add_group(f->db, "g2");
+    int64_t a = add_element(f->db, "a"), b = add_element(f->db, "b"), gen, groups;
+    const struct db_group_filter of_a = {.persistent = -1, .member = a};
+
+    element_state(f, a, &gen, &groups);
+    assert_int_equal(gen, 1);
+    assert_int_equal(groups, 0);
+    assert_int_equal(db_member_insert(f->db, g1, a, 1), DB_OK);
+    assert_int_equal(db_member_insert(f->db, g2, a, 1), DB_OK);
+    assert_int_equal(db_member_insert(f->db, g1, b, 2), DB_OK);
+    assert_int_equal(db_member_insert(f->db, g1, a, 3), DB_CONFLICT); /* changes nothing */
+    element_state(f, a, &gen, &groups);
+    assert_int_equal(gen, 3);
+    assert_int_equal(groups, 2);
+    assert_int_equal(db_group_count(f->db, &of_a, &groups), DB_OK);
+    assert_int_equal(groups, 2);
+
+    assert_int_equal(db_member_delete(f->db, g2, a), DB_OK);
+    assert_int_equal(db_member_delete(f->db, g2, a), DB_NOTFOUND);
+    element_state(f, a, &gen, &groups);
+    assert_int_equal(gen, 4);
+    assert_int_equal(groups, 1);
+    assert_int_equal(db_group_delete(f->db, g1), DB_OK); /* a and b go with it */
+    element_state(f, a, &gen, &groups);
+    assert_int_equal(gen, 5);
+    assert_int_equal(groups, 0);
+    element_state(f, b, &gen, &groups);
+    assert_int_equal(gen, 3);
+    assert_int_equal(groups, 0);
+    assert_int_equal(db_member_group_count(f->db, b + 1, &groups), DB_OK); /* no such element */
+    assert_int_equal(groups, 0);
+}
+
+/* A database written by schema version 5 (no group counts) gets them from its member rows. */
+static void test_element_group_count_of_an_older_schema(void **state)
+{
+    struct fixture *f = *state;
+    int64_t g = add_group(f->db, "g"), h = add_group(f->db, "h");
+    int64_t a = add_element(f->db, "a"), b = add_element(f->db, "b"), groups;
+    sqlite3 *raw;
+    char why[256];
+
+    assert_int_equal(db_member_insert(f->db, g, a, 1), DB_OK);
+    assert_int_equal(db_member_insert(f->db, h, a, 1), DB_OK);
+    db_close(f->db);
+    assert_int_equal(sqlite3_open(f->path, &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(raw, "ALTER TABLE element DROP COLUMN n_groups;"
+                                       "PRAGMA user_version = 5",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(raw);
+    assert_int_equal(db_open(f->path, &opts, &f->db, why, sizeof(why)), DB_OK);
+    assert_int_equal(db_member_group_count(f->db, a, &groups), DB_OK);
+    assert_int_equal(groups, 2);
+    assert_int_equal(db_member_group_count(f->db, b, &groups), DB_OK);
+    assert_int_equal(groups, 0);
 }
 
 /* Members written by schema version 3 (keyed by group and element) keep their order, their
@@ -587,6 +662,7 @@ static void test_members_of_an_older_schema_migrate(void **state)
              " PRIMARY KEY (group_id, element_id), UNIQUE (group_id, seq)) WITHOUT ROWID;"
              "CREATE INDEX member_by_element ON member(element_id);"
              "INSERT INTO member VALUES (%lld, %lld, 2), (%lld, %lld, 1);"
+             "ALTER TABLE element DROP COLUMN n_groups;"
              "PRAGMA user_version = 3",
              (long long)g, (long long)a, (long long)g, (long long)b);
     assert_int_equal(sqlite3_open(f->path, &raw), SQLITE_OK);
@@ -632,6 +708,8 @@ int main(void)
         T(test_members_of_an_older_schema_migrate),
         T(test_member_tally_follows_commits),
         T(test_member_tally_of_an_older_schema),
+        T(test_element_group_count_follows_members),
+        T(test_element_group_count_of_an_older_schema),
         T(test_group_filters),
     };
 
