@@ -473,6 +473,20 @@ static void test_tally_counts_rows_of_an_older_schema(void **state)
     assert_int_equal(count, 2);
 }
 
+/* Closes the database, runs sql on the file as an older version of the schema would have
+ * left it, and opens it again (which migrates it). */
+static void reopen_after(struct fixture *f, const char *sql)
+{
+    sqlite3 *raw;
+    char why[256];
+
+    db_close(f->db);
+    assert_int_equal(sqlite3_open(f->path, &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(raw, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(raw);
+    assert_int_equal(db_open(f->path, &opts, &f->db, why, sizeof(why)), DB_OK);
+}
+
 /* The member count of db_store_counts, checked against the rows themselves. */
 static int64_t tallied_members(struct fixture *f)
 {
@@ -551,20 +565,11 @@ static void test_member_tally_of_an_older_schema(void **state)
 {
     struct fixture *f = *state;
     int64_t g = add_group(f->db, "g"), a = add_element(f->db, "a"), b = add_element(f->db, "b");
-    sqlite3 *raw;
-    char why[256];
 
     assert_int_equal(db_member_insert(f->db, g, a, 1), DB_OK);
     assert_int_equal(db_member_insert(f->db, g, b, 2), DB_OK);
-    db_close(f->db);
-    assert_int_equal(sqlite3_open(f->path, &raw), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(raw, "DELETE FROM tally WHERE name = 'member';"
-                                       "ALTER TABLE element DROP COLUMN n_groups;"
-                                       "PRAGMA user_version = 4",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
-    sqlite3_close(raw);
-    assert_int_equal(db_open(f->path, &opts, &f->db, why, sizeof(why)), DB_OK);
+    reopen_after(f, "DELETE FROM tally WHERE name = 'member';"
+                    "ALTER TABLE element DROP COLUMN n_groups; PRAGMA user_version = 4");
     assert_int_equal(tallied_members(f), 2);
 }
 
@@ -622,19 +627,10 @@ static void test_element_group_count_of_an_older_schema(void **state)
     struct fixture *f = *state;
     int64_t g = add_group(f->db, "g"), h = add_group(f->db, "h");
     int64_t a = add_element(f->db, "a"), b = add_element(f->db, "b"), groups;
-    sqlite3 *raw;
-    char why[256];
 
     assert_int_equal(db_member_insert(f->db, g, a, 1), DB_OK);
     assert_int_equal(db_member_insert(f->db, h, a, 1), DB_OK);
-    db_close(f->db);
-    assert_int_equal(sqlite3_open(f->path, &raw), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(raw, "ALTER TABLE element DROP COLUMN n_groups;"
-                                       "PRAGMA user_version = 5",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
-    sqlite3_close(raw);
-    assert_int_equal(db_open(f->path, &opts, &f->db, why, sizeof(why)), DB_OK);
+    reopen_after(f, "ALTER TABLE element DROP COLUMN n_groups; PRAGMA user_version = 5");
     assert_int_equal(db_member_group_count(f->db, a, &groups), DB_OK);
     assert_int_equal(groups, 2);
     assert_int_equal(db_member_group_count(f->db, b, &groups), DB_OK);
