@@ -57,37 +57,15 @@ static bool fits_int64(const char *s, size_t n)
     return n < 19 || (n == 19 && memcmp(s, limit, 19) <= 0);
 }
 
-/* Makes room for need more bytes at *len in *buf (of *cap); false on OOM (*buf freed). */
-static bool reserve(char **buf, size_t *cap, size_t len, size_t need)
-{
-    size_t want = *cap;
-    char *grown;
-
-    while (want < len + need)
-        want *= 2;
-    if (want == *cap)
-        return true;
-    grown = realloc(*buf, want);
-    if (!grown) {
-        free(*buf);
-        *buf = NULL;
-        return false;
-    }
-    *buf = grown;
-    *cap = want;
-    return true;
-}
-
 /* A copy of text (*out_len bytes, NUL-terminated) with every integer literal outside int64
  * marked as above. NULL when text holds a "\u0000" of its own, or on OOM. Caller frees. */
 static char *mark_big_ints(const char *text, size_t len, size_t *out_len)
 {
-    size_t cap = len + 64, o = 0;
-    char *out = malloc(cap);
+    struct rg_buf b = {0};
     bool in_string = false, own_nul = false;
 
-    for (size_t i = 0; out && !own_nul && i < len;) {
-        size_t start = i, n;
+    for (size_t i = 0; !own_nul && i < len;) {
+        size_t start = i;
 
         if (in_string || !(text[i] == '-' || (text[i] >= '0' && text[i] <= '9'))) {
             if (in_string && text[i] == '\\' && i + 1 < len) {
@@ -96,10 +74,10 @@ static char *mark_big_ints(const char *text, size_t len, size_t *out_len)
             } else if (text[i] == '"') {
                 in_string = !in_string;
             }
-            n = ++i - start;
+            i++;
         } else {
             /* A number: an integer unless a fraction or an exponent follows its digits. */
-            const char *digits;
+            const char *digits = text + start + (text[start] == '-');
             bool real;
 
             for (i++; i < len && text[i] >= '0' && text[i] <= '9'; i++)
@@ -107,33 +85,23 @@ static char *mark_big_ints(const char *text, size_t len, size_t *out_len)
             real = i < len && (text[i] == '.' || text[i] == 'e' || text[i] == 'E');
             while (real && i < len && text[i] && strchr("0123456789.eE+-", text[i]))
                 i++;
-            n = i - start;
-            digits = text + start + (text[start] == '-');
             /* A leading zero is left to jansson, which refuses it. */
-            if (!real && digits < text + i && digits[0] != '0' && !fits_int64(text + start, n)) {
-                if (!reserve(&out, &cap, o, n + 9))
-                    return NULL;
-                memcpy(out + o, "\"\\u0000", 7);
-                memcpy(out + o + 7, text + start, n);
-                o += 7 + n;
-                out[o++] = '"';
+            if (!real && digits < text + i && digits[0] != '0' &&
+                !fits_int64(text + start, i - start)) {
+                rg_buf_add(&b, "\"\\u0000", 7);
+                rg_buf_add(&b, text + start, i - start);
+                rg_buf_add(&b, "\"", 1);
                 continue;
             }
         }
-        if (!reserve(&out, &cap, o, n + 1))
-            return NULL;
-        memcpy(out + o, text + start, n);
-        o += n;
+        rg_buf_add(&b, text + start, i - start);
     }
-    if (out && own_nul) {
-        free(out);
+    if (b.failed || own_nul || !b.p) {
+        free(b.p);
         return NULL;
     }
-    if (out) {
-        out[o] = '\0';
-        *out_len = o;
-    }
-    return out;
+    *out_len = b.len;
+    return b.p;
 }
 
 bool api_json_big_int(const json_t *v, const char **literal)
