@@ -491,7 +491,6 @@ int db_group_touch(struct db *db, int64_t id)
     return exec_ids(db, Q_GROUP_TOUCH, id, 0, "touch group");
 }
 
-
 int db_member_delete(struct db *db, int64_t group_id, int64_t element_id)
 {
     int rc = exec_ids(db, Q_MEMBER_DELETE, group_id, element_id, "delete member");

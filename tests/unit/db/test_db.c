@@ -66,6 +66,20 @@ static int64_t add_element(struct db *db, const char *dev)
     return e.id;
 }
 
+/* Closes the database, runs sql on the file as an older version of the schema would have
+ * left it, and opens it again (which migrates it). */
+static void reopen_after(struct fixture *f, const char *sql)
+{
+    sqlite3 *raw;
+    char why[256];
+
+    db_close(f->db);
+    assert_int_equal(sqlite3_open(f->path, &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(raw, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(raw);
+    assert_int_equal(db_open(f->path, &opts, &f->db, why, sizeof(why)), DB_OK);
+}
+
 static int64_t add_group(struct db *db, const char *name)
 {
     int64_t sys;
@@ -453,38 +467,15 @@ static void test_group_filters(void **state)
 static void test_tally_counts_rows_of_an_older_schema(void **state)
 {
     struct fixture *f = *state;
-    sqlite3 *raw;
     int64_t count;
-    char why[256];
 
     add_group(f->db, "a");
     add_group(f->db, "b");
-    db_close(f->db);
-    assert_int_equal(sqlite3_open(f->path, &raw), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(raw, "DROP TABLE tally; DROP TRIGGER IF EXISTS rgroup_tally_insert;"
-                                       "DROP TRIGGER IF EXISTS rgroup_tally_delete;"
-                                       "ALTER TABLE element DROP COLUMN n_groups;"
-                                       "PRAGMA user_version = 2",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
-    sqlite3_close(raw);
-    assert_int_equal(db_open(f->path, &opts, &f->db, why, sizeof(why)), DB_OK);
+    reopen_after(f, "DROP TABLE tally; DROP TRIGGER IF EXISTS rgroup_tally_insert;"
+                    "DROP TRIGGER IF EXISTS rgroup_tally_delete;"
+                    "ALTER TABLE element DROP COLUMN n_groups; PRAGMA user_version = 2");
     assert_int_equal(db_group_count(f->db, NULL, &count), DB_OK);
     assert_int_equal(count, 2);
-}
-
-/* Closes the database, runs sql on the file as an older version of the schema would have
- * left it, and opens it again (which migrates it). */
-static void reopen_after(struct fixture *f, const char *sql)
-{
-    sqlite3 *raw;
-    char why[256];
-
-    db_close(f->db);
-    assert_int_equal(sqlite3_open(f->path, &raw), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(raw, sql, NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(raw);
-    assert_int_equal(db_open(f->path, &opts, &f->db, why, sizeof(why)), DB_OK);
 }
 
 /* The member count of db_store_counts, checked against the rows themselves. */
@@ -645,12 +636,10 @@ static void test_members_of_an_older_schema_migrate(void **state)
     int64_t g = add_group(f->db, "g"), a = add_element(f->db, "a"), b = add_element(f->db, "b");
     int64_t c = add_element(f->db, "c");
     struct db_member *m;
-    sqlite3 *raw;
-    char sql[512], why[256];
+    char sql[512];
     size_t n;
     int64_t count;
 
-    db_close(f->db);
     snprintf(sql, sizeof(sql),
              "DROP TABLE member;"
              "CREATE TABLE member (group_id INTEGER NOT NULL REFERENCES rgroup(id) ON DELETE CASCADE,"
@@ -661,10 +650,7 @@ static void test_members_of_an_older_schema_migrate(void **state)
              "ALTER TABLE element DROP COLUMN n_groups;"
              "PRAGMA user_version = 3",
              (long long)g, (long long)a, (long long)g, (long long)b);
-    assert_int_equal(sqlite3_open(f->path, &raw), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(raw, sql, NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(raw);
-    assert_int_equal(db_open(f->path, &opts, &f->db, why, sizeof(why)), DB_OK);
+    reopen_after(f, sql);
     assert_int_equal(db_member_list(f->db, g, &m, &n), DB_OK);
     assert_int_equal(n, 2);
     assert_int_equal(m[0].element_id, b);
