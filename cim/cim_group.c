@@ -527,9 +527,7 @@ enum cim_rv cim_group_page(struct cim_service *svc, int64_t after_id, int limit,
         (rv = cim_element_resolve(svc, f->member_ref, "Member", &df.member, NULL, err)) !=
             CIM_RV_SUCCESS)
         return rv;
-    rc = db_group_count(svc->db, &df, total);
-    if (rc == DB_OK)
-        rc = db_group_list(svc->db, after_id, limit, &df, &rows, &nrows);
+    rc = db_group_page(svc->db, after_id, limit, &df, &rows, &nrows, total);
     if (rc != DB_OK) {
         *total = 0;
         return cim_rv_from_db(rc, err, "list groups");

@@ -168,12 +168,14 @@ struct db_group_ref {
     int64_t id;
     int64_t generation;
 };
-/* Up to limit groups with id > after_id that match f (NULL = all), ascending. *refs is a new
- * array (caller frees), *n its length. */
-int db_group_list(struct db *db, int64_t after_id, int limit, const struct db_group_filter *f,
-                  struct db_group_ref **refs, size_t *n);
-/* Number of groups that match f (NULL = all). All groups is one read of a tally the schema's
- * triggers keep; a filter counts the matching rows. */
+/* Up to limit groups with id > after_id that match f (NULL = all), ascending, and in *matches
+ * the number of groups that match f (db_group_count), from which the page's plan is chosen.
+ * *refs is a new array (caller frees; NULL when none match), *n its length. */
+int db_group_page(struct db *db, int64_t after_id, int limit, const struct db_group_filter *f,
+                  struct db_group_ref **refs, size_t *n, int64_t *matches);
+/* Number of groups that match f (NULL = all). All groups, and all of one persistence, is one
+ * read of a tally the schema's triggers keep; the groups of one element are counted on its
+ * row; any other filter counts the matching rows. */
 int db_group_count(struct db *db, const struct db_group_filter *f, int64_t *n);
 
 /* Deletes the group with its members and settings (cascade); DB_NOTFOUND when absent. Each

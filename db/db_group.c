@@ -157,16 +157,17 @@ static unsigned filter_bits(const struct db_group_filter *f)
            (f->persistent >= 0 ? DB_F_PERSISTENT : 0) | (f->member > 0 ? DB_F_MEMBER : 0);
 }
 
-/* The list (count=false) or count statement for one combination of filters, prepared on first
- * use from fixed fragments. Each filter that is set adds its own condition, so each can use its
- * index: ElementName the unique index, a prefix a range of it, Member the member_by_element
- * index, whose entries come in (element_id, group_id) order. One statement with
- * "?n IS NULL OR ..." for every filter could use none and scanned the whole table. Parameters:
- * ?1 after this id, ?2 limit, ?3 name, ?4 and ?7 the prefix range, ?5 persistent, ?6 member. */
-static sqlite3_stmt *group_stmt(struct db *db, unsigned bits, bool count)
+/* The statement of one kind for one combination of filters, prepared on first use from fixed
+ * fragments. Each filter that is set adds its own condition, so each can use its index:
+ * ElementName the unique index, a prefix a range of it, Persistent the (persistent, id) index,
+ * Member the member_by_element index, whose entries come in (element_id, group_id) order. One
+ * statement with "?n IS NULL OR ..." for every filter could use none and scanned the whole
+ * table. Parameters: ?1 after this id, ?2 limit, ?3 name, ?4 and ?7 the prefix range,
+ * ?5 persistent, ?6 member. */
+static sqlite3_stmt *group_stmt(struct db *db, unsigned bits, enum db_group_stmt kind)
 {
-    sqlite3_stmt **slot = &db->group_stmts[count][bits];
-    bool member = bits & DB_F_MEMBER;
+    sqlite3_stmt **slot = &db->group_stmts[kind][bits];
+    bool member = bits & DB_F_MEMBER, count = kind == GS_COUNT;
     const char *key = member ? "m.group_id" : "g.id";
     const char *from = member ? "member m JOIN rgroup g ON g.id = m.group_id" : "rgroup g";
     char sql[512];
@@ -174,8 +175,13 @@ static sqlite3_stmt *group_stmt(struct db *db, unsigned bits, bool count)
 
     if (*slot)
         return *slot;
-    snprintf(sql, sizeof(sql), "SELECT %s FROM %s WHERE %s%s%s%s%s%s%s%s",
+    /* The planner cannot see how many names a bound prefix matches, and with ORDER BY id it
+     * walks the table in id order, testing each name: fast when most names match, a scan of
+     * every group when few do. GS_LIST_BY_NAME reads the prefix's range of the name index and
+     * sorts it instead; db_group_page chooses between the two from the count. */
+    snprintf(sql, sizeof(sql), "SELECT %s FROM %s%s WHERE %s%s%s%s%s%s%s%s",
              count ? "count(*)" : "g.id, g.generation", from,
+             kind == GS_LIST_BY_NAME ? " INDEXED BY sqlite_autoindex_rgroup_1" : "",
              count ? "1" : key, count ? "" : " > ?1",
              bits & DB_F_NAME ? " AND g.element_name = ?3" : "",
              bits & DB_F_PREFIX ? " AND g.element_name >= ?4 AND g.element_name < ?7" : "",
@@ -225,20 +231,15 @@ static int bind_filter(sqlite3_stmt *st, const struct db_group_filter *f, unsign
     return DB_OK;
 }
 
-int db_group_list(struct db *db, int64_t after_id, int limit, const struct db_group_filter *f,
-                  struct db_group_ref **refs, size_t *n)
+/* Up to limit refs of st's rows into a new array (*refs, caller frees). */
+static int list_rows(struct db *db, sqlite3_stmt *st, int64_t after_id, int limit,
+                     const struct db_group_filter *f, unsigned bits, struct db_group_ref **refs,
+                     size_t *n)
 {
-    unsigned bits = filter_bits(f);
-    sqlite3_stmt *st = group_stmt(db, bits, false);
-    struct db_group_ref *arr = NULL;
-    int rc = DB_FAILED, step, rel;
+    struct db_group_ref *arr = malloc((limit > 0 ? (size_t)limit : 1) * sizeof(*arr));
+    int rc, step, rel;
     size_t len = 0;
 
-    *refs = NULL;
-    *n = 0;
-    if (!st)
-        return DB_ERR;
-    arr = malloc((limit > 0 ? (size_t)limit : 1) * sizeof(*arr));
     if (!arr)
         return DB_FAILED;
     sqlite3_bind_int64(st, 1, after_id);
@@ -266,16 +267,51 @@ int db_group_list(struct db *db, int64_t after_id, int limit, const struct db_gr
     return DB_OK;
 }
 
+int db_group_page(struct db *db, int64_t after_id, int limit, const struct db_group_filter *f,
+                  struct db_group_ref **refs, size_t *n, int64_t *matches)
+{
+    unsigned bits = filter_bits(f);
+    enum db_group_stmt kind = GS_LIST;
+    sqlite3_stmt *st;
+    int rc;
+
+    *refs = NULL;
+    *n = 0;
+    rc = db_group_count(db, f, matches);
+    if (rc != DB_OK)
+        return rc;
+    if (*matches == 0)
+        return DB_OK; /* nothing to look for, and looking could scan every group */
+    if (bits == DB_F_PREFIX) {
+        int64_t total;
+
+        /* Through the index the page costs about one step per match; in id order about
+         * limit * total / matches steps when the matches are spread out. */
+        rc = db_group_count(db, NULL, &total);
+        if (rc != DB_OK)
+            return rc;
+        if ((double)*matches * (double)*matches <= (double)limit * (double)total)
+            kind = GS_LIST_BY_NAME;
+    }
+    st = group_stmt(db, bits, kind);
+    if (!st)
+        return DB_ERR;
+    return list_rows(db, st, after_id, limit, f, bits, refs, n);
+}
+
 int db_group_count(struct db *db, const struct db_group_filter *f, int64_t *n)
 {
     unsigned bits = filter_bits(f);
     sqlite3_stmt *st;
     int step, rel;
 
-    /* The groups of one element are counted on its row. */
+    /* The groups of one element are counted on its row, those of each persistence in the
+     * tally the schema's triggers keep. */
     if (bits == DB_F_MEMBER)
         return db_member_group_count(db, f->member, n);
-    st = bits ? group_stmt(db, bits, true) : db_stmt(db, Q_GROUP_TALLY);
+    if (bits == DB_F_PERSISTENT)
+        return db_lookup_id(db, Q_GROUP_TALLY_PERSISTENT, f->persistent, n, "count groups");
+    st = bits ? group_stmt(db, bits, GS_COUNT) : db_stmt(db, Q_GROUP_TALLY);
     *n = 0;
     if (!st)
         return DB_ERR;

@@ -24,6 +24,7 @@ enum db_q {
     Q_GROUP_GET,
     Q_GROUP_FIND_NAME,
     Q_GROUP_TALLY,
+    Q_GROUP_TALLY_PERSISTENT,
     Q_MEMBER_INSERT,
     Q_MEMBER_LIST,
     Q_MEMBER_GROUP_COUNT,
@@ -58,11 +59,14 @@ enum db_q {
 
 /* The filters of a group list, as bits: each combination has its own statement (db_group.c). */
 enum { DB_F_NAME = 1, DB_F_PREFIX = 2, DB_F_PERSISTENT = 4, DB_F_MEMBER = 8, DB_F_ALL = 16 };
+/* Their statements: a page in id order, the count of its matches, and (for a prefix alone) a
+ * page read through the name index. */
+enum db_group_stmt { GS_LIST, GS_COUNT, GS_LIST_BY_NAME, GS_KINDS };
 
 struct db {
     sqlite3 *conn;
     sqlite3_stmt *stmts[Q_COUNT];
-    sqlite3_stmt *group_stmts[2][DB_F_ALL]; /* [0] list pages, [1] counts; by filter bits */
+    sqlite3_stmt *group_stmts[GS_KINDS][DB_F_ALL]; /* by kind and filter bits */
     int in_txn;
     bool batch;         /* inside db_batch_begin: db_txn_run joins the batch's transaction */
     bool batch_spoiled; /* a change of the batch cannot be undone alone (see run_in_batch) */

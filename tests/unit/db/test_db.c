@@ -80,15 +80,31 @@ static void reopen_after(struct fixture *f, const char *sql)
     assert_int_equal(db_open(f->path, &opts, &f->db, why, sizeof(why)), DB_OK);
 }
 
-static int64_t add_group(struct db *db, const char *name)
+/* What migration 7 added, taken away again: the tally triggers as schema 3 made them, no count
+ * of persistent groups and no (persistent, id) index. Each older-schema test starts with it. */
+#define BACK_TO_SCHEMA_6                                                                          \
+    "DROP TRIGGER rgroup_tally_persistent; DROP TRIGGER rgroup_tally_insert;"                    \
+    "DROP TRIGGER rgroup_tally_delete; ALTER TABLE tally DROP COLUMN persistent;"                \
+    "DROP INDEX rgroup_by_persistent;"                                                           \
+    "CREATE TRIGGER rgroup_tally_insert AFTER INSERT ON rgroup BEGIN"                            \
+    "  UPDATE tally SET n = n + 1 WHERE name = 'rgroup'; END;"                                   \
+    "CREATE TRIGGER rgroup_tally_delete AFTER DELETE ON rgroup BEGIN"                            \
+    "  UPDATE tally SET n = n - 1 WHERE name = 'rgroup'; END;"
+
+static int64_t add_group_as(struct db *db, const char *name, bool persistent)
 {
     int64_t sys;
-    struct db_group g = {.element_name = (char *)name, .persistent = true};
+    struct db_group g = {.element_name = (char *)name, .persistent = persistent};
 
     assert_int_equal(db_system_ensure(db, "CIM_ComputerSystem", "h", &sys), DB_OK);
     g.system_id = sys;
     assert_int_equal(db_group_insert(db, &g), DB_OK);
     return g.id;
+}
+
+static int64_t add_group(struct db *db, const char *name)
+{
+    return add_group_as(db, name, true);
 }
 
 static void test_open_sets_schema_version_and_wal(void **state)
@@ -100,7 +116,7 @@ static void test_open_sets_schema_version_and_wal(void **state)
     assert_int_equal(sqlite3_open(f->path, &raw), SQLITE_OK);
     assert_int_equal(sqlite3_prepare_v2(raw, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(st, 0), 6);
+    assert_int_equal(sqlite3_column_int(st, 0), 7);
     sqlite3_finalize(st);
     assert_int_equal(sqlite3_prepare_v2(raw, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
@@ -384,13 +400,14 @@ static void test_group_list_and_count(void **state)
     struct fixture *f = *state;
     struct db_group_ref *refs;
     size_t n;
-    int64_t count, x = add_group(f->db, "x");
+    int64_t count, matches, x = add_group(f->db, "x");
 
     add_group(f->db, "y");
     add_group(f->db, "x2");
     assert_int_equal(db_group_touch(f->db, x), DB_OK);
-    assert_int_equal(db_group_list(f->db, 0, 2, NULL, &refs, &n), DB_OK);
+    assert_int_equal(db_group_page(f->db, 0, 2, NULL, &refs, &n, &matches), DB_OK);
     assert_int_equal(n, 2);
+    assert_int_equal(matches, 3);
     assert_int_equal(refs[0].id, x);
     assert_int_equal(refs[0].generation, 2);
     assert_int_equal(refs[1].generation, 1);
@@ -399,8 +416,9 @@ static void test_group_list_and_count(void **state)
         struct db_group_filter by_name = {.name = "y", .persistent = -1};
         struct db_group_filter by_prefix = {.prefix = "x", .persistent = -1};
 
-        assert_int_equal(db_group_list(f->db, 0, 10, &by_name, &refs, &n), DB_OK);
+        assert_int_equal(db_group_page(f->db, 0, 10, &by_name, &refs, &n, &matches), DB_OK);
         assert_int_equal(n, 1);
+        assert_int_equal(matches, 1);
         free(refs);
         assert_int_equal(db_group_count(f->db, &by_prefix, &count), DB_OK);
         assert_int_equal(count, 2);
@@ -417,10 +435,11 @@ static size_t listed(struct db *db, const struct db_group_filter *f)
 {
     struct db_group_ref *refs;
     size_t n;
-    int64_t count;
+    int64_t count, matches;
 
-    assert_int_equal(db_group_list(db, 0, 100, f, &refs, &n), DB_OK);
+    assert_int_equal(db_group_page(db, 0, 100, f, &refs, &n, &matches), DB_OK);
     free(refs);
+    assert_int_equal(matches, (int64_t)n);
     assert_int_equal(db_group_count(db, f, &count), DB_OK);
     assert_int_equal(count, (int64_t)n);
     return n;
@@ -473,6 +492,8 @@ static void test_tally_counts_rows_of_an_older_schema(void **state)
     add_group(f->db, "b");
     reopen_after(f, "DROP TABLE tally; DROP TRIGGER IF EXISTS rgroup_tally_insert;"
                     "DROP TRIGGER IF EXISTS rgroup_tally_delete;"
+                    "DROP TRIGGER IF EXISTS rgroup_tally_persistent;"
+                    "DROP INDEX rgroup_by_persistent;"
                     "ALTER TABLE element DROP COLUMN n_groups; PRAGMA user_version = 2");
     assert_int_equal(db_group_count(f->db, NULL, &count), DB_OK);
     assert_int_equal(count, 2);
@@ -559,7 +580,7 @@ static void test_member_tally_of_an_older_schema(void **state)
 
     assert_int_equal(db_member_insert(f->db, g, a, 1), DB_OK);
     assert_int_equal(db_member_insert(f->db, g, b, 2), DB_OK);
-    reopen_after(f, "DELETE FROM tally WHERE name = 'member';"
+    reopen_after(f, BACK_TO_SCHEMA_6 "DELETE FROM tally WHERE name = 'member';"
                     "ALTER TABLE element DROP COLUMN n_groups; PRAGMA user_version = 4");
     assert_int_equal(tallied_members(f), 2);
 }
@@ -621,7 +642,8 @@ static void test_element_group_count_of_an_older_schema(void **state)
 
     assert_int_equal(db_member_insert(f->db, g, a, 1), DB_OK);
     assert_int_equal(db_member_insert(f->db, h, a, 1), DB_OK);
-    reopen_after(f, "ALTER TABLE element DROP COLUMN n_groups; PRAGMA user_version = 5");
+    reopen_after(f, BACK_TO_SCHEMA_6 "ALTER TABLE element DROP COLUMN n_groups;"
+                    "PRAGMA user_version = 5");
     assert_int_equal(db_member_group_count(f->db, a, &groups), DB_OK);
     assert_int_equal(groups, 2);
     assert_int_equal(db_member_group_count(f->db, b, &groups), DB_OK);
@@ -636,12 +658,12 @@ static void test_members_of_an_older_schema_migrate(void **state)
     int64_t g = add_group(f->db, "g"), a = add_element(f->db, "a"), b = add_element(f->db, "b");
     int64_t c = add_element(f->db, "c");
     struct db_member *m;
-    char sql[512];
+    char sql[1024];
     size_t n;
     int64_t count;
 
     snprintf(sql, sizeof(sql),
-             "DROP TABLE member;"
+             BACK_TO_SCHEMA_6 "DROP TABLE member;"
              "CREATE TABLE member (group_id INTEGER NOT NULL REFERENCES rgroup(id) ON DELETE CASCADE,"
              " element_id INTEGER NOT NULL REFERENCES element(id), seq INTEGER NOT NULL,"
              " PRIMARY KEY (group_id, element_id), UNIQUE (group_id, seq)) WITHOUT ROWID;"
@@ -663,6 +685,159 @@ static void test_members_of_an_older_schema_migrate(void **state)
     assert_int_equal(db_member_insert(f->db, g, c, 3), DB_OK);
     assert_int_equal(db_member_group_count(f->db, a, &count), DB_OK);
     assert_int_equal(count, 1);
+}
+
+/* count(*) of the groups with this persistence, read on a connection of its own. */
+static int64_t persistent_rows(struct fixture *f, int persistent)
+{
+    sqlite3 *raw;
+    sqlite3_stmt *st;
+    int64_t n;
+
+    assert_int_equal(sqlite3_open(f->path, &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(raw, "SELECT count(*) FROM rgroup WHERE persistent = ?1",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_int(st, 1, persistent);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(raw);
+    return n;
+}
+
+/* The Persistent= counts come from the tally; each is checked against the rows themselves and
+ * returned as "persistent temporary". */
+static void tallied_persistence(struct fixture *f, int64_t *yes, int64_t *no)
+{
+    struct db_group_filter p = {.persistent = 1}, t = {.persistent = 0};
+
+    assert_int_equal(db_group_count(f->db, &p, yes), DB_OK);
+    assert_int_equal(db_group_count(f->db, &t, no), DB_OK);
+    assert_int_equal(*yes, persistent_rows(f, 1));
+    assert_int_equal(*no, persistent_rows(f, 0));
+}
+
+static int insert_temporary_then_fail(struct db *db, void *cls)
+{
+    (void)cls;
+    add_group_as(db, "rolled back", false);
+    return 1;
+}
+
+/* Inserts, a change of Persistent either way, a change of something else, deletes and a
+ * rollback: the tally follows the rows. */
+static void test_persistent_tally_follows_the_rows(void **state)
+{
+    struct fixture *f = *state;
+    int64_t a = add_group_as(f->db, "a", true), b = add_group_as(f->db, "b", false), yes, no;
+    struct db_group g;
+
+    add_group_as(f->db, "c", false);
+    tallied_persistence(f, &yes, &no);
+    assert_int_equal(yes, 1);
+    assert_int_equal(no, 2);
+    assert_int_equal(db_group_get(f->db, b, &g), DB_OK);
+    g.persistent = true;
+    assert_int_equal(db_group_update(f->db, &g), DB_OK);
+    tallied_persistence(f, &yes, &no);
+    assert_int_equal(yes, 2);
+    assert_int_equal(no, 1);
+    assert_int_equal(db_group_update(f->db, &g), DB_OK); /* the same value again */
+    tallied_persistence(f, &yes, &no);
+    assert_int_equal(yes, 2);
+    g.persistent = false;
+    assert_int_equal(db_group_update(f->db, &g), DB_OK);
+    db_group_clear(&g);
+    tallied_persistence(f, &yes, &no);
+    assert_int_equal(yes, 1);
+    assert_int_equal(no, 2);
+    assert_int_equal(db_txn_run(f->db, insert_temporary_then_fail, NULL), DB_ABORT);
+    assert_int_equal(db_group_delete(f->db, a), DB_OK);
+    assert_int_equal(db_group_delete(f->db, b), DB_OK);
+    tallied_persistence(f, &yes, &no);
+    assert_int_equal(yes, 0);
+    assert_int_equal(no, 1);
+}
+
+/* A database written by schema version 6 (no count of persistent groups) gets it from its rows,
+ * and its triggers move it from then on. */
+static void test_persistent_tally_of_an_older_schema(void **state)
+{
+    struct fixture *f = *state;
+    int64_t yes, no;
+
+    add_group_as(f->db, "a", true);
+    add_group_as(f->db, "b", false);
+    add_group_as(f->db, "c", true);
+    reopen_after(f, BACK_TO_SCHEMA_6 "PRAGMA user_version = 6");
+    tallied_persistence(f, &yes, &no);
+    assert_int_equal(yes, 2);
+    assert_int_equal(no, 1);
+    add_group_as(f->db, "d", false);
+    tallied_persistence(f, &yes, &no);
+    assert_int_equal(no, 2);
+}
+
+/* Every page of f with limit 2 from the start, following each page's last id: the ids in
+ * order, and each page's count. */
+static size_t walk_pages(struct db *db, const struct db_group_filter *f, int64_t *ids, size_t max)
+{
+    int64_t after = 0, matches;
+    size_t got = 0;
+
+    for (;;) {
+        struct db_group_ref *refs;
+        size_t n;
+
+        assert_int_equal(db_group_page(db, after, 2, f, &refs, &n, &matches), DB_OK);
+        for (size_t i = 0; i < n; i++) {
+            assert_true(got < max);
+            ids[got++] = refs[i].id;
+        }
+        if (n > 0)
+            after = refs[n - 1].id;
+        free(refs);
+        if (n < 2)
+            break;
+    }
+    assert_int_equal(matches, (int64_t)got);
+    return got;
+}
+
+/* Prefix pages come through the name index when the prefix matches few groups and in id order
+ * when it matches many (db_group_page); Persistent= pages through the (persistent, id) index.
+ * Either way a walk with the cursor gives each match once, in id order. Here 40 groups "a<i>",
+ * 3 of them temporary, and 3 groups "b<i>" among them: "b" is 3 matches of 43 (3 * 3 <= 2 * 43,
+ * the index) and "a" 40 (the id order). */
+static void test_pages_of_few_and_of_many_matches(void **state)
+{
+    struct fixture *f = *state;
+    int64_t b_ids[3], a_ids[40], temporary[3], ids[64];
+    struct db_group_filter a = {.prefix = "a", .persistent = -1};
+    struct db_group_filter b = {.prefix = "b", .persistent = -1};
+    struct db_group_filter t = {.persistent = 0};
+    size_t nb = 0, nt = 0;
+    char name[16];
+
+    for (int i = 0; i < 40; i++) {
+        snprintf(name, sizeof(name), "a%d", i);
+        a_ids[i] = add_group_as(f->db, name, i % 13 != 5);
+        if (i % 13 == 5)
+            temporary[nt++] = a_ids[i];
+        if (i % 15 == 7) {
+            snprintf(name, sizeof(name), "b%d", i);
+            b_ids[nb++] = add_group_as(f->db, name, true);
+        }
+    }
+    assert_int_equal(nb, 3);
+    assert_int_equal(nt, 3);
+    assert_int_equal(walk_pages(f->db, &b, ids, 64), 3);
+    assert_memory_equal(ids, b_ids, sizeof(b_ids));
+    assert_int_equal(walk_pages(f->db, &a, ids, 64), 40);
+    assert_memory_equal(ids, a_ids, sizeof(a_ids));
+    assert_int_equal(walk_pages(f->db, &t, ids, 64), 3);
+    assert_memory_equal(ids, temporary, sizeof(temporary));
 }
 
 int main(void)
@@ -693,6 +868,9 @@ int main(void)
         T(test_element_group_count_follows_members),
         T(test_element_group_count_of_an_older_schema),
         T(test_group_filters),
+        T(test_persistent_tally_follows_the_rows),
+        T(test_persistent_tally_of_an_older_schema),
+        T(test_pages_of_few_and_of_many_matches),
     };
 
     return cmocka_run_group_tests_name("db", tests, NULL, NULL);
