@@ -41,6 +41,7 @@ struct api_reply {
     int retry_after;     /* seconds; 0 = no Retry-After header */
     bool replayed;       /* answered from the Idempotency-Key store */
     struct cim_group *group; /* owned; a group answer not rendered yet (api_reply_render) */
+    bool group_rv;           /* that answer is a CIM method's: it carries ReturnValue 0 */
 };
 
 /* Releases what reply owns and zeroes it. NULL-safe. */
@@ -257,10 +258,15 @@ int64_t api_if_match(const char *header, char kind, int64_t id);
 
 /* ---- group representations (api_groups.c) ---- */
 
+/* What a group answers: CreateGroup (201 with Location), AddMembers or RemoveMembers (200),
+ * both CIM methods whose answer carries ReturnValue 0, or ModifyInstance (PATCH, 200), which
+ * is no method and carries none. */
+enum api_group_answer { API_GROUP_CREATED, API_GROUP_METHOD, API_GROUP_MODIFIED };
+
 /* Answers with group g: takes g's contents (g is left zeroed for its owner's cim_group_clear),
- * sets the ETag, and for a creation (201) Location; the body, with ReturnValue 0 for a
- * creation, is made by api_reply_render. */
-void api_reply_group(struct api_reply *reply, struct cim_group *g, bool created);
+ * sets the status, the ETag and for a creation Location; the body is made by
+ * api_reply_render. */
+void api_reply_group(struct api_reply *reply, struct cim_group *g, enum api_group_answer how);
 
 /* ---- JSON text written directly (api_text.c) ---- */
 
@@ -268,10 +274,10 @@ void api_reply_group(struct api_reply *reply, struct cim_group *g, bool created)
 void api_text_string(struct rg_buf *b, const char *s);
 /* Appends the group's ordered members as a JSON array. */
 void api_text_members(struct rg_buf *b, const struct cim_group *g);
-/* Appends the group's representation (openapi.yaml ReplicationGroup), with CreateGroup's
- * ReturnValue and ReturnValueName when created; the same text as json_dumps(JSON_COMPACT) of
+/* Appends the group's representation (openapi.yaml ReplicationGroup), with a method's
+ * ReturnValue 0 and ReturnValueName when with_rv; the same text as json_dumps(JSON_COMPACT) of
  * the same values. */
-void api_text_group(struct rg_buf *b, const struct cim_group *g, bool created);
+void api_text_group(struct rg_buf *b, const struct cim_group *g, bool with_rv);
 
 /* ---- ReplicationSettingData in JSON (api_rsd.c) ---- */
 

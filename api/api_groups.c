@@ -15,8 +15,10 @@ static const char *const create_fields[] = {
     "ReplicationSettingData",
 };
 
-void api_reply_group(struct api_reply *reply, struct cim_group *g, bool created)
+void api_reply_group(struct api_reply *reply, struct cim_group *g, enum api_group_answer how)
 {
+    bool created = how == API_GROUP_CREATED;
+
     api_reply_clear(reply);
     reply->status = created ? 201 : 200;
     reply->etag = api_etag('g', g->id, g->generation);
@@ -27,6 +29,7 @@ void api_reply_group(struct api_reply *reply, struct cim_group *g, bool created)
         return;
     }
     *reply->group = *g;
+    reply->group_rv = how != API_GROUP_MODIFIED;
     memset(g, 0, sizeof(*g));
 }
 
@@ -38,7 +41,7 @@ void api_reply_render(struct api_reply *reply)
     if (!g)
         return;
     reply->group = NULL;
-    api_text_group(&b, g, reply->status == 201);
+    api_text_group(&b, g, reply->group_rv);
     cim_group_clear(g);
     free(g);
     if (b.failed) {
@@ -103,7 +106,7 @@ void api_groups_create(struct api_ctx *ctx, const struct api_request *req, struc
         api_reply_cim(reply, &err, API_M_CREATE_GROUP);
         goto out;
     }
-    api_reply_group(reply, &group, true);
+    api_reply_group(reply, &group, API_GROUP_CREATED);
 out:
     cim_group_clear(&group);
     cim_rsd_free(&rsd);

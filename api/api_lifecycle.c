@@ -88,7 +88,7 @@ void api_groups_modify(struct api_ctx *ctx, const struct api_request *req, struc
         api_reply_cim(reply, &err, API_M_NONE);
         goto out;
     }
-    api_reply_group(reply, &group, false);
+    api_reply_group(reply, &group, API_GROUP_MODIFIED);
 out:
     cim_group_clear(&group);
     json_decref(j_req);
@@ -219,7 +219,7 @@ static void change_members(struct api_ctx *ctx, const struct api_request *req,
         reply->status = 204;
         goto out;
     }
-    api_reply_group(reply, &group, false);
+    api_reply_group(reply, &group, API_GROUP_METHOD);
 out:
     cim_group_clear(&group);
     free(refs);

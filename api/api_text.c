@@ -120,7 +120,7 @@ static void add_rsd(struct rg_buf *b, const struct cim_rsd *rsd)
     add(b, "}");
 }
 
-void api_text_group(struct rg_buf *b, const struct cim_group *g, bool created)
+void api_text_group(struct rg_buf *b, const struct cim_group *g, bool with_rv)
 {
     char id[24];
 
@@ -153,8 +153,9 @@ void api_text_group(struct rg_buf *b, const struct cim_group *g, bool created)
         add_rsd(b, g->rsd);
     else
         add(b, "null");
-    if (created) {
-        /* CreateGroup's own out-parameter; its ReplicationGroup is the group's path above. */
+    if (with_rv) {
+        /* The method's return value (CreateGroup's other out-parameter, ReplicationGroup, is
+         * the group's path above). */
         add_key(b, "ReturnValue", false);
         add_int(b, CIM_RV_SUCCESS);
         add_key(b, "ReturnValueName", false);

@@ -98,8 +98,10 @@ enum cim_rv cim_check_group_name(const struct cim_service *svc, const char *name
     return CIM_RV_SUCCESS;
 }
 
-/* CIM CreateGroup/ServiceAccessPoint: a reference that does not resolve to a known access point
- * is 5; a known one asks for creation on a remote system, which this gateway does not do (1). */
+/* CIM CreateGroup/ServiceAccessPoint (CIM-NOTES 7, Implications 8): non-NULL asks the service to
+ * act on a remote system. With no access point configured that is 1 Not Supported, whatever it
+ * names (SVSP answers 1 for any non-NULL SAP); with some, a reference that does not resolve to
+ * one of them is 5, and a known one is 1 too: this gateway does not act on remote systems. */
 enum cim_rv cim_check_access_point(const struct cim_service *svc, const char *ref,
                                    struct cim_err *err)
 {
@@ -110,6 +112,10 @@ enum cim_rv cim_check_access_point(const struct cim_service *svc, const char *re
 
     if (!ref)
         return CIM_RV_SUCCESS;
+    if (svc->caps.n_access_points == 0)
+        return cim_err_set(err, CIM_RV_NOT_SUPPORTED, "ServiceAccessPoint",
+                           "this service has no remote access points (--access-point): "
+                           "ServiceAccessPoint must be null");
     if (cim_path_parse(ref, &path, why, sizeof(why)) != 0)
         return cim_err_set(err, CIM_RV_INVALID_PARAMETER, "ServiceAccessPoint",
                            "ServiceAccessPoint is not an object path: %s", why);
@@ -120,8 +126,8 @@ enum cim_rv cim_check_access_point(const struct cim_service *svc, const char *re
             rg_strcasecmp(path.class_name + cl - sl, "ServiceAccessPoint") == 0 &&
             (!path.ns || rg_strcasecmp(path.ns, svc->caps.ns) == 0)) {
             rv = cim_err_set(err, CIM_RV_NOT_SUPPORTED, "ServiceAccessPoint",
-                             "creating a group on a remote system through access point '%s' is "
-                             "not supported",
+                             "acting on a remote system through access point '%s' is not "
+                             "supported",
                              name->value);
             goto out;
         }

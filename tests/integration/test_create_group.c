@@ -472,23 +472,28 @@ static void test_create_default_persistency_from_capabilities(void **state)
 
 /* ---- ServiceAccessPoint ---- */
 
-static void test_create_unknown_access_point(void **state)
+#define PEER9_SAP                                                                                  \
+    "{\"ServiceAccessPoint\":\"/root/cimv2/storage/iscsitarget:"                                   \
+    "CIM_RemoteServiceAccessPoint.CreationClassName=\\\"CIM_RemoteServiceAccessPoint\\\""          \
+    ",Name=\\\"peer9\\\",SystemCreationClassName=\\\"CIM_ComputerSystem\\\","                      \
+    "SystemName=\\\"tgt01\\\"\"}"
+
+/* CIM CreateGroup/ReturnValue=1: with no access point configured (the default) remote creation
+ * is not supported, whatever the reference names. */
+static void test_create_access_point_without_remote_creation(void **state)
 {
     struct h_server *s = *state;
     struct h_resp r;
 
-    post_group(s,
-               "{\"ServiceAccessPoint\":\"/root/cimv2/storage/iscsitarget:"
-               "CIM_RemoteServiceAccessPoint.CreationClassName=\\\"CIM_RemoteServiceAccessPoint\\\""
-               ",Name=\\\"peer9\\\",SystemCreationClassName=\\\"CIM_ComputerSystem\\\","
-               "SystemName=\\\"tgt01\\\"\"}",
-               &r);
-    assert_problem(&r, 422, 5, "ServiceAccessPoint");
+    post_group(s, PEER9_SAP, &r);
+    assert_problem(&r, 501, 1, "ServiceAccessPoint");
     h_resp_free(&r);
     post_group(s, "{\"ServiceAccessPoint\":\"garbage\"}", &r);
-    assert_problem(&r, 422, 5, "ServiceAccessPoint");
+    assert_problem(&r, 501, 1, "ServiceAccessPoint");
     h_resp_free(&r);
-    assert_store_empty(s);
+    post_group(s, "{\"ServiceAccessPoint\":null}", &r);
+    assert_int_equal(r.status, 201);
+    h_resp_free(&r);
 }
 
 /* CIM CreateGroup/ReturnValue=1: remote creation through a known access point. */
@@ -514,6 +519,14 @@ static void test_create_remote_access_point_not_supported(void **state)
     h_resp_free(&r);
     post_group(s, body, &r);
     assert_problem(&r, 501, 1, "ServiceAccessPoint");
+    h_resp_free(&r);
+    /* CIM CreateGroup/ReturnValue=5: with access points configured, a reference to another
+     * one, or no reference at all, is an invalid parameter. */
+    post_group(s, PEER9_SAP, &r);
+    assert_problem(&r, 422, 5, "ServiceAccessPoint");
+    h_resp_free(&r);
+    post_group(s, "{\"ServiceAccessPoint\":\"garbage\"}", &r);
+    assert_problem(&r, 422, 5, "ServiceAccessPoint");
     h_resp_free(&r);
     assert_store_empty(s);
     h_free(s);
@@ -792,7 +805,7 @@ int main(void)
         T_OWN(test_create_over_max_groups),
         T_OWN(test_create_temporary_not_supported),
         T_OWN(test_create_default_persistency_from_capabilities),
-        T(test_create_unknown_access_point),
+        T(test_create_access_point_without_remote_creation),
         T_OWN(test_create_remote_access_point_not_supported),
         T(test_create_rsd_json_stored_and_returned),
         T(test_create_rsd_mof_string),

@@ -159,6 +159,39 @@ static void test_add_members_appends_in_order(void **state)
     assert_int_equal(h_db_count(s, "SELECT max(seq) FROM member WHERE group_id = 1"), 4);
 }
 
+/* AddMembers and RemoveMembers are CIM methods: their answer, like CreateGroup's, carries
+ * ReturnValue 0. ModifyInstance (PATCH) and GetInstance are not, and carry none. */
+static void test_method_answers_carry_return_value(void **state)
+{
+    struct h_server *s = *state;
+    static const char *const calls[][3] = {
+        {"POST", "/replication-groups/1/add-members", "{\"Members\":[\"/logical-elements/2\"]}"},
+        {"POST", "/replication-groups/1/remove-members",
+         "{\"Members\":[\"/logical-elements/1\"]}"},
+        {"PATCH", "/replication-groups/1", "{\"ElementName\":\"renamed\"}"},
+        {"GET", "/replication-groups/1", NULL},
+    };
+    struct h_resp r;
+
+    add_volumes(s, 2);
+    expect(s, "POST", "/replication-groups", "{\"Members\":[\"/logical-elements/1\"]}", 201);
+    for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
+        bool method = strcmp(calls[i][0], "POST") == 0;
+
+        call(s, calls[i][0], calls[i][1], calls[i][2], &r);
+        assert_int_equal(r.status, 200);
+        assert_string_equal(h_str(r.json, "id"), "1");
+        if (method) {
+            assert_int_equal(h_int(r.json, "ReturnValue"), 0);
+            assert_string_equal(h_str(r.json, "ReturnValueName"), "Success");
+        } else {
+            assert_null(json_object_get(r.json, "ReturnValue"));
+            assert_null(json_object_get(r.json, "ReturnValueName"));
+        }
+        h_resp_free(&r);
+    }
+}
+
 static void test_add_members_errors(void **state)
 {
     struct h_server *s = *state;
@@ -685,6 +718,7 @@ int main(void)
         T(test_delete_empty_group_then_404),
         T(test_delete_non_empty_needs_remove_elements),
         T(test_add_members_appends_in_order),
+        T(test_method_answers_carry_return_value),
         T(test_add_members_errors),
         cmocka_unit_test(test_add_members_limits),
         T(test_remove_members_errors),
