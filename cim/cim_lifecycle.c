@@ -264,13 +264,14 @@ static int modify_txn(struct db *db, void *cls)
 {
     struct modify_ctx *c = cls;
     const struct cim_caps *caps = &c->svc->caps;
-    struct db_group row;
+    struct db_group row, before; /* before: the flags as read; its strings are row's */
     char *old_name = NULL;
     enum cim_rv rv;
     int rc;
 
     if ((rv = load_for_change(db, c->id, c->req->if_gen, &row, c->err)) != CIM_RV_SUCCESS)
         return rv;
+    before = row;
     row.persistent = apply_flag(c->req->persistent, row.persistent,
                                 caps->default_persistency != CIM_PERSISTENCY_NOT_PERSISTENT);
     row.delete_on_empty = apply_flag(c->req->delete_on_empty, row.delete_on_empty, false);
@@ -284,6 +285,12 @@ static int modify_txn(struct db *db, void *cls)
         old_name = row.element_name;
         row.element_name = (char *)c->req->element_name;
     }
+    /* A PATCH that changes nothing writes nothing: the Generation, and so every client's
+     * If-Match and cached copy, stays good (an automation tool re-applying its state). */
+    if (row.persistent == before.persistent && row.delete_on_empty == before.delete_on_empty &&
+        row.delete_on_unassoc == before.delete_on_unassoc &&
+        (!old_name || strcmp(old_name, row.element_name) == 0))
+        goto out;
     rc = db_group_update(db, &row);
     if (rc == DB_CONFLICT)
         rv = cim_err_set(c->err, CIM_RV_IN_USE, "ElementName",

@@ -396,6 +396,40 @@ static void test_patch_renames_and_bumps_generation(void **state)
                      1);
 }
 
+/* A PATCH that changes nothing (no field, or each field its current value, given or by its
+ * default) keeps the Generation and the ETag; a stale If-Match is still refused. */
+static void test_patch_without_change_keeps_generation(void **state)
+{
+    struct h_server *s = *state;
+    static const char *const same[] = {
+        "{}",
+        "{\"ElementName\":\"kept\"}",
+        "{\"Persistent\":true,\"DeleteOnEmptyElement\":null,\"DeleteOnUnassociated\":false}",
+    };
+    struct h_resp r;
+    char etag[64], now[64];
+
+    call(s, "POST", "/replication-groups", "{\"GroupName\":\"kept\"}", &r);
+    assert_non_null(h_header(&r, "ETag", etag, sizeof(etag)));
+    h_resp_free(&r);
+    for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
+        call(s, "PATCH", "/replication-groups/1", same[i], &r);
+        assert_int_equal(r.status, 200);
+        assert_int_equal(h_int(r.json, "Generation"), 1);
+        assert_non_null(h_header(&r, "ETag", now, sizeof(now)));
+        assert_string_equal(now, etag);
+        h_resp_free(&r);
+    }
+    assert_int_equal(h_db_count(s, "SELECT generation FROM rgroup WHERE id = 1"), 1);
+    assert_int_equal(h_req(s, "PATCH", "/replication-groups/1", "If-Match: \"g1.9\"\r\n", "{}", &r),
+                     0);
+    assert_int_equal(r.status, 412);
+    h_resp_free(&r);
+    call(s, "PATCH", "/replication-groups/1", "{\"DeleteOnEmptyElement\":true}", &r);
+    assert_int_equal(h_int(r.json, "Generation"), 2);
+    h_resp_free(&r);
+}
+
 static void test_patch_errors(void **state)
 {
     struct h_server *s = *state;
@@ -728,6 +762,7 @@ int main(void)
         cmocka_unit_test(test_remove_without_empty_groups_deletes_group),
         T(test_order_after_adds_and_removes),
         T(test_patch_renames_and_bumps_generation),
+        T(test_patch_without_change_keeps_generation),
         T(test_patch_errors),
         cmocka_unit_test(test_patch_name_when_not_nameable),
         T(test_if_match),
