@@ -107,6 +107,17 @@ static void test_element_invalid_input(void **state)
     request(s, "POST", "/logical-elements", body, &r);
     assert_status(&r, 422);
     h_resp_free(&r);
+    /* A "\u0000" is a control character like any other, not the end of the value. */
+    request(s, "POST", "/logical-elements", "{\"DeviceID\":\"v\\u0000x\"}", &r);
+    assert_status(&r, 422);
+    assert_string_equal(h_str(r.json, "Parameter"), "DeviceID");
+    assert_null(json_object_get(r.json, "ReturnValue"));
+    h_resp_free(&r);
+    request(s, "POST", "/logical-elements", "{\"DeviceID\":\"v\",\"ElementName\":\"\\u0000\"}",
+            &r);
+    assert_status(&r, 422);
+    assert_string_equal(h_str(r.json, "Parameter"), "ElementName");
+    h_resp_free(&r);
     assert_int_equal(h_db_count(s, "SELECT count(*) FROM element"), 0);
 }
 
