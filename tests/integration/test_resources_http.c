@@ -373,6 +373,39 @@ static void test_unacceptable_is_406(void **state)
     h_resp_free(&r);
 }
 
+/* Accept as RFC 9110 weighs it: q=0 refuses a type, the most specific matching range decides,
+ * and a client that takes only application/problem+json is served. */
+static void test_accept_weights_and_problem_json(void **state)
+{
+    struct h_server *s = *state;
+    static const struct {
+        const char *accept;
+        int status;
+    } cases[] = {
+        {"application/problem+json", 200},
+        {"application/*;q=0.1", 200},
+        {"application/json;q=0", 406},
+        {"application/json; Q=0.000", 406},
+        {"text/html;q=1, application/json;q=0", 406},
+        {"application/json;q=0, */*", 406},
+        {"*/*;q=0", 406},
+        {"application/*;q=0, application/json;q=0.001", 200},
+        {"application/json;q=0.5", 200},
+        {"text/html;q=0.9, application/json;charset=utf-8;q=1", 200},
+    };
+    struct h_resp r;
+    char header[128];
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        snprintf(header, sizeof(header), "Accept: %s\r\n", cases[i].accept);
+        assert_int_equal(h_req(s, "GET", "/replication-groups", header, NULL, &r), 0);
+        if (r.status != cases[i].status)
+            fprintf(stderr, "Accept: %s\n", cases[i].accept);
+        assert_status(&r, cases[i].status);
+        h_resp_free(&r);
+    }
+}
+
 static void test_large_body_is_413(void **state)
 {
     struct h_server *s = *state;
@@ -414,6 +447,7 @@ int main(void)
         T(test_wrong_method_is_405_with_allow),
         T(test_not_json_is_415),
         T(test_unacceptable_is_406),
+        T(test_accept_weights_and_problem_json),
         T(test_large_body_is_413),
         T(test_sigterm_stops_cleanly),
     };
