@@ -487,7 +487,9 @@ static const struct srv_route *dispatch(struct srv *srv, struct MHD_Connection *
                           "the request body is larger than %lu bytes", srv->cfg->max_body);
         return route;
     }
-    if (route->json_body &&
+    /* 415 is for a body of another media type; no body at all is the handler's 400, whatever
+     * the Content-Type. */
+    if (route->json_body && st->body.len > 0 &&
         !is_json_type(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type"))) {
         api_reply_problem(reply, API_P_MEDIA_TYPE, false, NULL,
                           "send the request body as application/json");

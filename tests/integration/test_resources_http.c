@@ -358,6 +358,42 @@ static void test_not_json_is_415(void **state)
     h_resp_free(&r);
 }
 
+/* No body is no body of another media type: the 400 of a missing body, not 415. */
+static void test_no_body_is_400_not_415(void **state)
+{
+    struct h_server *s = *state;
+    static const struct {
+        const char *method, *path;
+        int rv; /* -1: no ReturnValue */
+    } routes[] = {
+        {"POST", "/replication-groups", 5},
+        {"POST", "/logical-elements", -1},
+        {"POST", "/replication-groups/1/add-members", 5},
+        {"POST", "/replication-groups/1/remove-members", 5},
+        {"PATCH", "/replication-groups/1", -1},
+    };
+    static const char *const headers[] = {NULL, "Content-Length: 0\r\n",
+                                          "Content-Type: application/json\r\n"};
+    struct h_resp r;
+
+    request(s, "POST", "/replication-groups", "{}", &r);
+    assert_status(&r, 201);
+    h_resp_free(&r);
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+        for (size_t k = 0; k < sizeof(headers) / sizeof(headers[0]); k++) {
+            assert_int_equal(h_req(s, routes[i].method, routes[i].path, headers[k], NULL, &r), 0);
+            assert_status(&r, 400);
+            if (routes[i].rv < 0) {
+                assert_null(json_object_get(r.json, "ReturnValue"));
+            } else {
+                assert_int_equal(h_int(r.json, "ReturnValue"), routes[i].rv);
+                assert_true(json_is_null(json_object_get(r.json, "Parameter")));
+            }
+            h_resp_free(&r);
+        }
+    }
+}
+
 static void test_unacceptable_is_406(void **state)
 {
     struct h_server *s = *state;
@@ -446,6 +482,7 @@ int main(void)
         T(test_unknown_path_is_404),
         T(test_wrong_method_is_405_with_allow),
         T(test_not_json_is_415),
+        T(test_no_body_is_400_not_415),
         T(test_unacceptable_is_406),
         T(test_accept_weights_and_problem_json),
         T(test_large_body_is_413),
