@@ -154,6 +154,7 @@ enum api_problem {
     API_P_UNAUTHORIZED,     /* 401 */
     API_P_FORBIDDEN,        /* 403 */
     API_P_TOO_MANY,         /* 429 */
+    API_P_INVALID_VALUE,    /* 422: a well-formed value the field does not take (ReturnValue 5) */
 };
 
 /* The CIM method behind a request: ReturnValues 7 and 8 mean different things per method, and
@@ -171,7 +172,7 @@ enum api_method {
 void api_reply_cim(struct api_reply *reply, const struct cim_err *err, enum api_method m);
 
 /* Replaces reply with a transport or request problem; param may be NULL. API_P_BAD_REQUEST
- * carries ReturnValue 5 when with_rv is true. */
+ * and API_P_INVALID_VALUE carry ReturnValue 5 when with_rv is true. */
 void api_reply_problem(struct api_reply *reply, enum api_problem p, bool with_rv,
                        const char *param, const char *fmt, ...) RG_PRINTF(5, 6);
 
@@ -199,7 +200,7 @@ json_t *api_json_prepare(const struct api_request *req, const struct api_limits 
 
 /* Reads j_members, which must be an array of strings within limits, into *refs (a new array
  * of n strings borrowed from j_members; caller frees the array). Returns 0, or -1 after a 400
- * naming Members or Members[i] (*refs then NULL). */
+ * naming Members or Members[i], or a 422 for a Members[i] holding a NUL (*refs then NULL). */
 int api_json_members(const json_t *j_members, const struct api_limits *limits, const char ***refs,
                      size_t *n, struct api_reply *reply);
 
@@ -209,9 +210,14 @@ int api_json_known_fields(const json_t *obj, const char *const *names, size_t n,
                           struct api_reply *reply, bool with_rv);
 
 /* Typed getters. Absent and null leave the default (NULL / -1); a wrong type is a 400 naming
- * the field. Return 0, or -1 after replying. Strings are borrowed from obj. */
+ * the field. Return 0, or -1 after replying. Strings are borrowed from obj. A string holding a
+ * NUL (JSON "\u0000"), which a C string would cut short, is a 422 naming the field. */
 int api_json_string(const json_t *obj, const char *name, const char **out,
                     struct api_reply *reply, bool with_rv);
+/* api_json_string for a value passed on with its length *len, for a taker that refuses a NUL
+ * inside it in its own order of checks: a NUL is not refused here. */
+int api_json_stringn(const json_t *obj, const char *name, const char **out, size_t *len,
+                     struct api_reply *reply, bool with_rv);
 int api_json_bool(const json_t *obj, const char *name, int *out, struct api_reply *reply,
                   bool with_rv);
 

@@ -85,7 +85,9 @@ void api_groups_create(struct api_ctx *ctx, const struct api_request *req, struc
     if (!j_req)
         goto out;
     if (api_json_known_fields(j_req, create_fields, RG_ARRAY_LEN(create_fields), reply, true) ||
-        api_json_string(j_req, "GroupName", &creq.group_name, reply, true) ||
+        /* With its length: cim_group refuses a NUL in the name, after the not-nameable rule. */
+        api_json_stringn(j_req, "GroupName", &creq.group_name, &creq.group_name_len, reply,
+                         true) ||
         api_json_bool(j_req, "Persistent", &creq.persistent, reply, true) ||
         api_json_bool(j_req, "DeleteOnEmptyElement", &creq.delete_on_empty, reply, true) ||
         api_json_bool(j_req, "DeleteOnUnassociated", &creq.delete_on_unassoc, reply, true) ||

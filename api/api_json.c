@@ -38,9 +38,12 @@ static unsigned nesting_depth(const char *text, size_t len)
 /* Integers beyond 64 bits. jansson refuses any integer literal outside int64, but the CIM
  * uint64 properties of ReplicationSettingData reach 2^64-1. When jansson refuses a body for
  * that alone, the body is parsed again with each such literal turned into the string
- * "\u0000<literal>" (a mark: the body is parsed that way only when it holds no "\u0000" of its
- * own, and the mark is allowed nowhere else than as a property of ReplicationSettingData,
- * where api_json_big_int reads it back). */
+ * "\u0000<literal>", and every string of the body's own that begins with "\u0000" given a
+ * second one. Once parsed, a string beginning with two NULs loses one again, and one beginning
+ * with a NUL and a literal is a mark, which becomes "\xFF<literal>": no string jansson parses
+ * can begin so (0xFF is never UTF-8), so a client cannot write a mark. A mark is allowed
+ * nowhere else than as a property of ReplicationSettingData, where api_json_big_int reads it
+ * back. */
 
 /* Whether the integer literal s (an optional '-', then digits without a leading zero) fits in
  * int64. */
@@ -58,21 +61,24 @@ static bool fits_int64(const char *s, size_t n)
 }
 
 /* A copy of text (*out_len bytes, NUL-terminated) with every integer literal outside int64
- * marked as above. NULL when text holds a "\u0000" of its own, or on OOM. Caller frees. */
+ * marked as above. NULL on OOM. Caller frees. */
 static char *mark_big_ints(const char *text, size_t len, size_t *out_len)
 {
     struct rg_buf b = {0};
-    bool in_string = false, own_nul = false;
+    bool in_string = false, opened = false;
 
-    for (size_t i = 0; !own_nul && i < len;) {
+    for (size_t i = 0; i < len;) {
         size_t start = i;
 
         if (in_string || !(text[i] == '-' || (text[i] >= '0' && text[i] <= '9'))) {
+            if (opened && len - i >= 6 && memcmp(text + i, "\\u0000", 6) == 0)
+                rg_buf_add(&b, "\\u0000", 6);
+            opened = false;
             if (in_string && text[i] == '\\' && i + 1 < len) {
-                own_nul = i + 6 <= len && memcmp(text + i + 1, "u0000", 5) == 0;
                 i++;
             } else if (text[i] == '"') {
                 in_string = !in_string;
+                opened = in_string;
             }
             i++;
         } else {
@@ -96,7 +102,7 @@ static char *mark_big_ints(const char *text, size_t len, size_t *out_len)
         }
         rg_buf_add(&b, text + start, i - start);
     }
-    if (b.failed || own_nul || !b.p) {
+    if (b.failed || !b.p) {
         free(b.p);
         return NULL;
     }
@@ -104,9 +110,54 @@ static char *mark_big_ints(const char *text, size_t len, size_t *out_len)
     return b.p;
 }
 
+/* Undoes the marking in string j (see above). Returns false on OOM. */
+static bool settle_string(json_t *j)
+{
+    const char *v = json_string_value(j);
+    size_t len = json_string_length(j);
+    char *mark;
+    bool ok;
+
+    if (len == 0 || v[0] != '\0')
+        return true;
+    if (len > 1 && v[1] == '\0')
+        return json_string_setn_nocheck(j, v + 1, len - 1) == 0;
+    mark = rg_strndup(v, len);
+    ok = mark != NULL;
+    if (ok) {
+        mark[0] = (char)0xFF;
+        ok = json_string_setn_nocheck(j, mark, len) == 0;
+    }
+    free(mark);
+    return ok;
+}
+
+/* settle_string on every string under j. Returns false on OOM. */
+static bool settle_marks(json_t *j)
+{
+    const char *key;
+    json_t *value;
+    size_t i;
+
+    if (json_is_string(j))
+        return settle_string(j);
+    json_object_foreach(j, key, value) {
+        if (!settle_marks(value))
+            return false;
+    }
+    if (json_is_array(j)) {
+        json_array_foreach(j, i, value) {
+            if (!settle_marks(value))
+                return false;
+        }
+    }
+    return true;
+}
+
 bool api_json_big_int(const json_t *v, const char **literal)
 {
-    if (!json_is_string(v) || json_string_length(v) < 2 || json_string_value(v)[0] != '\0')
+    if (!json_is_string(v) || json_string_length(v) < 2 ||
+        (unsigned char)json_string_value(v)[0] != 0xFF)
         return false;
     *literal = json_string_value(v) + 1;
     return true;
@@ -151,6 +202,12 @@ static json_t *load_big_ints(const struct api_request *req, struct api_reply *re
     *answered = false;
     free(marked);
     if (!j || !json_is_object(j)) {
+        json_decref(j);
+        return NULL;
+    }
+    if (!settle_marks(j)) {
+        api_reply_problem(reply, API_P_INTERNAL, false, NULL, "out of memory");
+        *answered = true;
         json_decref(j);
         return NULL;
     }
@@ -244,7 +301,9 @@ json_t *api_json_body(const struct api_request *req, const struct api_limits *li
                           "the JSON body nests deeper than %u levels", limits->max_depth);
         return NULL;
     }
-    j = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+    /* "\u0000" is valid JSON; every reader of a string then refuses one that holds a NUL, which
+     * a C string would cut short (api_json_string). Keys keep jansson's refusal. */
+    j = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
     if (!j && json_error_code(&jerr) == json_error_numeric_overflow) {
         bool answered;
 
@@ -283,6 +342,12 @@ json_t *api_json_prepare(const struct api_request *req, const struct api_limits 
     return j;
 }
 
+/* Whether string j holds a NUL (JSON "\u0000"), where a C string would end. */
+static bool holds_nul(const json_t *j)
+{
+    return strlen(json_string_value(j)) != json_string_length(j);
+}
+
 int api_json_members(const json_t *j_members, const struct api_limits *limits, const char ***refs,
                      size_t *n, struct api_reply *reply)
 {
@@ -310,12 +375,16 @@ int api_json_members(const json_t *j_members, const struct api_limits *limits, c
     for (size_t i = 0; i < len; i++) {
         const json_t *j_ref = json_array_get(j_members, i);
 
-        if (!json_is_string(j_ref)) {
+        if (!json_is_string(j_ref) || holds_nul(j_ref)) {
             char param[32];
 
             snprintf(param, sizeof(param), "Members[%zu]", i);
-            api_reply_problem(reply, API_P_BAD_REQUEST, true, param,
-                              "%s must be a string (an object path or element URL)", param);
+            if (json_is_string(j_ref))
+                api_reply_problem(reply, API_P_INVALID_VALUE, true, param,
+                                  "%s is not an object path: it holds a NUL (\\u0000)", param);
+            else
+                api_reply_problem(reply, API_P_BAD_REQUEST, true, param,
+                                  "%s must be a string (an object path or element URL)", param);
             free(*refs);
             *refs = NULL;
             return -1;
@@ -345,12 +414,13 @@ int api_json_known_fields(const json_t *obj, const char *const *names, size_t n,
     return 0;
 }
 
-int api_json_string(const json_t *obj, const char *name, const char **out,
-                    struct api_reply *reply, bool with_rv)
+int api_json_stringn(const json_t *obj, const char *name, const char **out, size_t *len,
+                     struct api_reply *reply, bool with_rv)
 {
     const json_t *j = json_object_get(obj, name);
 
     *out = NULL;
+    *len = 0;
     if (!j || json_is_null(j))
         return 0;
     if (!json_is_string(j)) {
@@ -358,6 +428,25 @@ int api_json_string(const json_t *obj, const char *name, const char **out,
         return -1;
     }
     *out = json_string_value(j);
+    *len = json_string_length(j);
+    return 0;
+}
+
+int api_json_string(const json_t *obj, const char *name, const char **out,
+                    struct api_reply *reply, bool with_rv)
+{
+    size_t len;
+
+    if (api_json_stringn(obj, name, out, &len, reply, with_rv) != 0)
+        return -1;
+    if (*out && len != strlen(*out)) {
+        *out = NULL;
+        api_reply_problem(reply, API_P_INVALID_VALUE, with_rv, name,
+                          "%s must be UTF-8 text without control characters; it holds a NUL "
+                          "(\\u0000)",
+                          name);
+        return -1;
+    }
     return 0;
 }
 

@@ -82,7 +82,9 @@ void api_groups_modify(struct api_ctx *ctx, const struct api_request *req, struc
                               "ElementName must be a string");
         goto out;
     }
+    /* With its length: cim_group_modify refuses a NUL in the name as a control character. */
     mreq.element_name = value ? json_string_value(value) : NULL;
+    mreq.element_name_len = value ? json_string_length(value) : 0;
     mreq.if_gen = api_if_match(req->if_match, 'g', id);
     if (cim_group_modify(ctx->svc, id, &mreq, &group, &err) != CIM_RV_SUCCESS) {
         api_reply_cim(reply, &err, API_M_NONE);

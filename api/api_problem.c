@@ -65,6 +65,8 @@ static const struct problem_def transport_defs[] = {
     [API_P_UNAUTHORIZED] = {401, "unauthorized", "Unauthorized"},
     [API_P_FORBIDDEN] = {403, "forbidden", "Forbidden"},
     [API_P_TOO_MANY] = {429, "too-many-requests", "Too Many Requests"},
+    /* The 422 flavour of 5 for a value api/ refuses itself, as cim/ would (rv_defs above). */
+    [API_P_INVALID_VALUE] = {422, "invalid-parameter", "Invalid Parameter"},
 };
 
 void api_reply_text(struct api_reply *reply, struct rg_buf *b)
@@ -203,7 +205,7 @@ void api_reply_problem(struct api_reply *reply, enum api_problem p, bool with_rv
     va_start(ap, fmt);
     vsnprintf(detail, sizeof(detail), fmt, ap);
     va_end(ap);
-    if (p == API_P_BAD_REQUEST && with_rv)
+    if ((p == API_P_BAD_REQUEST || p == API_P_INVALID_VALUE) && with_rv)
         rv = CIM_RV_INVALID_PARAMETER;
     write_problem(reply, &transport_defs[p], rv, transport_defs[p].title, param, detail);
     if (p == API_P_UNAVAILABLE)

@@ -63,7 +63,8 @@ static int add_json_value(struct cim_rsd *rsd, const struct cim_prop_def *def, c
     default:
         if (!json_is_string(v))
             goto wrong_type;
-        rv = cim_rsd_add_string(rsd, def, json_string_value(v), err);
+        /* With its length: a NUL inside (JSON "\u0000") is refused as a control character. */
+        rv = cim_rsd_add_string_n(rsd, def, json_string_value(v), json_string_length(v), err);
         break;
     }
     if (rv != CIM_RV_SUCCESS)
@@ -86,7 +87,8 @@ int api_rsd_from_json(const json_t *j, struct cim_rsd *rsd, enum api_method m,
 
     cim_err_clear(&err);
     if (json_is_string(j)) {
-        if (cim_rsd_parse_mof(json_string_value(j), rsd, &err) != CIM_RV_SUCCESS) {
+        if (cim_rsd_parse_mof_n(json_string_value(j), json_string_length(j), rsd, &err) !=
+            CIM_RV_SUCCESS) {
             api_reply_cim(reply, &err, m);
             return -1;
         }

@@ -212,8 +212,9 @@ void cim_group_clear(struct cim_group *g);
 char *cim_group_instance_id(int64_t id);
 char *cim_group_path(const struct cim_service *svc, int64_t id);
 
-/* Shared by CreateGroup and the life-cycle methods (cim_group.c). */
-enum cim_rv cim_check_group_name(const struct cim_service *svc, const char *name,
+/* Shared by CreateGroup and the life-cycle methods (cim_group.c). name holds len bytes (0:
+ * strlen(name)); a NUL among them is a control character like any other. */
+enum cim_rv cim_check_group_name(const struct cim_service *svc, const char *name, size_t len,
                                  const char *param, struct cim_err *err);
 /* Resolves refs in order into ids (n entries) and, unless paths is NULL, paths (n entries, each
  * a new string or NULL that the caller frees, on failure too); a second reference to one
@@ -226,6 +227,7 @@ enum cim_rv cim_check_access_point(const struct cim_service *svc, const char *re
 /* CreateGroup's inputs. -1 in a flag means absent (use the default). Strings borrowed. */
 struct cim_create_req {
     const char *group_name;
+    size_t group_name_len; /* its bytes when it holds a NUL (JSON "\u0000"), refused; 0: strlen */
     const char *const *members;
     size_t n_members;
     bool members_given;
@@ -277,6 +279,7 @@ enum cim_rv cim_group_remove_members(struct cim_service *svc, int64_t id,
  * default. element_name NULL leaves the name. Name rules are CreateGroup's. Bumps Generation. */
 struct cim_modify_req {
     const char *element_name;
+    size_t element_name_len; /* as cim_create_req.group_name_len */
     int persistent;
     int delete_on_empty;
     int delete_on_unassoc;

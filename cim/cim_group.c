@@ -75,17 +75,16 @@ struct create_ctx {
 
 /* CIM CreateGroup/GroupName: non-empty UTF-8 text without control characters, at most 256
  * bytes; any GroupName is 7 when the service is not nameable. */
-enum cim_rv cim_check_group_name(const struct cim_service *svc, const char *name,
+enum cim_rv cim_check_group_name(const struct cim_service *svc, const char *name, size_t len,
                                  const char *param, struct cim_err *err)
 {
-    size_t len;
-
     if (!name)
         return CIM_RV_SUCCESS;
     if (!svc->caps.nameable)
         return cim_err_set(err, CIM_RV_NOT_NAMEABLE, param,
                            "this service's groups are not nameable; omit %s", param);
-    len = strlen(name);
+    if (len == 0)
+        len = strlen(name);
     if (len == 0)
         return cim_err_set(err, CIM_RV_INVALID_PARAMETER, param, "%s must not be empty", param);
     if (len > CIM_MAX_NAME_BYTES)
@@ -145,7 +144,8 @@ static enum cim_rv check_request(const struct cim_service *svc, const struct cim
 {
     enum cim_rv rv;
 
-    if ((rv = cim_check_group_name(svc, req->group_name, "GroupName", err)) != CIM_RV_SUCCESS)
+    if ((rv = cim_check_group_name(svc, req->group_name, req->group_name_len, "GroupName",
+                                   err)) != CIM_RV_SUCCESS)
         return rv;
     /* CIM CreateGroup/Persistent: false needs group feature 13 "Group can be temporary". */
     if (req->persistent == 0 && !svc->caps.temporary_groups)

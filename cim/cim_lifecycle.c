@@ -313,7 +313,8 @@ enum cim_rv cim_group_modify(struct cim_service *svc, int64_t id, const struct c
 
     memset(out, 0, sizeof(*out));
     /* ModifyInstance keeps CreateGroup's name rules (a name stays non-empty and unique). */
-    if ((rv = cim_check_group_name(svc, req->element_name, "ElementName", err)) != CIM_RV_SUCCESS)
+    if ((rv = cim_check_group_name(svc, req->element_name, req->element_name_len,
+                                   "ElementName", err)) != CIM_RV_SUCCESS)
         return rv;
     rv = txn_outcome(db_txn_run(svc->db, modify_txn, &c), err, "modify group");
     if (rv != CIM_RV_SUCCESS)

@@ -68,6 +68,9 @@ enum cim_rv cim_rsd_add_uint(struct cim_rsd *rsd, const struct cim_prop_def *def
                              struct cim_err *err);
 enum cim_rv cim_rsd_add_string(struct cim_rsd *rsd, const struct cim_prop_def *def, const char *v,
                                struct cim_err *err);
+/* cim_rsd_add_string for a value of len bytes; a NUL in it is refused as a control character. */
+enum cim_rv cim_rsd_add_string_n(struct cim_rsd *rsd, const struct cim_prop_def *def, const char *v,
+                                 size_t len, struct cim_err *err);
 
 /* Parses a MOF instance declaration (DSP0004):
  *   instance of CIM_ReplicationSettingData { ConsistentPointInTime = TRUE; ElementName = "x"; };
@@ -77,6 +80,10 @@ enum cim_rv cim_rsd_add_string(struct cim_rsd *rsd, const struct cim_prop_def *d
  * string literals concatenated. Every property goes through the cim_rsd_add_* checks. rsd must
  * have been initialised; on error it is left initialised but empty. */
 enum cim_rv cim_rsd_parse_mof(const char *text, struct cim_rsd *rsd, struct cim_err *err);
+/* cim_rsd_parse_mof for a text of len bytes, which need not end in a NUL: a NUL among them is a
+ * byte like any other (refused outside a string, a control character inside one). */
+enum cim_rv cim_rsd_parse_mof_n(const char *text, size_t len, struct cim_rsd *rsd,
+                                struct cim_err *err);
 
 /* Stored text of a value: "true"/"false", decimal, or the string itself. New string (caller
  * frees), NULL on OOM. */

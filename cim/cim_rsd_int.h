@@ -48,8 +48,5 @@ void cim_rsd_clear_props(struct cim_rsd *rsd);
 /* cim_rsd_set_class for a name of len bytes, not NUL-terminated. */
 enum cim_rv cim_rsd_set_class_n(struct cim_rsd *rsd, const char *name, size_t len,
                                 struct cim_err *err);
-/* cim_rsd_add_string for a value of len bytes; a NUL in it is refused as a control character. */
-enum cim_rv cim_rsd_add_string_n(struct cim_rsd *rsd, const struct cim_prop_def *def, const char *v,
-                                 size_t len, struct cim_err *err);
 
 #endif

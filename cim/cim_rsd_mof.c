@@ -444,6 +444,12 @@ static enum cim_rv parse_instance(struct mof *m, struct cim_rsd *rsd)
 
 enum cim_rv cim_rsd_parse_mof(const char *text, struct cim_rsd *rsd, struct cim_err *err)
 {
+    return cim_rsd_parse_mof_n(text, text ? strnlen(text, CIM_RSD_MAX_TEXT + 1) : 0, rsd, err);
+}
+
+enum cim_rv cim_rsd_parse_mof_n(const char *text, size_t len, struct cim_rsd *rsd,
+                                struct cim_err *err)
+{
     struct cim_rsd parsed;
     struct mof m;
     enum cim_rv rv = CIM_RV_INVALID_PARAMETER;
@@ -454,7 +460,7 @@ enum cim_rv cim_rsd_parse_mof(const char *text, struct cim_rsd *rsd, struct cim_
     memset(&m, 0, sizeof(m));
     cim_rsd_clear_props(rsd);
     m.text = text ? text : "";
-    m.len = strnlen(m.text, CIM_RSD_MAX_TEXT + 1);
+    m.len = text ? len : 0;
     m.err = err;
     if (m.len > CIM_RSD_MAX_TEXT) {
         rv = cim_err_set(err, rv, CIM_RSD_PARAM,

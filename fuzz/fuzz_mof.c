@@ -15,7 +15,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     cim_err_clear(&err);
-    cim_rsd_parse_mof(text, &rsd, &err);
+    /* With its length, so that a NUL in the input is parsed as a byte like any other. */
+    cim_rsd_parse_mof_n(text, size, &rsd, &err);
     for (size_t i = 0; i < rsd.n_props; i++)
         free(cim_prop_to_text(&rsd.props[i]));
     cim_rsd_free(&rsd);

@@ -105,31 +105,75 @@ static void append_body(struct srv *srv, struct req_state *st, const char *data,
     st->too_large = st->body.failed;
 }
 
-/* True when the Accept header (absent = anything) admits type: each comma-separated media range
- * is compared without its parameters, with the wildcards of RFC 9110 (any type, or any subtype
- * of a main type). */
-static bool accepts(const char *accept, const char *type)
+/* The weight (RFC 9110 §12.4.2) in the parameters of one media range, p (len bytes, from just
+ * after the range): its q in thousandths, 1000 without one (or with one that does not parse). */
+static int range_weight(const char *p, size_t len)
 {
-    size_t main_len = strcspn(type, "/");
+    for (size_t i = 0; i < len; i++) {
+        size_t j = i + 1;
+        int w, scale = 100;
 
-    if (!accept || !*accept)
-        return true;
+        if (p[i] != ';')
+            continue;
+        while (j < len && (p[j] == ' ' || p[j] == '\t'))
+            j++;
+        if (j + 2 >= len || (p[j] != 'q' && p[j] != 'Q') || p[j + 1] != '=' ||
+            (p[j + 2] != '0' && p[j + 2] != '1'))
+            continue;
+        w = (p[j + 2] - '0') * 1000;
+        j += 3;
+        if (j < len && p[j] == '.')
+            for (j++; j < len && scale > 0 && p[j] >= '0' && p[j] <= '9'; j++, scale /= 10)
+                w += (p[j] - '0') * scale;
+        return w > 1000 ? 1000 : w;
+    }
+    return 1000;
+}
+
+/* The weight the Accept header gives type: that of the most specific media range matching it
+ * (the exact type, then its main type with any subtype, then any type: RFC 9110 §12.5.1),
+ * compared without its other parameters; -1 when no range matches. */
+static int accept_weight(const char *accept, const char *type)
+{
+    size_t main_len = strcspn(type, "/"), type_len = strlen(type);
+    int best = 0, weight = -1;
+
     for (const char *p = accept; *p;) {
         size_t len, range_len;
+        int rank = 0;
 
         p += strspn(p, " \t,");
         len = strcspn(p, ",");
         range_len = strcspn(p, ";,");
         while (range_len > 0 && (p[range_len - 1] == ' ' || p[range_len - 1] == '\t'))
             range_len--;
-        if ((range_len == 3 && strncmp(p, "*/*", 3) == 0) ||
-            (range_len == strlen(type) && strncasecmp(p, type, range_len) == 0) ||
-            (range_len == main_len + 2 && strncasecmp(p, type, main_len + 1) == 0 &&
-             p[main_len + 1] == '*'))
-            return true;
+        if (range_len == type_len && strncasecmp(p, type, range_len) == 0)
+            rank = 3;
+        else if (range_len == main_len + 2 && strncasecmp(p, type, main_len + 1) == 0 &&
+                 p[main_len + 1] == '*')
+            rank = 2;
+        else if (range_len == 3 && strncmp(p, "*/*", 3) == 0)
+            rank = 1;
+        if (rank > best) {
+            best = rank;
+            weight = range_weight(p + range_len, len - range_len);
+        }
         p += len;
     }
-    return false;
+    return weight;
+}
+
+/* True when the Accept header (absent = anything) admits type with a weight above 0 or, when
+ * no media range matches type at all, admits application/problem+json (a client that takes
+ * only problems). A range with q=0 refuses what it matches. */
+static bool accepts(const char *accept, const char *type)
+{
+    int weight;
+
+    if (!accept || !*accept)
+        return true;
+    weight = accept_weight(accept, type);
+    return weight > 0 || (weight < 0 && accept_weight(accept, "application/problem+json") > 0);
 }
 
 static bool is_json_type(const char *ct)
@@ -443,7 +487,9 @@ static const struct srv_route *dispatch(struct srv *srv, struct MHD_Connection *
                           "the request body is larger than %lu bytes", srv->cfg->max_body);
         return route;
     }
-    if (route->json_body &&
+    /* 415 is for a body of another media type; no body at all is the handler's 400, whatever
+     * the Content-Type. */
+    if (route->json_body && st->body.len > 0 &&
         !is_json_type(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type"))) {
         api_reply_problem(reply, API_P_MEDIA_TYPE, false, NULL,
                           "send the request body as application/json");

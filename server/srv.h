@@ -186,7 +186,7 @@ struct srv_route {
     const char *method;
     const char *pattern; /* "/replication-groups/{id}": {id} matches one non-empty segment */
     api_handler handler;
-    bool json_body;       /* the request must carry a JSON body (415 otherwise) */
+    bool json_body;       /* takes a JSON body: one of another type is 415 (none, the handler's 400) */
     bool conditional;     /* a change that --require-if-match guards (428 without If-Match) */
     const char *produces; /* media type of a success */
     bool open;            /* answered without a token (health probes) */

@@ -262,6 +262,45 @@ static void test_create_rejects_bad_names(void **state)
     h_resp_free(&r);
 }
 
+/* JSON may write a NUL as "\u0000"; a C string would end there, so every string the request
+ * gives holds it as a control character: refused like "\u0001", never cut short. */
+static void test_create_nul_in_strings_is_refused(void **state)
+{
+    struct h_server *s = *state;
+    static const struct {
+        const char *body;
+        const char *param;
+    } bodies[] = {
+        {"{\"GroupName\":\"nul\\u0000x\"}", "GroupName"},
+        {"{\"GroupName\":\"\\u0000\"}", "GroupName"},
+        {"{\"Members\":[\"/logical-elements/1\\u0000x\"]}", "Members[0]"},
+        {"{\"Members\":[\"/logical-elements/1\",\"/logical-elements/1\\u0000\"]}", "Members[1]"},
+        {"{\"ServiceAccessPoint\":\"" VOL("v1") "\\u0000\"}", "ServiceAccessPoint"},
+        {"{\"ReplicationSettingData\":{\"ElementName\":\"a\\u0000b\"}}",
+         "ReplicationSettingData.ElementName"},
+        {"{\"ReplicationSettingData\":\"instance of CIM_ReplicationSettingData { ElementName = "
+         "\\\"x\\\"; };\\u0000junk\"}",
+         "ReplicationSettingData"},
+        {"{\"ReplicationSettingData\":\"instance of CIM_ReplicationSettingData { ElementName = "
+         "\\\"x\\u0000y\\\"; };\"}",
+         "ReplicationSettingData.ElementName"},
+    };
+    struct h_resp r;
+
+    add_volume(s, "v1");
+    for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+        post_group(s, bodies[i].body, &r);
+        assert_problem(&r, 422, 5, bodies[i].param);
+        h_resp_free(&r);
+    }
+    assert_store_empty(s);
+    /* A key holding a NUL stays malformed JSON. */
+    post_group(s, "{\"Group\\u0000Name\":\"x\"}", &r);
+    assert_problem(&r, 400, 5, NULL);
+    h_resp_free(&r);
+    assert_store_empty(s);
+}
+
 /* CIM CreateGroup/ReturnValue=7: a service whose groups are not nameable refuses GroupName. */
 static void test_create_not_nameable(void **state)
 {
@@ -271,6 +310,10 @@ static void test_create_not_nameable(void **state)
 
     (void)state;
     post_group(s, "{\"GroupName\":\"x\"}", &r);
+    assert_problem(&r, 422, 7, "GroupName");
+    h_resp_free(&r);
+    /* Rule 1 comes first, whatever the name holds. */
+    post_group(s, "{\"GroupName\":\"nul\\u0000x\"}", &r);
     assert_problem(&r, 422, 7, "GroupName");
     h_resp_free(&r);
     assert_store_empty(s);
@@ -794,6 +837,7 @@ int main(void)
         T(test_create_taken_name_is_in_use),
         T(test_create_generated_names_are_unique),
         T(test_create_rejects_bad_names),
+        T(test_create_nul_in_strings_is_refused),
         T_OWN(test_create_not_nameable),
         T(test_create_unknown_member),
         T(test_create_malformed_member),

@@ -211,6 +211,15 @@ static void test_add_members_errors(void **state)
     call(s, "POST", "/replication-groups/2/add-members", "{\"Members\":[\"bogus path\"]}", &r);
     assert_problem(&r, 422, 5, "Members[0]");
     h_resp_free(&r);
+    /* "\u0000" ends a C string: the reference must not be read as /logical-elements/2. */
+    call(s, "POST", "/replication-groups/2/add-members",
+         "{\"Members\":[\"/logical-elements/2\\u0000junk\"]}", &r);
+    assert_problem(&r, 422, 5, "Members[0]");
+    h_resp_free(&r);
+    call(s, "POST", "/replication-groups/2/add-members",
+         "{\"Members\":[\"/logical-elements/2\"],\"ServiceAccessPoint\":\"x\\u0000\"}", &r);
+    assert_problem(&r, 422, 5, "ServiceAccessPoint");
+    h_resp_free(&r);
     call(s, "POST", "/replication-groups/2/add-members",
          "{\"Members\":[\"/logical-elements/2\",\"/logical-elements/1\"]}", &r);
     assert_problem(&r, 409, 6, "Members[1]");
@@ -441,6 +450,9 @@ static void test_patch_errors(void **state)
     assert_problem(&r, 409, -1, "ElementName");
     h_resp_free(&r);
     call(s, "PATCH", "/replication-groups/2", "{\"ElementName\":\"\"}", &r);
+    assert_problem(&r, 422, -1, "ElementName");
+    h_resp_free(&r);
+    call(s, "PATCH", "/replication-groups/2", "{\"ElementName\":\"b\\u0000c\"}", &r);
     assert_problem(&r, 422, -1, "ElementName");
     h_resp_free(&r);
     call(s, "PATCH", "/replication-groups/2", "{\"ElementName\":null}", &r);

@@ -107,6 +107,17 @@ static void test_element_invalid_input(void **state)
     request(s, "POST", "/logical-elements", body, &r);
     assert_status(&r, 422);
     h_resp_free(&r);
+    /* A "\u0000" is a control character like any other, not the end of the value. */
+    request(s, "POST", "/logical-elements", "{\"DeviceID\":\"v\\u0000x\"}", &r);
+    assert_status(&r, 422);
+    assert_string_equal(h_str(r.json, "Parameter"), "DeviceID");
+    assert_null(json_object_get(r.json, "ReturnValue"));
+    h_resp_free(&r);
+    request(s, "POST", "/logical-elements", "{\"DeviceID\":\"v\",\"ElementName\":\"\\u0000\"}",
+            &r);
+    assert_status(&r, 422);
+    assert_string_equal(h_str(r.json, "Parameter"), "ElementName");
+    h_resp_free(&r);
     assert_int_equal(h_db_count(s, "SELECT count(*) FROM element"), 0);
 }
 
@@ -347,6 +358,42 @@ static void test_not_json_is_415(void **state)
     h_resp_free(&r);
 }
 
+/* No body is no body of another media type: the 400 of a missing body, not 415. */
+static void test_no_body_is_400_not_415(void **state)
+{
+    struct h_server *s = *state;
+    static const struct {
+        const char *method, *path;
+        int rv; /* -1: no ReturnValue */
+    } routes[] = {
+        {"POST", "/replication-groups", 5},
+        {"POST", "/logical-elements", -1},
+        {"POST", "/replication-groups/1/add-members", 5},
+        {"POST", "/replication-groups/1/remove-members", 5},
+        {"PATCH", "/replication-groups/1", -1},
+    };
+    static const char *const headers[] = {NULL, "Content-Length: 0\r\n",
+                                          "Content-Type: application/json\r\n"};
+    struct h_resp r;
+
+    request(s, "POST", "/replication-groups", "{}", &r);
+    assert_status(&r, 201);
+    h_resp_free(&r);
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+        for (size_t k = 0; k < sizeof(headers) / sizeof(headers[0]); k++) {
+            assert_int_equal(h_req(s, routes[i].method, routes[i].path, headers[k], NULL, &r), 0);
+            assert_status(&r, 400);
+            if (routes[i].rv < 0) {
+                assert_null(json_object_get(r.json, "ReturnValue"));
+            } else {
+                assert_int_equal(h_int(r.json, "ReturnValue"), routes[i].rv);
+                assert_true(json_is_null(json_object_get(r.json, "Parameter")));
+            }
+            h_resp_free(&r);
+        }
+    }
+}
+
 static void test_unacceptable_is_406(void **state)
 {
     struct h_server *s = *state;
@@ -360,6 +407,39 @@ static void test_unacceptable_is_406(void **state)
         0);
     assert_status(&r, 200);
     h_resp_free(&r);
+}
+
+/* Accept as RFC 9110 weighs it: q=0 refuses a type, the most specific matching range decides,
+ * and a client that takes only application/problem+json is served. */
+static void test_accept_weights_and_problem_json(void **state)
+{
+    struct h_server *s = *state;
+    static const struct {
+        const char *accept;
+        int status;
+    } cases[] = {
+        {"application/problem+json", 200},
+        {"application/*;q=0.1", 200},
+        {"application/json;q=0", 406},
+        {"application/json; Q=0.000", 406},
+        {"text/html;q=1, application/json;q=0", 406},
+        {"application/json;q=0, */*", 406},
+        {"*/*;q=0", 406},
+        {"application/*;q=0, application/json;q=0.001", 200},
+        {"application/json;q=0.5", 200},
+        {"text/html;q=0.9, application/json;charset=utf-8;q=1", 200},
+    };
+    struct h_resp r;
+    char header[128];
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        snprintf(header, sizeof(header), "Accept: %s\r\n", cases[i].accept);
+        assert_int_equal(h_req(s, "GET", "/replication-groups", header, NULL, &r), 0);
+        if (r.status != cases[i].status)
+            fprintf(stderr, "Accept: %s\n", cases[i].accept);
+        assert_status(&r, cases[i].status);
+        h_resp_free(&r);
+    }
 }
 
 static void test_large_body_is_413(void **state)
@@ -402,7 +482,9 @@ int main(void)
         T(test_unknown_path_is_404),
         T(test_wrong_method_is_405_with_allow),
         T(test_not_json_is_415),
+        T(test_no_body_is_400_not_415),
         T(test_unacceptable_is_406),
+        T(test_accept_weights_and_problem_json),
         T(test_large_body_is_413),
         T(test_sigterm_stops_cleanly),
     };

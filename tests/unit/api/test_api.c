@@ -284,10 +284,20 @@ static void test_rsd_integers_beyond_int64(void **state)
          "ReplicationSettingData.Generation"},
         {"{\"GroupName\":99999999999999999999}", 400, "GroupName"},
         {"{\"Members\":[\"/logical-elements/1\",-99999999999999999999]}", 400, "Members"},
-        /* A "\u0000" of the body's own, or a leading zero: the body stays malformed. */
+        /* A "\u0000" of the body's own is a control character beside a big integer too... */
         {"{\"GroupName\":\"a\\u0000\",\"ReplicationSettingData\":{\"Generation\":"
          "9223372036854775808}}",
-         400, NULL},
+         422, "GroupName"},
+        {"{\"ReplicationSettingData\":{\"ElementName\":\"\\u0000x\",\"MaximumSkew\":"
+         "9223372036854775808}}",
+         422, "ReplicationSettingData.ElementName"},
+        /* ...and a string that looks like a mark is a string, with or without big integers. */
+        {"{\"ReplicationSettingData\":{\"Generation\":\"\\u00009223372036854775808\"}}", 400,
+         "ReplicationSettingData.Generation"},
+        {"{\"ReplicationSettingData\":{\"Generation\":\"\\u0000123\",\"MaximumSkew\":"
+         "9223372036854775808}}",
+         400, "ReplicationSettingData.Generation"},
+        /* A leading zero: the body stays malformed. */
         {"{\"ReplicationSettingData\":{\"Generation\":09223372036854775808}}", 400, NULL},
     };
     struct api_reply r;
