@@ -2,9 +2,10 @@
 # make bench-scale: the real replgw on 127.0.0.1 on an empty store (8 elements, 200 groups) and
 # on a store of SCALE_GROUPS (default 1,000,000) groups of 8 members made by bench/gen_groups.c,
 # with the same flags as bench/run.sh. Measures create latency (create.lua, 16 connections),
-# the time to fetch a list page of 100 at the first, a middle and the last position, and GET of
-# one group (one connection each, so the latency is the server's time, not a queue), and prints
-# one table with the ratio of the two stores against the 2x target of issue 6.
+# the time to fetch a list page of 100 at the first, a middle and the last position, the first
+# page of lists filtered by Persistent and by name prefix, and GET of one group (one connection
+# each, so the latency is the server's time, not a queue), and prints one table with the ratio
+# of the two stores against the 2x target of issue 6.
 #
 # BENCH_SECONDS: length of each create run (default 5); SCALE_READ_SECONDS: of each read run
 # (default 3); SCALE_GROUPS: groups in the large store (default 1000000). The generated store is
@@ -119,12 +120,32 @@ measure_lists() {
     done
 }
 
+# First pages of filtered lists; appends "filter_<name>_p50|p99 value" lines to file $1. Every
+# group of either store is persistent and named RG-<id>: Persistent=true matches them all,
+# Persistent=false none, the prefix RG-100 a few (1 of 200, 1,111 of 1,000,000) and RG- all.
+measure_filters() {
+    local f=$1 name query m rps p50 p99
+    while read -r name query; do
+        curl -s --max-time 30 -o /dev/null "$base/replication-groups?limit=100&$query"
+        m=$(measure "/replication-groups?limit=100&$query" "" 1 "$READ_DUR")
+        read -r rps p50 p99 <<< "$m"
+        echo "filter_${name}_p50 $p50" >> "$f"
+        echo "filter_${name}_p99 $p99" >> "$f"
+    done <<'EOF'
+persistent Persistent=true
+temporary Persistent=false
+prefix_few ElementNamePrefix=RG-100
+prefix_all ElementNamePrefix=RG-
+EOF
+}
+
 # Measures the running server holding groups 1..$1; appends "metric value" lines to file $2.
 # Reads first (the store as described), then creates.
 run_workloads() {
     local g=$1 f=$2 path m rps p50 p99
     : > "$f"
     measure_lists "$g" "$f" ""
+    measure_filters "$f"
     path="/replication-groups/$((g / 2))"
     curl -s --max-time 10 -o /dev/null "$base$path"
     m=$(measure "$path" "" 1 "$READ_DUR")
@@ -237,6 +258,10 @@ list_first_uncached_p50|list first page, no cache, p50 ms|ms
 list_middle_uncached_p50|list middle page, no cache, p50 ms|ms
 list_last_uncached_p50|list last page, no cache, p50 ms|ms
 list_last_uncached_p99|list last page, no cache, p99 ms|ms
+filter_persistent_p50|Persistent=true page p50 ms|ms
+filter_temporary_p50|Persistent=false page p50 ms|ms
+filter_prefix_few_p50|ElementNamePrefix=RG-100 page p50 ms|ms
+filter_prefix_all_p50|ElementNamePrefix=RG- page p50 ms|ms
 get_p50|GET group p50 ms|ms
 get_p99|GET group p99 ms|ms
 EOF
