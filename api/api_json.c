@@ -476,12 +476,14 @@ const char *api_query_get(const struct api_request *req, const char *key)
 }
 
 /* Parses a whole decimal number in [min, max]; returns 0 or -1. */
+/* A decimal number in its one canonical form (no sign, no leading zero), so that one resource
+ * never answers at two URLs (/replication-groups/01 is not group 1). */
 static int parse_number(const char *s, long long min, long long max, long long *out)
 {
     char *end;
     long long v;
 
-    if (!s || *s < '0' || *s > '9')
+    if (!s || *s < '0' || *s > '9' || (s[0] == '0' && s[1] != '\0'))
         return -1;
     errno = 0;
     v = strtoll(s, &end, 10);
@@ -615,18 +617,26 @@ int64_t api_if_match(const char *header, char kind, int64_t id)
 
     if (!header)
         return CIM_IF_NONE;
-    /* A list of entity tags; ours are strong, "\"<kind><id>.<generation>\"". */
+    /* A list of entity tags; ours are strong, "\"<kind><id>.<generation>\"", each number in
+     * its canonical form: a tag is compared as the text this server sends, not as numbers. */
     while (*p) {
-        long long tag_id, gen;
-        char tag_kind;
-        int used = 0;
+        char want[48];
+        size_t len;
 
         p += strspn(p, " \t,");
         if (*p == '*')
             return CIM_IF_ANY;
-        if (sscanf(p, "\"%c%lld.%lld\"%n", &tag_kind, &tag_id, &gen, &used) == 3 && used > 0 &&
-            tag_kind == kind && tag_id == id && gen > 0)
-            return gen;
+        len = (size_t)snprintf(want, sizeof(want), "\"%c%lld.", kind, (long long)id);
+        if (strncmp(p, want, len) == 0) {
+            const char *g = p + len;
+            size_t digits = strspn(g, "0123456789");
+            long long gen;
+
+            if (digits > 0 && digits < 19 && g[0] != '0' && g[digits] == '"' &&
+                (g[digits + 1] == '\0' || strchr(" \t,", g[digits + 1])) &&
+                sscanf(g, "%lld", &gen) == 1)
+                return gen;
+        }
         p += strcspn(p, ",");
     }
     return CIM_IF_NEVER;

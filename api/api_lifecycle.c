@@ -51,10 +51,17 @@ void api_groups_modify(struct api_ctx *ctx, const struct api_request *req, struc
     struct cim_err err;
     const char *key;
     json_t *j_req = NULL, *value;
-    int64_t id;
+    int64_t id, generation;
 
     cim_err_clear(&err);
-    if (!group_id(req, &id, reply) || !(j_req = api_json_body(req, &ctx->limits, reply, false)))
+    if (!group_id(req, &id, reply))
+        goto out;
+    /* An unknown group is 404 whatever the body holds (openapi.yaml: checked before it). */
+    if (cim_group_generation(ctx->svc, id, &generation, &err) != CIM_RV_SUCCESS) {
+        api_reply_cim(reply, &err, API_M_NONE);
+        goto out;
+    }
+    if (!(j_req = api_json_body(req, &ctx->limits, reply, false)))
         goto out;
     json_object_foreach(j_req, key, value) {
         for (size_t i = 0; i < RG_ARRAY_LEN(read_only_fields); i++)

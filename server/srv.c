@@ -226,6 +226,41 @@ static void set_request_id(struct srv *srv, struct MHD_Connection *conn, struct 
              (unsigned long long)(atomic_fetch_add(&srv->next_id, 1) + 1));
 }
 
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* MHD's unescaping of the path and the query, in place: "%HH" becomes its byte, except "%00",
+ * which stays as it is. Decoded, a NUL would end the C string every handler reads, so that
+ * "/replication-groups/92%00/members" addressed (and DELETE deleted) group 92; kept, it is a
+ * path no route has (404), or a query value that does not parse (400). */
+static size_t unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+    char *out = s;
+
+    (void)cls;
+    (void)conn;
+    for (const char *p = s; *p; p++) {
+        int hi = p[0] == '%' ? hex_value(p[1]) : -1, lo = hi >= 0 ? hex_value(p[2]) : -1;
+
+        if (lo >= 0 && (hi | lo) != 0) {
+            *out++ = (char)(hi * 16 + lo);
+            p += 2;
+        } else {
+            *out++ = *p;
+        }
+    }
+    *out = '\0';
+    return (size_t)(out - s);
+}
+
 /* True when If-None-Match names etag (or is "*"). */
 static bool none_match_hits(const char *header, const char *etag)
 {
@@ -819,6 +854,7 @@ struct srv *srv_start(const struct srv_config *cfg, struct api_ctx *const *reade
     srv->daemon = MHD_start_daemon(
         flags, (uint16_t)cfg->port, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER,
         log_mhd, srv, MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
         MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         cfg->max_per_ip, MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout,
         MHD_OPTION_ARRAY, extra, MHD_OPTION_END);

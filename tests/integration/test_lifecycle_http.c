@@ -468,6 +468,9 @@ static void test_patch_errors(void **state)
     assert_problem(&r, 400, -1, "Persistent");
     h_resp_free(&r);
     expect(s, "PATCH", "/replication-groups/9", "{\"ElementName\":\"z\"}", 404);
+    /* An unknown group is 404 before its body is read. */
+    expect(s, "PATCH", "/replication-groups/9", "{bad", 404);
+    expect(s, "PATCH", "/replication-groups/9", "{\"Foo\":1}", 404);
     expect(s, "DELETE", "/replication-groups/2?limit=5", NULL, 400);
     assert_int_equal(h_db_count(s, "SELECT count(*) FROM rgroup WHERE generation = 1"), 2);
 }

@@ -193,6 +193,51 @@ static void test_group_get_unknown_is_404(void **state)
     h_resp_free(&r);
 }
 
+/* One resource answers at one URL: an id is a decimal number in its canonical form, and a
+ * "%00" in the path is not a NUL that ends it ("/replication-groups/1%00/members" once read as
+ * /replication-groups/1, and DELETE deleted the group). */
+static void test_group_ids_are_canonical_and_nul_ends_nothing(void **state)
+{
+    struct h_server *s = *state;
+    static const char *const not_group_1[] = {
+        "/replication-groups/01",   "/replication-groups/1%00",
+        "/replication-groups/1%00x", "/replication-groups/1%00/members",
+        "/replication-groups%00/1",
+    };
+    char etag[64], hdr[96];
+    struct h_resp r;
+
+    request(s, "POST", "/replication-groups", "{\"GroupName\":\"one\"}", &r);
+    assert_status(&r, 201);
+    assert_non_null(h_header(&r, "ETag", etag, sizeof(etag)));
+    h_resp_free(&r);
+    for (size_t i = 0; i < sizeof(not_group_1) / sizeof(not_group_1[0]); i++) {
+        assert_int_equal(h_status(s, "GET", not_group_1[i], NULL, NULL), 404);
+        assert_int_not_equal(h_status(s, "DELETE", not_group_1[i], NULL, NULL), 204);
+    }
+    assert_int_equal(h_status(s, "POST", "/replication-groups%00x", NULL, "{}"), 404);
+    assert_int_equal(h_status(s, "GET", "/replication-groups?limit=1%000", NULL, NULL), 400);
+    assert_int_equal(h_status(s, "GET", "/replication-groups?limit=01", NULL, NULL), 400);
+    assert_int_equal(h_status(s, "GET", "/logical-elements/1%00", NULL, NULL), 404);
+    /* Other escapes still decode, in the path and in the query. */
+    assert_int_equal(h_status(s, "GET", "/replication-groups/%31", NULL, NULL), 200);
+    request(s, "GET", "/replication-groups?ElementName=%6Fne", NULL, &r);
+    assert_status(&r, 200);
+    assert_int_equal(h_int(r.json, "count"), 1);
+    h_resp_free(&r);
+    /* The group's tag matches only as sent: "g1.1", not "g01.1" or "g1.01". */
+    snprintf(hdr, sizeof(hdr), "If-Match: %s\r\n", "\"g01.1\"");
+    assert_int_equal(h_status(s, "PATCH", "/replication-groups/1", hdr, "{\"ElementName\":\"x\"}"),
+                     412);
+    snprintf(hdr, sizeof(hdr), "If-Match: %s\r\n", "\"g1.01\"");
+    assert_int_equal(h_status(s, "PATCH", "/replication-groups/1", hdr, "{\"ElementName\":\"x\"}"),
+                     412);
+    snprintf(hdr, sizeof(hdr), "If-Match: \"e1.1\", %s\r\n", etag);
+    assert_int_equal(h_status(s, "PATCH", "/replication-groups/1", hdr, "{\"ElementName\":\"x\"}"),
+                     200);
+    assert_int_equal(h_status(s, "GET", "/replication-groups/1", NULL, NULL), 200);
+}
+
 static void test_group_list_pages_without_gaps(void **state)
 {
     struct h_server *s = *state;
@@ -474,6 +519,7 @@ int main(void)
         T(test_element_delete),
         T(test_element_list_pages),
         T(test_group_get_unknown_is_404),
+        T(test_group_ids_are_canonical_and_nul_ends_nothing),
         T(test_group_list_pages_without_gaps),
         T(test_group_list_filter_by_name),
         T(test_group_list_bad_query),
