@@ -13,6 +13,7 @@
 
 #define SRV_MAX_ACCESS_POINTS 16
 #define SRV_MAX_THREADS 16
+#define SRV_CONFIG_MAX 16384 /* the largest --config file */
 
 struct srv_config {
     const char *listen;
@@ -41,9 +42,11 @@ struct srv_config {
     const char *access_points[SRV_MAX_ACCESS_POINTS];
     char hostname[256];   /* default system name */
     char env_list[1024];  /* writable copy of a comma-separated list from the environment */
+    char file_text[SRV_CONFIG_MAX]; /* the --config file, its lines cut into names and values */
 };
 
-/* Fills cfg from defaults, then REPLGW_* environment variables, then argv (flags win).
+/* Fills cfg from defaults, then the --config file (or REPLGW_CONFIG), then REPLGW_* environment
+ * variables, then argv (flags win).
  * Returns 0 to run, 1 when --help or --version was answered on out, -1 after writing an error
  * to err. Strings point into argv, the environment or cfg itself. */
 int srv_config_parse(struct srv_config *cfg, int argc, char **argv, FILE *out, FILE *err);

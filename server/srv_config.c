@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -213,7 +214,8 @@ static void print_help(FILE *out)
 {
     fprintf(out, "Usage: replgw [OPTION]...\n"
                  "REST/JSON gateway for CIM replication groups (CIM_ReplicationService).\n\n"
-                 "Every option can also be set by the environment variable shown; flags win.\n"
+                 "Every option can also be set by the environment variable shown, or in a\n"
+                 "--config file; flags win over both, the environment over the file.\n"
                  "Boolean options take true/false (--flag alone means true, --no-flag false).\n\n");
     for (size_t i = 0; i < RG_ARRAY_LEN(opts); i++) {
         char left[64];
@@ -221,6 +223,9 @@ static void print_help(FILE *out)
         snprintf(left, sizeof(left), "--%s %s", opts[i].name, opts[i].arg);
         fprintf(out, "  %-30s %s\n  %-30s [%s]\n", left, opts[i].help, "", opts[i].env);
     }
+    fprintf(out, "  %-30s %s\n  %-30s %s\n  %-30s [REPLGW_CONFIG]\n", "--config FILE",
+            "Options from FILE, one \"name = value\" a line (the names of the flags above;",
+            "", "# starts a comment); the environment and flags win over it", "");
     fprintf(out, "  %-30s %s\n", "--help", "Show this help and exit");
     fprintf(out, "\nreplgw token add --tokens FILE --scope read|write\n"
                  "  Makes a bearer token, appends its SHA-256 hash to FILE and prints the "
@@ -237,9 +242,100 @@ static const struct opt *find_opt(const char *name, size_t len)
     return NULL;
 }
 
+/* The path of the --config file: the last --config flag, else REPLGW_CONFIG, else NULL. */
+static const char *config_path(int argc, char **argv)
+{
+    const char *path = getenv("REPLGW_CONFIG");
+
+    for (int a = 1; a < argc; a++) {
+        if (strcmp(argv[a], "--config") == 0 && a + 1 < argc)
+            path = argv[++a];
+        else if (strncmp(argv[a], "--config=", 9) == 0)
+            path = argv[a] + 9;
+    }
+    return path;
+}
+
+/* Reads path into cfg->file_text and applies each "name = value" line (or "name value"; a
+ * boolean name alone means true) as the flag --name would. Returns 0, or -1 after writing why
+ * to err with the line's number. */
+static int apply_file(struct srv_config *cfg, const char *path, FILE *err)
+{
+    FILE *f = fopen(path, "r");
+    size_t len;
+    char *line, *next;
+    int lineno = 0;
+
+    if (!f) {
+        fprintf(err, "replgw: --config %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    len = fread(cfg->file_text, 1, sizeof(cfg->file_text), f);
+    if (ferror(f) || len == sizeof(cfg->file_text)) {
+        fprintf(err, "replgw: --config %s: %s\n", path,
+                ferror(f) ? "read error" : "larger than 16 KiB");
+        fclose(f);
+        return -1;
+    }
+    fclose(f);
+    cfg->file_text[len] = '\0';
+    if (strlen(cfg->file_text) != len) {
+        fprintf(err, "replgw: --config %s: holds a NUL byte\n", path);
+        return -1;
+    }
+    for (line = cfg->file_text; line; line = next) {
+        const struct opt *o;
+        char *name, *value, *end;
+        size_t n;
+
+        lineno++;
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        if ((end = strchr(line, '#')))
+            *end = '\0';
+        name = line + strspn(line, " \t\r");
+        n = strcspn(name, " \t\r=");
+        if (n == 0 && !*name)
+            continue; /* blank, or a comment */
+        value = name + n;
+        value += strspn(value, " \t\r");
+        if (*value == '=')
+            value += 1 + strspn(value + 1, " \t\r");
+        for (end = value + strlen(value); end > value && strchr(" \t\r", end[-1]); end--)
+            ;
+        *end = '\0';
+        o = n ? find_opt(name, n) : NULL;
+        if (!o) {
+            fprintf(err, "replgw: %s:%d: unknown option '%.*s' (see --help)\n", path, lineno,
+                    (int)n, name);
+            return -1;
+        }
+        name[n] = '\0';
+        if (!*value && o->type == O_BOOL)
+            value = "true";
+        if (apply(cfg, o, value) != 0) {
+            fprintf(err, "replgw: %s:%d: invalid value '%s' for %s (%s)\n", path, lineno, value,
+                    o->name, o->arg);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int srv_config_parse(struct srv_config *cfg, int argc, char **argv, FILE *out, FILE *err)
 {
+    const char *path;
+
     set_defaults(cfg);
+    for (int a = 1; a < argc; a++)
+        if (strcmp(argv[a], "--help") == 0 || strcmp(argv[a], "-h") == 0) {
+            print_help(out);
+            return 1;
+        }
+    path = config_path(argc, argv);
+    if (path && apply_file(cfg, path, err) != 0)
+        return -1;
     for (size_t i = 0; i < RG_ARRAY_LEN(opts); i++) {
         char *value = getenv(opts[i].env);
 
@@ -260,10 +356,15 @@ int srv_config_parse(struct srv_config *cfg, int argc, char **argv, FILE *out, F
         bool negated = false;
         size_t len;
 
-        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-            print_help(out);
-            return 1;
+        if (strcmp(arg, "--config") == 0) {
+            if (++a >= argc) { /* else read above, before the environment */
+                fprintf(err, "replgw: --config needs a value (FILE)\n");
+                return -1;
+            }
+            continue;
         }
+        if (strncmp(arg, "--config=", 9) == 0)
+            continue;
         if (strncmp(arg, "--", 2) != 0) {
             fprintf(err, "replgw: unexpected argument '%s' (see --help)\n", arg);
             return -1;

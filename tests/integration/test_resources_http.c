@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -308,16 +309,15 @@ static void test_group_list_bad_query(void **state)
 
 /* ---- service resources ---- */
 
-static void test_capabilities_follow_flags(void **state)
+/* The same capabilities from flags and from a --config file (API.md: "set at start-up by flags
+ * or a config file"). */
+static void check_capabilities(const char *const *args)
 {
-    static const char *const args[] = {"--multiple-membership", "--nameable=false",
-                                       "--max-members", "8", NULL};
     struct h_server s;
     struct h_resp r;
     const json_t *features;
     bool has23 = false, has14 = false;
 
-    (void)state;
     assert_int_equal(h_start(&s, args), 0);
     request(&s, "GET", "/capabilities", NULL, &r);
     assert_status(&r, 200);
@@ -334,7 +334,37 @@ static void test_capabilities_follow_flags(void **state)
     assert_int_equal(h_bool(r.json, "GroupsNameable"), 0);
     assert_string_equal(h_str(r.json, "Namespace"), "root/cimv2/storage/iscsitarget");
     h_resp_free(&r);
+    /* CIM CreateGroup/ReturnValue=7: not nameable, however it was configured. */
+    request(&s, "POST", "/replication-groups", "{\"GroupName\":\"n\"}", &r);
+    assert_status(&r, 422);
+    assert_int_equal(h_int(r.json, "ReturnValue"), 7);
+    h_resp_free(&r);
     h_cleanup(&s);
+}
+
+static void test_capabilities_follow_flags(void **state)
+{
+    static const char *const args[] = {"--multiple-membership", "--nameable=false",
+                                       "--max-members", "8", NULL};
+
+    (void)state;
+    check_capabilities(args);
+}
+
+static void test_capabilities_follow_a_config_file(void **state)
+{
+    char path[] = "/tmp/replgw-conf-XXXXXX";
+    const char *args[] = {"--config", path, NULL};
+    static const char text[] = "# capabilities\nmultiple-membership = true\nnameable = false\n"
+                               "max-members = 8\n";
+    int fd = mkstemp(path);
+
+    (void)state;
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, sizeof(text) - 1), (ssize_t)(sizeof(text) - 1));
+    close(fd);
+    check_capabilities(args);
+    unlink(path);
 }
 
 static void test_livez_and_openapi(void **state)
@@ -524,6 +554,7 @@ int main(void)
         T(test_group_list_filter_by_name),
         T(test_group_list_bad_query),
         cmocka_unit_test(test_capabilities_follow_flags),
+        cmocka_unit_test(test_capabilities_follow_a_config_file),
         T(test_livez_and_openapi),
         T(test_unknown_path_is_404),
         T(test_wrong_method_is_405_with_allow),

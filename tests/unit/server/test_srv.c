@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -144,6 +145,83 @@ static void test_config_rejects_bad_input(void **state)
         assert_int_equal(parse(&cfg, bad[i]), -1);
 }
 
+/* Writes text to a new temporary file; returns its path (static storage, one at a time). */
+static const char *config_file(const char *text)
+{
+    static char path[64];
+    int fd;
+
+    snprintf(path, sizeof(path), "/tmp/replgw-config-XXXXXX");
+    fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    return path;
+}
+
+/* API.md: capabilities "are set at start-up by flags or a config file". The file sets what the
+ * flags set; the environment wins over it, and flags over both. */
+static void test_config_file_then_environment_then_flags(void **state)
+{
+    const char *path = config_file("# replgw.conf\n"
+                                   "port = 9100\n"
+                                   "  nameable=false   # no GroupName\n"
+                                   "\n"
+                                   "multiple-membership\n"
+                                   "max-members 8\n"
+                                   "access-point = a\n"
+                                   "access-point = b,c\r\n"
+                                   "system-name = tgt 01\n"
+                                   "default-persistency = none\n");
+    const char *args[] = {"--config", path, "--max-members", "9", NULL};
+    const char *args_eq[] = {NULL, NULL};
+    char eq[96];
+    struct srv_config cfg;
+
+    (void)state;
+    setenv("REPLGW_PORT", "9200", 1);
+    assert_int_equal(parse(&cfg, args), 0);
+    unsetenv("REPLGW_PORT");
+    assert_int_equal(cfg.port, 9200);
+    assert_false(cfg.caps.nameable);
+    assert_true(cfg.caps.multiple_membership);
+    assert_int_equal(cfg.caps.max_members, 9);
+    assert_int_equal(cfg.caps.n_access_points, 3);
+    assert_string_equal(cfg.caps.access_points[2], "c");
+    assert_string_equal(cfg.caps.system_name, "tgt 01");
+    assert_int_equal(cfg.caps.default_persistency, CIM_PERSISTENCY_NONE);
+    /* --config=FILE, and REPLGW_CONFIG when no flag names one. */
+    snprintf(eq, sizeof(eq), "--config=%s", path);
+    args_eq[0] = eq;
+    assert_int_equal(parse(&cfg, args_eq), 0);
+    assert_int_equal(cfg.port, 9100);
+    setenv("REPLGW_CONFIG", path, 1);
+    assert_int_equal(parse(&cfg, args + 4), 0);
+    unsetenv("REPLGW_CONFIG");
+    assert_false(cfg.caps.nameable);
+    unlink(path);
+}
+
+static void test_config_file_rejects_bad_input(void **state)
+{
+    static const char *const bad[] = {
+        "bogus = 1\n", "port = x\n", "nameable = maybe\n", "= 5\n", "port\n", "threads = 0\n",
+    };
+    const char *args[] = {"--config", NULL, NULL};
+    const char *missing[] = {"--config", "/nonexistent/replgw.conf", NULL};
+    const char *no_value[] = {"--config", NULL};
+    struct srv_config cfg;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        args[1] = config_file(bad[i]);
+        assert_int_equal(parse(&cfg, args), -1);
+        unlink(args[1]);
+    }
+    assert_int_equal(parse(&cfg, missing), -1);
+    assert_int_equal(parse(&cfg, no_value), -1);
+}
+
 static void test_config_help(void **state)
 {
     static const char *const args[] = {"--help", NULL};
@@ -163,6 +241,8 @@ int main(void)
         cmocka_unit_test(test_config_flags),
         cmocka_unit_test(test_config_environment_then_flags),
         cmocka_unit_test(test_config_rejects_bad_input),
+        cmocka_unit_test(test_config_file_then_environment_then_flags),
+        cmocka_unit_test(test_config_file_rejects_bad_input),
         cmocka_unit_test(test_config_help),
     };
 
