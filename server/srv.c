@@ -59,6 +59,7 @@ struct resp_extra {
     const char *www_authenticate;
     const char *request_id;
     const char *origin;   /* an allowed Origin to echo, or NULL */
+    bool vary_origin;     /* CORS is on: the answer depends on Origin, allowed or not */
     bool preflight;
     bool close;
 };
@@ -346,9 +347,12 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct api_reply 
         snprintf(secs, sizeof(secs), "%d", reply->retry_after);
         MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, secs);
     }
+    /* Vary even where no CORS header is added: a cache must not give the answer to an origin
+     * that was refused to one that is allowed, or the other way round. */
+    if (x->vary_origin)
+        MHD_add_response_header(resp, "Vary", "Origin");
     if (x->origin) {
         MHD_add_response_header(resp, "Access-Control-Allow-Origin", x->origin);
-        MHD_add_response_header(resp, "Vary", "Origin");
         MHD_add_response_header(resp, "Access-Control-Expose-Headers", EXPOSED_HEADERS);
         if (x->preflight) {
             MHD_add_response_header(resp, "Access-Control-Allow-Methods", x->allow);
@@ -594,6 +598,7 @@ static enum MHD_Result finish(struct srv *srv, struct MHD_Connection *conn, cons
                       MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                   "Access-Control-Request-Method");
     }
+    x.vary_origin = srv->cfg->cors_origins != NULL;
     x.request_id = st->request_id;
     x.close = atomic_load(&srv->stopping);
     ret = send_reply(conn, reply, &x, &bytes);

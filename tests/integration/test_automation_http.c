@@ -265,6 +265,12 @@ static void test_cors(void **state)
     h_resp_free(&r);
     call(s, "GET", "/capabilities", "Origin: https://evil.example\r\n", NULL, &r);
     assert_null(h_header(&r, "Access-Control-Allow-Origin", v, sizeof(v)));
+    /* The refusal too depends on Origin: a shared cache must not serve it to an allowed one. */
+    assert_non_null(h_header(&r, "Vary", v, sizeof(v)));
+    assert_string_equal(v, "Origin");
+    h_resp_free(&r);
+    call(s, "GET", "/capabilities", NULL, NULL, &r);
+    assert_non_null(h_header(&r, "Vary", v, sizeof(v)));
     h_resp_free(&r);
 }
 
