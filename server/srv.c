@@ -227,17 +227,6 @@ static void set_request_id(struct srv *srv, struct MHD_Connection *conn, struct 
              (unsigned long long)(atomic_fetch_add(&srv->next_id, 1) + 1));
 }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* MHD's unescaping of the path and the query, in place: "%HH" becomes its byte, except "%00",
  * which stays as it is. Decoded, a NUL would end the C string every handler reads, so that
  * "/replication-groups/92%00/members" addressed (and DELETE deleted) group 92; kept, it is a
@@ -249,7 +238,7 @@ static size_t unescape(void *cls, struct MHD_Connection *conn, char *s)
     (void)cls;
     (void)conn;
     for (const char *p = s; *p; p++) {
-        int hi = p[0] == '%' ? hex_value(p[1]) : -1, lo = hi >= 0 ? hex_value(p[2]) : -1;
+        int hi = p[0] == '%' ? rg_hex_value(p[1]) : -1, lo = hi >= 0 ? rg_hex_value(p[2]) : -1;
 
         if (lo >= 0 && (hi | lo) != 0) {
             *out++ = (char)(hi * 16 + lo);

@@ -27,17 +27,6 @@ static int sha256(const char *text, size_t len, unsigned char out[HASH_LEN])
     return gnutls_hash_fast(GNUTLS_DIG_SHA256, text, len, out) == 0 ? 0 : -1;
 }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Parses "<64 hex> read|write"; returns 0, or -1 for a malformed line. */
 static int parse_line(const char *line, struct srv_token *t)
 {
@@ -45,7 +34,7 @@ static int parse_line(const char *line, struct srv_token *t)
     char scope[16];
 
     for (int i = 0; i < HASH_LEN; i++, p += 2) {
-        int hi = hex_value(p[0]), lo = hi < 0 ? -1 : hex_value(p[1]);
+        int hi = rg_hex_value(p[0]), lo = hi < 0 ? -1 : rg_hex_value(p[1]);
 
         if (hi < 0 || lo < 0)
             return -1;

@@ -63,6 +63,17 @@ char *rg_asprintf(const char *fmt, ...)
     return s;
 }
 
+int rg_hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 int rg_strcasecmp(const char *a, const char *b)
 {
     unsigned char ca, cb;

@@ -34,6 +34,8 @@ char *rg_asprintf(const char *fmt, ...) RG_PRINTF(1, 2);
 
 /* Case-insensitive ASCII comparison, as CIM uses for namespace, class and property names. */
 int rg_strcasecmp(const char *a, const char *b);
+/* The value of hex digit c (either case), or -1 when it is none. */
+int rg_hex_value(char c);
 
 /* True when s (len bytes) is valid UTF-8 with no control characters (C0, DEL or C1). */
 bool rg_utf8_is_clean_text(const char *s, size_t len);

@@ -10,6 +10,18 @@
 
 #include "util/rg_util.h"
 
+static void test_hex_value(void **state)
+{
+    (void)state;
+    assert_int_equal(rg_hex_value('0'), 0);
+    assert_int_equal(rg_hex_value('9'), 9);
+    assert_int_equal(rg_hex_value('a'), 10);
+    assert_int_equal(rg_hex_value('F'), 15);
+    assert_int_equal(rg_hex_value('g'), -1);
+    assert_int_equal(rg_hex_value('%'), -1);
+    assert_int_equal(rg_hex_value('\0'), -1);
+}
+
 static void test_clean_text_accepts_utf8(void **state)
 {
     (void)state;
@@ -73,6 +85,7 @@ static void test_buf_grows_and_stays_terminated(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_hex_value),
         cmocka_unit_test(test_clean_text_accepts_utf8),
         cmocka_unit_test(test_clean_text_rejects_controls),
         cmocka_unit_test(test_clean_text_rejects_bad_utf8),
