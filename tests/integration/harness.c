@@ -261,7 +261,7 @@ int h_req(const struct h_server *s, const char *method, const char *path, const 
     struct timeval tv = {.tv_sec = 15};
     char *buf = NULL, *sep;
     size_t len = 0, cap = 0;
-    char head[4096];
+    char head[32768]; /* a request line with hundreds of query parameters fits */
     int fd, hlen;
     bool has_ct = headers && contains_nocase(headers, "content-type:");
 
@@ -278,6 +278,10 @@ int h_req(const struct h_server *s, const char *method, const char *path, const 
                     "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nConnection: close\r\n%s%s",
                     method, path, s->port, headers ? headers : "",
                     body && !has_ct ? "Content-Type: application/json\r\n" : "");
+    if (hlen < 0 || (size_t)hlen >= sizeof(head) - 64) { /* 64: room for the lines below */
+        fprintf(stderr, "h_req: request head longer than %zu bytes\n", sizeof(head) - 64);
+        goto fail;
+    }
     if (body)
         hlen += snprintf(head + hlen, sizeof(head) - (size_t)hlen, "Content-Length: %zu\r\n",
                          strlen(body));
