@@ -5,7 +5,7 @@ CC      ?= cc
 BUILD   ?= build
 PKGS    := libmicrohttpd jansson sqlite3 gnutls
 DEB_PKGS := build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev \
-            libgnutls28-dev libcmocka-dev curl sqlite3 openssl
+            libgnutls28-dev libcmocka-dev curl sqlite3 openssl python3
 
 WARN    := -Wall -Wextra -Werror -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wpointer-arith -Wformat=2 -Wvla -Wundef -fno-common
