@@ -573,6 +573,7 @@ static enum MHD_Result finish(struct srv *srv, struct MHD_Connection *conn, cons
                               const struct srv_route *route, struct resp_extra *xp)
 {
     const char *origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
+    const char *pattern, *method_label;
     struct resp_extra x = *xp;
     enum MHD_Result ret;
     size_t bytes = 0;
@@ -594,8 +595,13 @@ static enum MHD_Result finish(struct srv *srv, struct MHD_Connection *conn, cons
     took = now_seconds() - st->start;
     /* Labels are the route table's static strings, never the client's text: MHD's strings
      * die with the request, and the number of series stays bounded. */
-    srv_metrics_record(&srv->metrics, route ? route->pattern : "unmatched",
-                       route ? route->method : "-", reply->status, took);
+    if (route) {
+        pattern = route->pattern;
+        method_label = route->method;
+    } else {
+        srv_route_labels(method, url, &pattern, &method_label);
+    }
+    srv_metrics_record(&srv->metrics, pattern, method_label, reply->status, took);
     if (srv->cfg->access_log)
         log_access(method, url, reply->status, bytes, took, st->request_id);
     return ret;

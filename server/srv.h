@@ -208,4 +208,10 @@ enum srv_match { SRV_MATCH_OK, SRV_MATCH_NO_PATH, SRV_MATCH_NO_METHOD };
 enum srv_match srv_route_find(const char *method, const char *path, const struct srv_route **route,
                               char *id_buf, size_t id_len, char *allow, size_t allow_len);
 
+/* The metrics labels of a request that found no route for its method: the pattern of its path
+ * ("unmatched" when no route has the path) and its method as one of a fixed set of static
+ * strings ("-" for an unmatched path, "other" for an unknown method), never the client's text. */
+void srv_route_labels(const char *method, const char *path, const char **pattern,
+                      const char **method_label);
+
 #endif

@@ -52,6 +52,26 @@ static bool match_path(const char *pattern, const char *path, char *id_buf, size
     return true;
 }
 
+void srv_route_labels(const char *method, const char *path, const char **pattern,
+                      const char **method_label)
+{
+    static const char *const methods[] = {"GET", "POST", "PATCH", "DELETE", "PUT", "HEAD",
+                                          "OPTIONS"};
+    char id[64];
+
+    *pattern = "unmatched";
+    *method_label = "-";
+    for (size_t i = 0; i < RG_ARRAY_LEN(routes); i++)
+        if (match_path(routes[i].pattern, path, id, sizeof(id))) {
+            *pattern = routes[i].pattern;
+            *method_label = "other";
+            for (size_t m = 0; m < RG_ARRAY_LEN(methods); m++)
+                if (strcmp(method, methods[m]) == 0)
+                    *method_label = methods[m];
+            return;
+        }
+}
+
 enum srv_match srv_route_find(const char *method, const char *path, const struct srv_route **route,
                               char *id_buf, size_t id_len, char *allow, size_t allow_len)
 {

@@ -58,6 +58,27 @@ static void test_route_wrong_method_lists_allowed(void **state)
     assert_string_equal(allow, "POST, GET, OPTIONS");
 }
 
+/* A 405, an OPTIONS or a refusal before routing is counted under its path's pattern and a
+ * method from a fixed set; only a path no route has is "unmatched". */
+static void test_route_labels(void **state)
+{
+    const char *pattern, *method;
+
+    (void)state;
+    srv_route_labels("PUT", "/replication-groups", &pattern, &method);
+    assert_string_equal(pattern, "/replication-groups");
+    assert_string_equal(method, "PUT");
+    srv_route_labels("OPTIONS", "/replication-groups/7/members", &pattern, &method);
+    assert_string_equal(pattern, "/replication-groups/{id}/members");
+    assert_string_equal(method, "OPTIONS");
+    srv_route_labels("BREW", "/livez", &pattern, &method);
+    assert_string_equal(pattern, "/livez");
+    assert_string_equal(method, "other");
+    srv_route_labels("GET", "/nowhere", &pattern, &method);
+    assert_string_equal(pattern, "unmatched");
+    assert_string_equal(method, "-");
+}
+
 static int parse(struct srv_config *cfg, const char *const *args)
 {
     char *argv[16];
@@ -237,6 +258,7 @@ int main(void)
         cmocka_unit_test(test_route_exact_and_id),
         cmocka_unit_test(test_route_unknown_path),
         cmocka_unit_test(test_route_wrong_method_lists_allowed),
+        cmocka_unit_test(test_route_labels),
         cmocka_unit_test(test_config_defaults),
         cmocka_unit_test(test_config_flags),
         cmocka_unit_test(test_config_environment_then_flags),
