@@ -106,110 +106,6 @@ static void append_body(struct srv *srv, struct req_state *st, const char *data,
     st->too_large = st->body.failed;
 }
 
-/* The weight (RFC 9110 §12.4.2) in the parameters of one media range, p (len bytes, from just
- * after the range): its q in thousandths, 1000 without one (or with one that does not parse). */
-static int range_weight(const char *p, size_t len)
-{
-    for (size_t i = 0; i < len; i++) {
-        size_t j = i + 1;
-        int w, scale = 100;
-
-        if (p[i] != ';')
-            continue;
-        while (j < len && (p[j] == ' ' || p[j] == '\t'))
-            j++;
-        if (j + 2 >= len || (p[j] != 'q' && p[j] != 'Q') || p[j + 1] != '=' ||
-            (p[j + 2] != '0' && p[j + 2] != '1'))
-            continue;
-        w = (p[j + 2] - '0') * 1000;
-        j += 3;
-        if (j < len && p[j] == '.')
-            for (j++; j < len && scale > 0 && p[j] >= '0' && p[j] <= '9'; j++, scale /= 10)
-                w += (p[j] - '0') * scale;
-        return w > 1000 ? 1000 : w;
-    }
-    return 1000;
-}
-
-/* The weight the Accept header gives type: that of the most specific media range matching it
- * (the exact type, then its main type with any subtype, then any type: RFC 9110 §12.5.1),
- * compared without its other parameters; -1 when no range matches. */
-static int accept_weight(const char *accept, const char *type)
-{
-    size_t main_len = strcspn(type, "/"), type_len = strlen(type);
-    int best = 0, weight = -1;
-
-    for (const char *p = accept; *p;) {
-        size_t len, range_len;
-        int rank = 0;
-
-        p += strspn(p, " \t,");
-        len = strcspn(p, ",");
-        range_len = strcspn(p, ";,");
-        while (range_len > 0 && (p[range_len - 1] == ' ' || p[range_len - 1] == '\t'))
-            range_len--;
-        if (range_len == type_len && strncasecmp(p, type, range_len) == 0)
-            rank = 3;
-        else if (range_len == main_len + 2 && strncasecmp(p, type, main_len + 1) == 0 &&
-                 p[main_len + 1] == '*')
-            rank = 2;
-        else if (range_len == 3 && strncmp(p, "*/*", 3) == 0)
-            rank = 1;
-        if (rank > best) {
-            best = rank;
-            weight = range_weight(p + range_len, len - range_len);
-        }
-        p += len;
-    }
-    return weight;
-}
-
-/* True when the Accept header (absent = anything) admits type with a weight above 0 or, when
- * no media range matches type at all, admits application/problem+json (a client that takes
- * only problems). A range with q=0 refuses what it matches. */
-static bool accepts(const char *accept, const char *type)
-{
-    int weight;
-
-    if (!accept || !*accept)
-        return true;
-    weight = accept_weight(accept, type);
-    return weight > 0 || (weight < 0 && accept_weight(accept, "application/problem+json") > 0);
-}
-
-static bool is_json_type(const char *ct)
-{
-    size_t len;
-
-    if (!ct)
-        return false;
-    len = strcspn(ct, ";");
-    while (len > 0 && (ct[len - 1] == ' ' || ct[len - 1] == '\t'))
-        len--;
-    return (len == 16 && strncasecmp(ct, "application/json", 16) == 0) ||
-           (len > 5 && strncasecmp(ct + len - 5, "+json", 5) == 0);
-}
-
-/* True when origin is in the configured comma-separated list (or the list is "*"). */
-static bool origin_allowed(const char *list, const char *origin)
-{
-    size_t olen;
-
-    if (!list || !origin)
-        return false;
-    if (strcmp(list, "*") == 0)
-        return true;
-    olen = strlen(origin);
-    for (const char *p = list; *p;) {
-        size_t len = strcspn(p, ",");
-
-        if (len == olen && strncmp(p, origin, len) == 0)
-            return true;
-        p += len + (p[len] == ',');
-    }
-    return false;
-}
-
 /* Takes the client's X-Request-Id when it is a sane token, else makes one. */
 static void set_request_id(struct srv *srv, struct MHD_Connection *conn, struct req_state *st)
 {
@@ -225,52 +121,6 @@ static void set_request_id(struct srv *srv, struct MHD_Connection *conn, struct 
     snprintf(st->request_id, sizeof(st->request_id), "%016llx-%llu",
              (unsigned long long)srv->id_seed,
              (unsigned long long)(atomic_fetch_add(&srv->next_id, 1) + 1));
-}
-
-/* MHD's unescaping of the path and the query, in place: "%HH" becomes its byte, except "%00",
- * which stays as it is. Decoded, a NUL would end the C string every handler reads, so that
- * "/replication-groups/92%00/members" addressed (and DELETE deleted) group 92; kept, it is a
- * path no route has (404), or a query value that does not parse (400). */
-static size_t unescape(void *cls, struct MHD_Connection *conn, char *s)
-{
-    char *out = s;
-
-    (void)cls;
-    (void)conn;
-    for (const char *p = s; *p; p++) {
-        int hi = p[0] == '%' ? rg_hex_value(p[1]) : -1, lo = hi >= 0 ? rg_hex_value(p[2]) : -1;
-
-        if (lo >= 0 && (hi | lo) != 0) {
-            *out++ = (char)(hi * 16 + lo);
-            p += 2;
-        } else {
-            *out++ = *p;
-        }
-    }
-    *out = '\0';
-    return (size_t)(out - s);
-}
-
-/* True when If-None-Match names etag (or is "*"). */
-static bool none_match_hits(const char *header, const char *etag)
-{
-    size_t elen = strlen(etag);
-
-    if (!header)
-        return false;
-    for (const char *p = header; *p;) {
-        size_t len;
-
-        p += strspn(p, " \t,");
-        len = strcspn(p, ",");
-        while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
-            len--;
-        if ((len == 1 && *p == '*') || (len == elen && strncmp(p, etag, len) == 0) ||
-            (len == elen + 2 && strncmp(p, "W/", 2) == 0 && strncmp(p + 2, etag, elen) == 0))
-            return true;
-        p += strcspn(p, ",");
-    }
-    return false;
 }
 
 /* Writes the access-log line: one JSON object per request on standard error. */
@@ -505,7 +355,7 @@ static const struct srv_route *dispatch(struct srv *srv, struct MHD_Connection *
     allow[0] = '\0';
     if (srv->with_auth && !route->open && !authorize(srv, conn, method, reply, x))
         return route;
-    if (!accepts(accept, route->produces)) {
+    if (!srv_accepts(accept, route->produces)) {
         api_reply_problem(reply, API_P_NOT_ACCEPTABLE, false, NULL,
                           "this resource is only available as %s", route->produces);
         return route;
@@ -518,7 +368,7 @@ static const struct srv_route *dispatch(struct srv *srv, struct MHD_Connection *
     /* 415 is for a body of another media type; no body at all is the handler's 400, whatever
      * the Content-Type. */
     if (route->json_body && st->body.len > 0 &&
-        !is_json_type(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type"))) {
+        !srv_is_json_type(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type"))) {
         api_reply_problem(reply, API_P_MEDIA_TYPE, false, NULL,
                           "send the request body as application/json");
         return route;
@@ -555,7 +405,7 @@ static const struct srv_route *dispatch(struct srv *srv, struct MHD_Connection *
     route->handler(ctx, &req, reply);
     /* A conditional GET whose representation has not changed. */
     if (strcmp(method, "GET") == 0 && reply->status == 200 && reply->etag &&
-        none_match_hits(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-None-Match"),
+        srv_none_match_hits(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-None-Match"),
                         reply->etag)) {
         json_decref(reply->body);
         reply->body = NULL;
@@ -582,7 +432,7 @@ static enum MHD_Result finish(struct srv *srv, struct MHD_Connection *conn, cons
     if (reply->status == 0)
         api_reply_problem(reply, API_P_INTERNAL, false, NULL, "the handler gave no answer");
     api_reply_render(reply);
-    if (origin_allowed(srv->cfg->cors_origins, origin)) {
+    if (srv_origin_allowed(srv->cfg->cors_origins, origin)) {
         x.origin = origin;
         x.preflight = strcmp(method, "OPTIONS") == 0 &&
                       MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
@@ -854,7 +704,7 @@ struct srv *srv_start(const struct srv_config *cfg, struct api_ctx *const *reade
     srv->daemon = MHD_start_daemon(
         flags, (uint16_t)cfg->port, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER,
         log_mhd, srv, MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-        MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
+        MHD_OPTION_UNESCAPE_CALLBACK, srv_unescape, NULL,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SRV_CONN_MEMORY,
         MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         cfg->max_per_ip, MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout,

@@ -75,6 +75,23 @@ enum srv_auth_result srv_auth_check(const struct srv_auth *a, const char *header
  * token (the only time it is shown) on out. Returns 0, or -1 after writing why. */
 int srv_token_add(const char *path, const char *scope, FILE *out, char *why, size_t why_len);
 
+/* ---- header rules (srv_http.c) ---- */
+
+struct MHD_Connection;
+
+/* True when the Accept header (absent = anything) admits type: the most specific media range
+ * that matches it gives its weight (RFC 9110), q=0 refuses; when no range matches type at
+ * all, true if application/problem+json is admitted (a client that takes only problems). */
+bool srv_accepts(const char *accept, const char *type);
+/* True for application/json and any +json type, parameters aside. */
+bool srv_is_json_type(const char *content_type);
+/* True when origin is in the comma-separated list (or the list is "*"). */
+bool srv_origin_allowed(const char *list, const char *origin);
+/* True when If-None-Match names etag (or is "*"), weak tags comparing weakly. */
+bool srv_none_match_hits(const char *header, const char *etag);
+/* MHD's unescape callback (MHD_OPTION_UNESCAPE_CALLBACK): "%HH" to its byte, except "%00". */
+size_t srv_unescape(void *cls, struct MHD_Connection *conn, char *s);
+
 /* ---- request rate per client (srv_limit.c) ---- */
 
 #define SRV_RATE_SLOTS 4096

@@ -79,6 +79,47 @@ static void test_route_labels(void **state)
     assert_string_equal(method, "-");
 }
 
+static void test_accept_weights(void **state)
+{
+    const char *json = "application/json";
+
+    (void)state;
+    assert_true(srv_accepts(NULL, json));
+    assert_true(srv_accepts("*/*", json));
+    assert_true(srv_accepts("application/*;q=0.5", json));
+    assert_true(srv_accepts("application/problem+json", json)); /* takes only problems */
+    assert_false(srv_accepts("text/html", json));
+    assert_false(srv_accepts("application/json;q=0", json));
+    assert_false(srv_accepts("application/json;q=0, */*", json)); /* the exact range decides */
+    assert_true(srv_accepts("application/*;q=0, application/json", json));
+    assert_true(srv_is_json_type("application/merge-patch+json; charset=utf-8"));
+    assert_false(srv_is_json_type("text/plain"));
+}
+
+/* "%HH" decodes but "%00", which would end the C string a handler reads. */
+static void test_unescape_keeps_nul_escaped(void **state)
+{
+    char a[] = "/replication-groups/92%00/members", b[] = "/x%2fy%41%4", c[] = "%00%30";
+
+    (void)state;
+    assert_int_equal(srv_unescape(NULL, NULL, a), strlen("/replication-groups/92%00/members"));
+    assert_string_equal(a, "/replication-groups/92%00/members");
+    assert_int_equal(srv_unescape(NULL, NULL, b), 7);
+    assert_string_equal(b, "/x/yA%4");
+    srv_unescape(NULL, NULL, c);
+    assert_string_equal(c, "%000");
+}
+
+static void test_none_match(void **state)
+{
+    (void)state;
+    assert_true(srv_none_match_hits("\"g1.2\"", "\"g1.2\""));
+    assert_true(srv_none_match_hits("\"e1.1\", W/\"g1.2\"", "\"g1.2\""));
+    assert_true(srv_none_match_hits("*", "\"g1.2\""));
+    assert_false(srv_none_match_hits("\"g1.3\"", "\"g1.2\""));
+    assert_false(srv_none_match_hits(NULL, "\"g1.2\""));
+}
+
 static int parse(struct srv_config *cfg, const char *const *args)
 {
     char *argv[16];
@@ -259,6 +300,9 @@ int main(void)
         cmocka_unit_test(test_route_unknown_path),
         cmocka_unit_test(test_route_wrong_method_lists_allowed),
         cmocka_unit_test(test_route_labels),
+        cmocka_unit_test(test_accept_weights),
+        cmocka_unit_test(test_unescape_keeps_nul_escaped),
+        cmocka_unit_test(test_none_match),
         cmocka_unit_test(test_config_defaults),
         cmocka_unit_test(test_config_flags),
         cmocka_unit_test(test_config_environment_then_flags),
