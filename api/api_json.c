@@ -110,6 +110,28 @@ static char *mark_big_ints(const char *text, size_t len, size_t *out_len)
     return b.p;
 }
 
+/* Whether visit returns true for any string under j, visiting them in order until one does. */
+static bool any_string(json_t *j, bool (*visit)(json_t *s))
+{
+    const char *key;
+    json_t *value;
+    size_t i;
+
+    if (json_is_string(j))
+        return visit(j);
+    json_object_foreach(j, key, value) {
+        if (any_string(value, visit))
+            return true;
+    }
+    if (json_is_array(j)) {
+        json_array_foreach(j, i, value) {
+            if (any_string(value, visit))
+                return true;
+        }
+    }
+    return false;
+}
+
 /* Undoes the marking in string j (see above). Returns false on OOM. */
 static bool settle_string(json_t *j)
 {
@@ -132,26 +154,10 @@ static bool settle_string(json_t *j)
     return ok;
 }
 
-/* settle_string on every string under j. Returns false on OOM. */
-static bool settle_marks(json_t *j)
+/* any_string's visit for settle_string: true (stop) when memory ran out. */
+static bool settle_failed(json_t *s)
 {
-    const char *key;
-    json_t *value;
-    size_t i;
-
-    if (json_is_string(j))
-        return settle_string(j);
-    json_object_foreach(j, key, value) {
-        if (!settle_marks(value))
-            return false;
-    }
-    if (json_is_array(j)) {
-        json_array_foreach(j, i, value) {
-            if (!settle_marks(value))
-                return false;
-        }
-    }
-    return true;
+    return !settle_string(s);
 }
 
 bool api_json_big_int(const json_t *v, const char **literal)
@@ -163,26 +169,12 @@ bool api_json_big_int(const json_t *v, const char **literal)
     return true;
 }
 
-/* Whether a mark sits anywhere under j. */
-static bool holds_big_int(const json_t *j)
+/* any_string's visit: whether s is a mark. */
+static bool is_mark(json_t *s)
 {
-    const char *key, *literal;
-    json_t *value;
-    size_t i;
+    const char *literal;
 
-    if (api_json_big_int(j, &literal))
-        return true;
-    json_object_foreach((json_t *)j, key, value) {
-        if (holds_big_int(value))
-            return true;
-    }
-    if (json_is_array(j)) {
-        json_array_foreach(j, i, value) {
-            if (holds_big_int(value))
-                return true;
-        }
-    }
-    return false;
+    return api_json_big_int(s, &literal);
 }
 
 /* Parses the body again with its big integers marked (see above), after jansson refused it
@@ -205,7 +197,7 @@ static json_t *load_big_ints(const struct api_request *req, struct api_reply *re
         json_decref(j);
         return NULL;
     }
-    if (!settle_marks(j)) {
+    if (any_string(j, settle_failed)) {
         api_reply_problem(reply, API_P_INTERNAL, false, NULL, "out of memory");
         *answered = true;
         json_decref(j);
@@ -217,7 +209,7 @@ static json_t *load_big_ints(const struct api_request *req, struct api_reply *re
 
         if (strcmp(key, "ReplicationSettingData") == 0 && json_is_object(value)) {
             json_object_foreach(value, prop, v) {
-                if (!api_json_big_int(v, &literal) && holds_big_int(v)) {
+                if (!api_json_big_int(v, &literal) && any_string(v, is_mark)) {
                     char param[96];
 
                     snprintf(param, sizeof(param), "ReplicationSettingData.%.64s", prop);
@@ -228,7 +220,7 @@ static json_t *load_big_ints(const struct api_request *req, struct api_reply *re
                     return NULL;
                 }
             }
-        } else if (holds_big_int(value)) {
+        } else if (any_string(value, is_mark)) {
             api_reply_problem(reply, API_P_BAD_REQUEST, with_rv, key,
                               "%.64s holds an integer outside the 64-bit range", key);
             *answered = true;
@@ -475,9 +467,9 @@ const char *api_query_get(const struct api_request *req, const char *key)
     return NULL;
 }
 
-/* Parses a whole decimal number in [min, max]; returns 0 or -1. */
-/* A decimal number in its one canonical form (no sign, no leading zero), so that one resource
- * never answers at two URLs (/replication-groups/01 is not group 1). */
+/* Parses a whole decimal number in [min, max], in its one canonical form (no sign, no leading
+ * zero), so that one resource never answers at two URLs (/replication-groups/01 is not group 1).
+ * Returns 0 or -1. */
 static int parse_number(const char *s, long long min, long long max, long long *out)
 {
     char *end;
