@@ -44,6 +44,19 @@ static int patch_flag(const json_t *j_req, const char *name, int *out, struct ap
     return api_json_bool(j_req, name, out, reply, false);
 }
 
+/* A body refused for a group that does not exist gets the group's 404 instead (openapi.yaml:
+ * an unknown id is checked before the body). Looked up only then: a change that reaches
+ * cim_group_modify finds a missing group in the transaction that reads it anyway. */
+static void unknown_group_first(struct api_ctx *ctx, int64_t id, struct api_reply *reply)
+{
+    struct cim_err err;
+    int64_t generation;
+
+    cim_err_clear(&err);
+    if (cim_group_generation(ctx->svc, id, &generation, &err) == CIM_RV_NOT_FOUND)
+        api_reply_cim(reply, &err, API_M_NONE);
+}
+
 void api_groups_modify(struct api_ctx *ctx, const struct api_request *req, struct api_reply *reply)
 {
     struct cim_modify_req mreq = {0};
@@ -51,16 +64,11 @@ void api_groups_modify(struct api_ctx *ctx, const struct api_request *req, struc
     struct cim_err err;
     const char *key;
     json_t *j_req = NULL, *value;
-    int64_t id, generation;
+    int64_t id;
 
     cim_err_clear(&err);
     if (!group_id(req, &id, reply))
-        goto out;
-    /* An unknown group is 404 whatever the body holds (openapi.yaml: checked before it). */
-    if (cim_group_generation(ctx->svc, id, &generation, &err) != CIM_RV_SUCCESS) {
-        api_reply_cim(reply, &err, API_M_NONE);
-        goto out;
-    }
+        return;
     if (!(j_req = api_json_body(req, &ctx->limits, reply, false)))
         goto out;
     json_object_foreach(j_req, key, value) {
@@ -99,6 +107,8 @@ void api_groups_modify(struct api_ctx *ctx, const struct api_request *req, struc
     }
     api_reply_group(reply, &group, API_GROUP_MODIFIED);
 out:
+    if (reply->status == 400 || reply->status == 422)
+        unknown_group_first(ctx, id, reply);
     cim_group_clear(&group);
     json_decref(j_req);
 }
