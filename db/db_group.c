@@ -167,7 +167,7 @@ static unsigned filter_bits(const struct db_group_filter *f)
 static sqlite3_stmt *group_stmt(struct db *db, unsigned bits, enum db_group_stmt kind)
 {
     sqlite3_stmt **slot = &db->group_stmts[kind][bits];
-    bool member = bits & DB_F_MEMBER, count = kind == GS_COUNT;
+    bool member = bits & DB_F_MEMBER, count = kind == DB_GS_COUNT;
     const char *key = member ? "m.group_id" : "g.id";
     const char *from = member ? "member m JOIN rgroup g ON g.id = m.group_id" : "rgroup g";
     char sql[512];
@@ -177,11 +177,11 @@ static sqlite3_stmt *group_stmt(struct db *db, unsigned bits, enum db_group_stmt
         return *slot;
     /* The planner cannot see how many names a bound prefix matches, and with ORDER BY id it
      * walks the table in id order, testing each name: fast when most names match, a scan of
-     * every group when few do. GS_LIST_BY_NAME reads the prefix's range of the name index and
-     * sorts it instead; db_group_page chooses between the two from the count. */
+     * every group when few do. DB_GS_LIST_BY_NAME reads the prefix's range of the name index
+     * and sorts it instead; db_group_page chooses between the two from the count. */
     snprintf(sql, sizeof(sql), "SELECT %s FROM %s%s WHERE %s%s%s%s%s%s%s%s",
              count ? "count(*)" : "g.id, g.generation", from,
-             kind == GS_LIST_BY_NAME ? " INDEXED BY sqlite_autoindex_rgroup_1" : "",
+             kind == DB_GS_LIST_BY_NAME ? " INDEXED BY sqlite_autoindex_rgroup_1" : "",
              count ? "1" : key, count ? "" : " > ?1",
              bits & DB_F_NAME ? " AND g.element_name = ?3" : "",
              bits & DB_F_PREFIX ? " AND g.element_name >= ?4 AND g.element_name < ?7" : "",
@@ -271,7 +271,7 @@ int db_group_page(struct db *db, int64_t after_id, int limit, const struct db_gr
                   struct db_group_ref **refs, size_t *n, int64_t *matches)
 {
     unsigned bits = filter_bits(f);
-    enum db_group_stmt kind = GS_LIST;
+    enum db_group_stmt kind = DB_GS_LIST;
     sqlite3_stmt *st;
     int rc;
 
@@ -291,7 +291,7 @@ int db_group_page(struct db *db, int64_t after_id, int limit, const struct db_gr
         if (rc != DB_OK)
             return rc;
         if ((double)*matches * (double)*matches <= (double)limit * (double)total)
-            kind = GS_LIST_BY_NAME;
+            kind = DB_GS_LIST_BY_NAME;
     }
     st = group_stmt(db, bits, kind);
     if (!st)
@@ -311,7 +311,7 @@ int db_group_count(struct db *db, const struct db_group_filter *f, int64_t *n)
         return db_member_group_count(db, f->member, n);
     if (bits == DB_F_PERSISTENT)
         return db_lookup_id(db, Q_GROUP_TALLY_PERSISTENT, f->persistent, n, "count groups");
-    st = bits ? group_stmt(db, bits, GS_COUNT) : db_stmt(db, Q_GROUP_TALLY);
+    st = bits ? group_stmt(db, bits, DB_GS_COUNT) : db_stmt(db, Q_GROUP_TALLY);
     *n = 0;
     if (!st)
         return DB_ERR;

@@ -61,12 +61,12 @@ enum db_q {
 enum { DB_F_NAME = 1, DB_F_PREFIX = 2, DB_F_PERSISTENT = 4, DB_F_MEMBER = 8, DB_F_ALL = 16 };
 /* Their statements: a page in id order, the count of its matches, and (for a prefix alone) a
  * page read through the name index. */
-enum db_group_stmt { GS_LIST, GS_COUNT, GS_LIST_BY_NAME, GS_KINDS };
+enum db_group_stmt { DB_GS_LIST, DB_GS_COUNT, DB_GS_LIST_BY_NAME, DB_GS_KINDS };
 
 struct db {
     sqlite3 *conn;
     sqlite3_stmt *stmts[Q_COUNT];
-    sqlite3_stmt *group_stmts[GS_KINDS][DB_F_ALL]; /* by kind and filter bits */
+    sqlite3_stmt *group_stmts[DB_GS_KINDS][DB_F_ALL]; /* by kind and filter bits */
     int in_txn;
     bool batch;         /* inside db_batch_begin: db_txn_run joins the batch's transaction */
     bool batch_spoiled; /* a change of the batch cannot be undone alone (see run_in_batch) */
