@@ -62,21 +62,23 @@ static void test_route_wrong_method_lists_allowed(void **state)
  * method from a fixed set; only a path no route has is "unmatched". */
 static void test_route_labels(void **state)
 {
-    const char *pattern, *method;
+    static const char *const cases[][4] = {
+        /* method, path, route label, method label */
+        {"PUT", "/replication-groups", "/replication-groups", "PUT"},
+        {"OPTIONS", "/replication-groups/7/members", "/replication-groups/{id}/members",
+         "OPTIONS"},
+        {"BREW", "/livez", "/livez", "other"},
+        {"GET", "/nowhere", "unmatched", "-"},
+    };
 
     (void)state;
-    srv_route_labels("PUT", "/replication-groups", &pattern, &method);
-    assert_string_equal(pattern, "/replication-groups");
-    assert_string_equal(method, "PUT");
-    srv_route_labels("OPTIONS", "/replication-groups/7/members", &pattern, &method);
-    assert_string_equal(pattern, "/replication-groups/{id}/members");
-    assert_string_equal(method, "OPTIONS");
-    srv_route_labels("BREW", "/livez", &pattern, &method);
-    assert_string_equal(pattern, "/livez");
-    assert_string_equal(method, "other");
-    srv_route_labels("GET", "/nowhere", &pattern, &method);
-    assert_string_equal(pattern, "unmatched");
-    assert_string_equal(method, "-");
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *pattern, *method;
+
+        srv_route_labels(cases[i][0], cases[i][1], &pattern, &method);
+        assert_string_equal(pattern, cases[i][2]);
+        assert_string_equal(method, cases[i][3]);
+    }
 }
 
 static void test_accept_weights(void **state)
