@@ -10,8 +10,8 @@
  * Per group it writes what cim_group_create writes (cim/cim_group.c create_in_txn):
  *   - rgroup: ElementName NULL, Description NULL (the RSD has none), Persistent 1 (default
  *     persistency), DeleteOnEmptyElement 0, DeleteOnUnassociated 0, the hosting system,
- *     generation 1, rsd_class CIM_ReplicationSettingData; then the generated name "RG-{id}"
- *     ("RG-{id}-{n}" when taken, as name_generated does) without a generation bump;
+ *     generation 1, rsd_class CIM_ReplicationSettingData, and the generated name "RG-{id}"
+ *     ("RG-{id}-{n}" when taken) of the id it gets, as insert_generated does;
  *   - member: elements 1..M in order, AssignedSequence 1..M, each member element's
  *     generation and group count raised (db_member_insert does both);
  *   - setting_prop: (pos 0, ElementName, bench).
@@ -140,21 +140,29 @@ static int setup_txn(struct db *db, void *cls)
 }
 
 /* "RG-{id}", or "RG-{id}-{n}" when a client already took that name (cim_group.c). */
-static int name_group(struct db *db, int64_t id)
+/* Inserts row named "RG-{id}" after the id it gets ("RG-{id}-{n}" when taken), as
+ * insert_generated does. */
+static int insert_named(struct db *db, struct db_group *row)
 {
-    for (int attempt = 1; attempt < 100; attempt++) {
+    int64_t id;
+    int rc = db_group_next_id(db, &id);
+
+    for (int attempt = 1; rc == DB_OK && attempt < 100; attempt++) {
         char name[64];
-        int rc;
 
         if (attempt == 1)
             snprintf(name, sizeof(name), "RG-%" PRId64, id);
         else
             snprintf(name, sizeof(name), "RG-%" PRId64 "-%d", id, attempt);
-        rc = db_group_set_name(db, id, name);
+        row->id = id;
+        row->element_name = name;
+        rc = db_group_insert(db, row);
+        row->element_name = NULL;
         if (rc != DB_CONFLICT)
             return rc;
+        rc = DB_OK;
     }
-    return DB_CONFLICT;
+    return rc == DB_OK ? DB_CONFLICT : rc;
 }
 
 /* Transaction body: g->batch groups. */
@@ -173,12 +181,8 @@ static int groups_txn(struct db *db, void *cls)
             .rsd_class = RSD_CLASS,
         };
 
-        if (db_group_insert(db, &row) != DB_OK) {
+        if (insert_named(db, &row) != DB_OK) {
             g->failed = "insert group";
-            return 1;
-        }
-        if (name_group(db, row.id) != DB_OK) {
-            g->failed = "name group";
             return 1;
         }
         for (long i = 0; i < g->members; i++)

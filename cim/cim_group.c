@@ -212,28 +212,36 @@ static enum cim_rv resolve_members(struct create_ctx *c)
     return rv;
 }
 
-/* Gives a group created without GroupName the name "RG-{id}", or "RG-{id}-{n}" when a client
- * already chose that name for another group. */
-static enum cim_rv name_generated(struct create_ctx *c, struct db *db)
+/* Writes row, a group created without GroupName, named "RG-{id}" after the id it is about to
+ * get, or "RG-{id}-{n}" when a client already chose that name for another group. The name goes
+ * in with the row: naming it after its INSERT rewrote the row and its name index entry. */
+static enum cim_rv insert_generated(struct create_ctx *c, struct db *db, struct db_group *row)
 {
-    for (int attempt = 1; attempt < 100; attempt++) {
+    int64_t id;
+    int rc = db_group_next_id(db, &id);
+
+    for (int attempt = 1; rc == DB_OK && attempt < 100; attempt++) {
         char name[64];
-        int rc;
 
         if (attempt == 1)
-            snprintf(name, sizeof(name), "RG-%lld", (long long)c->out->id);
+            snprintf(name, sizeof(name), "RG-%lld", (long long)id);
         else
-            snprintf(name, sizeof(name), "RG-%lld-%d", (long long)c->out->id, attempt);
-        rc = db_group_set_name(db, c->out->id, name);
+            snprintf(name, sizeof(name), "RG-%lld-%d", (long long)id, attempt);
+        row->id = id;
+        row->element_name = name;
+        rc = db_group_insert(db, row);
+        row->element_name = NULL;
         if (rc == DB_OK) {
             c->out->element_name = rg_strdup(name);
             return c->out->element_name
                        ? CIM_RV_SUCCESS
                        : cim_err_set(c->err, CIM_RV_FAILED, NULL, "out of memory");
         }
-        if (rc != DB_CONFLICT)
-            return cim_rv_from_db(rc, c->err, "name group");
+        if (rc == DB_CONFLICT)
+            rc = DB_OK;
     }
+    if (rc != DB_OK)
+        return cim_rv_from_db(rc, c->err, "write group");
     return cim_err_set(c->err, CIM_RV_FAILED, "GroupName", "could not generate a unique name");
 }
 
@@ -329,13 +337,16 @@ static int create_in_txn(struct db *db, void *cls)
     row.delete_on_unassoc = req->delete_on_unassoc > 0;
     row.system_id = c->svc->system_id;
     row.rsd_class = req->rsd ? req->rsd->class_name : NULL;
-    rc = db_group_insert(db, &row);
-    /* CIM CreateGroup/ReturnValue=6: group names are unique. */
-    if (rc == DB_CONFLICT)
+    if (!req->group_name) {
+        if ((rv = insert_generated(c, db, &row)) != CIM_RV_SUCCESS)
+            return rv;
+    } else if ((rc = db_group_insert(db, &row)) == DB_CONFLICT) {
+        /* CIM CreateGroup/ReturnValue=6: group names are unique. */
         return cim_err_set(c->err, CIM_RV_IN_USE, "GroupName",
                            "a replication group named '%s' already exists", req->group_name);
-    if (rc != DB_OK)
+    } else if (rc != DB_OK) {
         return cim_rv_from_db(rc, c->err, "write group");
+    }
     out->id = row.id;
     out->generation = row.generation;
     out->persistent = row.persistent;
@@ -345,8 +356,6 @@ static int create_in_txn(struct db *db, void *cls)
         return cim_err_set(c->err, CIM_RV_FAILED, NULL, "out of memory");
     if (req->group_name && !(out->element_name = rg_strdup(req->group_name)))
         return cim_err_set(c->err, CIM_RV_FAILED, NULL, "out of memory");
-    if (!req->group_name && (rv = name_generated(c, db)) != CIM_RV_SUCCESS)
-        return rv;
     if (req->n_members > 0 && !(out->members = calloc(req->n_members, sizeof(*out->members))))
         return cim_err_set(c->err, CIM_RV_FAILED, NULL, "out of memory");
     /* CIM CreateGroup/Members: the order given is kept as AssignedSequence 1, 2, ... Each

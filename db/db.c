@@ -136,10 +136,13 @@ static const char *const sql[Q_COUNT] = {
                        " path_key, generation FROM element WHERE id > ?1 ORDER BY id LIMIT ?2",
     [Q_ELEMENT_COUNT] = "SELECT count(*) FROM element",
     [Q_ELEMENT_DELETE] = "DELETE FROM element WHERE id = ?1",
-    [Q_GROUP_INSERT] = "INSERT INTO rgroup (element_name, description, persistent,"
+    [Q_GROUP_INSERT] = "INSERT INTO rgroup (id, element_name, description, persistent,"
                        " delete_on_empty, delete_on_unassoc, system_id, rsd_class)"
-                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    [Q_GROUP_SET_NAME] = "UPDATE rgroup SET element_name = ?2 WHERE id = ?1",
+                       " VALUES (?8, ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    /* The id AUTOINCREMENT gives the next group: one past the largest it ever gave, which it
+     * keeps in sqlite_sequence (and which is never below the largest id present). */
+    [Q_GROUP_NEXT_ID] = "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'rgroup'),"
+                        " 0) + 1",
     [Q_GROUP_GET] = "SELECT id, element_name, description, persistent, delete_on_empty,"
                     " delete_on_unassoc, system_id, generation, rsd_class"
                     " FROM rgroup WHERE id = ?1",

@@ -147,10 +147,12 @@ struct db_group {
 };
 void db_group_clear(struct db_group *g);
 
-/* Inserts g (id ignored, generation 1) and sets g->id. DB_CONFLICT when the name is taken. */
+/* Inserts g (generation 1) with the id g->id, or when that is 0 the next one (db_group_next_id),
+ * and sets g->id. DB_CONFLICT when the name (or the id) is taken. */
 int db_group_insert(struct db *db, struct db_group *g);
-/* Names group id; DB_CONFLICT when the name is taken. */
-int db_group_set_name(struct db *db, int64_t id, const char *name);
+/* The id the next db_group_insert without one would give, so that a name can be made of it
+ * before the row is written: the id of a group is never reused, even after a delete. */
+int db_group_next_id(struct db *db, int64_t *id);
 int db_group_get(struct db *db, int64_t id, struct db_group *out);
 /* The group's generation alone (one primary-key lookup); DB_NOTFOUND when absent. */
 int db_group_generation(struct db *db, int64_t id, int64_t *generation);

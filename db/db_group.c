@@ -88,6 +88,8 @@ int db_group_insert(struct db *db, struct db_group *g)
     sqlite3_bind_int(st, 5, g->delete_on_unassoc);
     sqlite3_bind_int64(st, 6, g->system_id);
     db_bind_text(st, 7, g->rsd_class);
+    if (g->id > 0)
+        sqlite3_bind_int64(st, 8, g->id);
     rc = db_exec_stmt(db, st, "insert group");
     if (rc == DB_OK) {
         g->id = sqlite3_last_insert_rowid(db->conn);
@@ -96,15 +98,9 @@ int db_group_insert(struct db *db, struct db_group *g)
     return rc;
 }
 
-int db_group_set_name(struct db *db, int64_t id, const char *name)
+int db_group_next_id(struct db *db, int64_t *id)
 {
-    sqlite3_stmt *st = db_stmt(db, Q_GROUP_SET_NAME);
-
-    if (!st)
-        return DB_ERR;
-    sqlite3_bind_int64(st, 1, id);
-    db_bind_text(st, 2, name);
-    return db_exec_stmt(db, st, "name group");
+    return db_query_int(db, Q_GROUP_NEXT_ID, NULL, id);
 }
 
 int db_group_get(struct db *db, int64_t id, struct db_group *out)

@@ -327,7 +327,33 @@ static void test_group_name_is_unique(void **state)
     assert_int_equal(db_system_ensure(f->db, "CIM_ComputerSystem", "h", &g.system_id), DB_OK);
     assert_int_equal(db_group_insert(f->db, &g), DB_CONFLICT);
     assert_int_equal(db_group_find_name(f->db, "same", &id), DB_OK);
-    assert_int_equal(db_group_set_name(f->db, add_group(f->db, NULL), "same"), DB_CONFLICT);
+}
+
+/* A name made of the next id (CreateGroup without GroupName) names the row that id goes to,
+ * and an id is never given twice, not even after its group was deleted. */
+static void test_group_next_id_is_the_id_given(void **state)
+{
+    struct fixture *f = *state;
+    struct db_group g = {.element_name = "RG-2", .persistent = true};
+    int64_t next, first;
+
+    assert_int_equal(db_group_next_id(f->db, &next), DB_OK);
+    assert_int_equal(next, 1);
+    first = add_group(f->db, NULL);
+    assert_int_equal(first, 1);
+    assert_int_equal(db_group_next_id(f->db, &next), DB_OK);
+    assert_int_equal(next, 2);
+    assert_int_equal(db_system_ensure(f->db, "CIM_ComputerSystem", "h", &g.system_id), DB_OK);
+    g.id = next;
+    assert_int_equal(db_group_insert(f->db, &g), DB_OK);
+    assert_int_equal(g.id, 2);
+    assert_int_equal(db_group_delete(f->db, 2), DB_OK);
+    assert_int_equal(db_group_next_id(f->db, &next), DB_OK);
+    assert_int_equal(next, 3);
+    assert_int_equal(add_group(f->db, NULL), 3);
+    g.id = first;
+    g.element_name = "other";
+    assert_int_equal(db_group_insert(f->db, &g), DB_CONFLICT);
 }
 
 static void test_members_come_back_in_sequence(void **state)
@@ -857,6 +883,7 @@ int main(void)
         T(test_element_found_by_key_with_its_path),
         T(test_element_list_and_delete),
         T(test_group_name_is_unique),
+        T(test_group_next_id_is_the_id_given),
         T(test_members_come_back_in_sequence),
         T(test_groups_of_an_element_by_id_up_to_a_limit),
         T(test_settings_keep_order),
