@@ -292,5 +292,8 @@ void api_text_group(struct rg_buf *b, const struct cim_group *g, bool with_rv);
  * problem reply (400 for a wrong JSON type, 422 for a value the class does not allow). */
 int api_rsd_from_json(const json_t *j, struct cim_rsd *rsd, enum api_method m,
                       struct api_reply *reply);
+/* The 400s of api_rsd_from_json alone (not an object or string, an unknown property, a wrong
+ * JSON type), so that a request reports them before any 422 of another parameter. */
+int api_rsd_check_json(const json_t *j, struct api_reply *reply);
 
 #endif

@@ -91,10 +91,15 @@ void api_groups_create(struct api_ctx *ctx, const struct api_request *req, struc
         api_json_bool(j_req, "Persistent", &creq.persistent, reply, true) ||
         api_json_bool(j_req, "DeleteOnEmptyElement", &creq.delete_on_empty, reply, true) ||
         api_json_bool(j_req, "DeleteOnUnassociated", &creq.delete_on_unassoc, reply, true) ||
-        api_json_string(j_req, "ServiceAccessPoint", &creq.service_access_point, reply, true) ||
-        read_members(&ctx->limits, j_req, &creq, &refs, reply))
+        api_json_string(j_req, "ServiceAccessPoint", &creq.service_access_point, reply, true))
         goto out;
+    /* Every 400 (a wrong type anywhere) before any 422 (a value refused), whatever the order
+     * of the fields: the setting data's types are checked before the members are read. */
     j_rsd = json_object_get(j_req, "ReplicationSettingData");
+    if (j_rsd && !json_is_null(j_rsd) && api_rsd_check_json(j_rsd, reply) != 0)
+        goto out;
+    if (read_members(&ctx->limits, j_req, &creq, &refs, reply))
+        goto out;
     if (j_rsd && !json_is_null(j_rsd)) {
         if (cim_rsd_init(&rsd) != 0) {
             api_reply_problem(reply, API_P_INTERNAL, false, NULL, "out of memory");

@@ -340,6 +340,19 @@ static bool holds_nul(const json_t *j)
     return strlen(json_string_value(j)) != json_string_length(j);
 }
 
+/* Replies that Members[i] is refused (what, after its name) and frees *refs; returns -1. */
+static int refuse_member(const char ***refs, size_t i, enum api_problem kind, const char *what,
+                         struct api_reply *reply)
+{
+    char param[32];
+
+    snprintf(param, sizeof(param), "Members[%zu]", i);
+    api_reply_problem(reply, kind, true, param, "%s %s", param, what);
+    free(*refs);
+    *refs = NULL;
+    return -1;
+}
+
 int api_json_members(const json_t *j_members, const struct api_limits *limits, const char ***refs,
                      size_t *n, struct api_reply *reply)
 {
@@ -364,23 +377,17 @@ int api_json_members(const json_t *j_members, const struct api_limits *limits, c
         api_reply_problem(reply, API_P_INTERNAL, false, NULL, "out of memory");
         return -1;
     }
+    /* Wrong types (400) first, whatever their place, then a NUL in a string (422). */
+    for (size_t i = 0; i < len; i++)
+        if (!json_is_string(json_array_get(j_members, i)))
+            return refuse_member(refs, i, API_P_BAD_REQUEST,
+                                 "must be a string (an object path or element URL)", reply);
     for (size_t i = 0; i < len; i++) {
         const json_t *j_ref = json_array_get(j_members, i);
 
-        if (!json_is_string(j_ref) || holds_nul(j_ref)) {
-            char param[32];
-
-            snprintf(param, sizeof(param), "Members[%zu]", i);
-            if (json_is_string(j_ref))
-                api_reply_problem(reply, API_P_INVALID_VALUE, true, param,
-                                  "%s is not an object path: it holds a NUL (\\u0000)", param);
-            else
-                api_reply_problem(reply, API_P_BAD_REQUEST, true, param,
-                                  "%s must be a string (an object path or element URL)", param);
-            free(*refs);
-            *refs = NULL;
-            return -1;
-        }
+        if (holds_nul(j_ref))
+            return refuse_member(refs, i, API_P_INVALID_VALUE,
+                                 "is not an object path: it holds a NUL (\\u0000)", reply);
         (*refs)[i] = json_string_value(j_ref);
     }
     *n = len;

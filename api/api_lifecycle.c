@@ -190,13 +190,16 @@ static int parse_members_body(struct api_ctx *ctx, const struct api_request *req
         (remove && api_json_bool(j_req, "DeleteOnEmptyElement", &mreq->delete_on_empty, reply,
                                  true)))
         return -1;
+    /* The setting data is a per-call option bag: checked against the class, not stored. Its
+     * wrong types (400) come before the members' refused values (422), as in CreateGroup. */
+    j_rsd = json_object_get(j_req, "ReplicationSettingData");
+    if (j_rsd && !json_is_null(j_rsd) && api_rsd_check_json(j_rsd, reply) != 0)
+        return -1;
     j_members = json_object_get(j_req, "Members");
     if (api_json_members(j_members, &ctx->limits, refs, &n, reply) != 0)
         return -1;
     mreq->members = *refs;
     mreq->n_members = n;
-    /* The setting data is a per-call option bag: checked against the class, not stored. */
-    j_rsd = json_object_get(j_req, "ReplicationSettingData");
     if (!j_rsd || json_is_null(j_rsd))
         return 0;
     if (cim_rsd_init(&rsd) != 0) {

@@ -29,6 +29,25 @@ static enum cim_rv add_big_uint(struct cim_rsd *rsd, const struct cim_prop_def *
     return cim_rsd_add_uint(rsd, def, u, err);
 }
 
+/* Whether v has the JSON type of def's CIM type (a big-integer mark, api_json_big_int, is an
+ * integer, not a string). */
+static bool has_type(const struct cim_prop_def *def, const json_t *v)
+{
+    const char *literal;
+    bool big = api_json_big_int(v, &literal);
+
+    switch (def->type) {
+    case CIM_T_BOOLEAN:
+        return json_is_boolean(v);
+    case CIM_T_UINT16:
+    case CIM_T_UINT64:
+        return big || json_is_integer(v);
+    default:
+        return !big && json_is_string(v);
+    }
+}
+
+/* Adds v, of def's type (has_type), to rsd; 0, or -1 after a 422 reply. */
 static int add_json_value(struct cim_rsd *rsd, const struct cim_prop_def *def, const json_t *v,
                           struct cim_err *err, enum api_method m, struct api_reply *reply)
 {
@@ -37,32 +56,21 @@ static int add_json_value(struct cim_rsd *rsd, const struct cim_prop_def *def, c
     enum cim_rv rv;
 
     snprintf(param, sizeof(param), PARAM ".%s", def->name);
-    if (def->type != CIM_T_UINT16 && def->type != CIM_T_UINT64 && api_json_big_int(v, &literal))
-        goto wrong_type;
     switch (def->type) {
     case CIM_T_BOOLEAN:
-        if (!json_is_boolean(v))
-            goto wrong_type;
         rv = cim_rsd_add_bool(rsd, def, json_is_true(v), err);
         break;
     case CIM_T_UINT16:
     case CIM_T_UINT64:
-        if (api_json_big_int(v, &literal)) {
+        if (api_json_big_int(v, &literal))
             rv = add_big_uint(rsd, def, literal, param, err);
-            break;
-        }
-        if (!json_is_integer(v))
-            goto wrong_type;
-        if (json_integer_value(v) < 0) {
+        else if (json_integer_value(v) < 0)
             rv = cim_err_set(err, CIM_RV_INVALID_PARAMETER, param, "%s must not be negative",
                              param);
-            break;
-        }
-        rv = cim_rsd_add_uint(rsd, def, (uint64_t)json_integer_value(v), err);
+        else
+            rv = cim_rsd_add_uint(rsd, def, (uint64_t)json_integer_value(v), err);
         break;
     default:
-        if (!json_is_string(v))
-            goto wrong_type;
         /* With its length: a NUL inside (JSON "\u0000") is refused as a control character. */
         rv = cim_rsd_add_string_n(rsd, def, json_string_value(v), json_string_length(v), err);
         break;
@@ -70,12 +78,42 @@ static int add_json_value(struct cim_rsd *rsd, const struct cim_prop_def *def, c
     if (rv != CIM_RV_SUCCESS)
         api_reply_cim(reply, err, m);
     return rv == CIM_RV_SUCCESS ? 0 : -1;
-wrong_type:
-    api_reply_problem(reply, API_P_BAD_REQUEST, true, param, "%s must be %s", param,
-                      def->type == CIM_T_BOOLEAN                                 ? "true or false"
-                      : def->type == CIM_T_UINT16 || def->type == CIM_T_UINT64 ? "an integer"
-                                                                                 : "a string");
-    return -1;
+}
+
+int api_rsd_check_json(const json_t *j, struct api_reply *reply)
+{
+    const char *key;
+    json_t *value;
+
+    if (json_is_string(j))
+        return 0;
+    if (!json_is_object(j)) {
+        api_reply_problem(reply, API_P_BAD_REQUEST, true, PARAM,
+                          PARAM " must be an object of CIM_ReplicationSettingData properties or "
+                                "a MOF instance string");
+        return -1;
+    }
+    json_object_foreach((json_t *)j, key, value) {
+        const struct cim_prop_def *def = cim_rsd_find_def(key);
+        char param[96];
+
+        if (!def) {
+            snprintf(param, sizeof(param), PARAM ".%.64s", key);
+            api_reply_problem(reply, API_P_BAD_REQUEST, true, param,
+                              "CIM_ReplicationSettingData has no property '%.64s'", key);
+            return -1;
+        }
+        /* null means "not given", as everywhere in the API. */
+        if (json_is_null(value) || has_type(def, value))
+            continue;
+        snprintf(param, sizeof(param), PARAM ".%s", def->name);
+        api_reply_problem(reply, API_P_BAD_REQUEST, true, param, "%s must be %s", param,
+                          def->type == CIM_T_BOOLEAN                                 ? "true or false"
+                          : def->type == CIM_T_UINT16 || def->type == CIM_T_UINT64 ? "an integer"
+                                                                                     : "a string");
+        return -1;
+    }
+    return 0;
 }
 
 int api_rsd_from_json(const json_t *j, struct cim_rsd *rsd, enum api_method m,
@@ -86,6 +124,8 @@ int api_rsd_from_json(const json_t *j, struct cim_rsd *rsd, enum api_method m,
     json_t *value;
 
     cim_err_clear(&err);
+    if (api_rsd_check_json(j, reply) != 0)
+        return -1;
     if (json_is_string(j)) {
         if (cim_rsd_parse_mof_n(json_string_value(j), json_string_length(j), rsd, &err) !=
             CIM_RV_SUCCESS) {
@@ -94,27 +134,10 @@ int api_rsd_from_json(const json_t *j, struct cim_rsd *rsd, enum api_method m,
         }
         return 0;
     }
-    if (!json_is_object(j)) {
-        api_reply_problem(reply, API_P_BAD_REQUEST, true, PARAM,
-                          PARAM " must be an object of CIM_ReplicationSettingData properties or "
-                                "a MOF instance string");
-        return -1;
-    }
+    /* Every property is known and of its type (api_rsd_check_json): now their values. */
     json_object_foreach((json_t *)j, key, value) {
-        const struct cim_prop_def *def = cim_rsd_find_def(key);
-
-        if (!def) {
-            char param[96];
-
-            snprintf(param, sizeof(param), PARAM ".%.64s", key);
-            api_reply_problem(reply, API_P_BAD_REQUEST, true, param,
-                              "CIM_ReplicationSettingData has no property '%.64s'", key);
-            return -1;
-        }
-        /* null means "not given", as everywhere in the API. */
-        if (json_is_null(value))
-            continue;
-        if (add_json_value(rsd, def, value, &err, m, reply) != 0)
+        if (!json_is_null(value) &&
+            add_json_value(rsd, cim_rsd_find_def(key), value, &err, m, reply) != 0)
             return -1;
     }
     return 0;

@@ -218,7 +218,7 @@ enum cim_rv cim_check_group_name(const struct cim_service *svc, const char *name
                                  const char *param, struct cim_err *err);
 /* Resolves refs in order into ids (n entries) and, unless paths is NULL, paths (n entries, each
  * a new string or NULL that the caller frees, on failure too); a second reference to one
- * element is 5 naming Members[i] of the later one. */
+ * element is 5 naming Members[i] of the later one, once every reference has resolved. */
 enum cim_rv cim_resolve_members(struct cim_service *svc, const char *const *refs, size_t n,
                                 int64_t *ids, char **paths, struct cim_err *err);
 enum cim_rv cim_check_access_point(const struct cim_service *svc, const char *ref,

@@ -171,16 +171,21 @@ enum cim_rv cim_resolve_members(struct cim_service *svc, const char *const *refs
     char param[PARAM_LEN];
     enum cim_rv rv;
 
+    /* Every reference must resolve before any two are compared: a list with a duplicate and
+     * a reference that names nothing reports the latter, whatever their order. */
     for (size_t i = 0; i < n; i++) {
         snprintf(param, sizeof(param), "Members[%zu]", i);
         rv = cim_element_resolve(svc, refs[i], param, &ids[i], paths ? &paths[i] : NULL, err);
         if (rv != CIM_RV_SUCCESS)
             return rv;
+    }
+    for (size_t i = 1; i < n; i++)
         for (size_t j = 0; j < i; j++)
-            if (ids[j] == ids[i])
+            if (ids[j] == ids[i]) {
+                snprintf(param, sizeof(param), "Members[%zu]", i);
                 return cim_err_set(err, CIM_RV_INVALID_PARAMETER, param,
                                    "%s names the same element as Members[%zu]", param, j);
-    }
+            }
     return CIM_RV_SUCCESS;
 }
 

@@ -323,6 +323,46 @@ static void test_rsd_integers_beyond_int64(void **state)
     }
 }
 
+/* API.md: 400 for wrong types and unknown fields, 422 for well-formed values refused. The first
+ * fault is of the 400 kind whenever there is one, whatever the order of the keys and of the
+ * array's entries, in CreateGroup and in AddMembers alike. */
+static void test_bad_types_before_bad_values(void **state)
+{
+    struct fixture *f = *state;
+    static const struct {
+        api_handler h;
+        const char *body, *param;
+    } cases[] = {
+        {api_groups_create, "{\"ReplicationSettingData\":{\"Pairing\":9,\"Foo\":1}}",
+         "ReplicationSettingData.Foo"},
+        {api_groups_create, "{\"ReplicationSettingData\":{\"Pairing\":9,\"Multihop\":true}}",
+         "ReplicationSettingData.Multihop"},
+        {api_groups_create, "{\"Members\":[\"a\\u0000\",5]}", "Members[1]"},
+        {api_groups_create,
+         "{\"Members\":[\"a\\u0000\"],\"ReplicationSettingData\":{\"Multihop\":\"x\"}}",
+         "ReplicationSettingData.Multihop"},
+        {api_groups_add_members,
+         "{\"Members\":[\"a\\u0000\"],\"ReplicationSettingData\":{\"Foo\":1}}",
+         "ReplicationSettingData.Foo"},
+    };
+    struct api_reply r;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        call(f, cases[i].h, cases[i].h == api_groups_create ? NULL : "1", cases[i].body, &r);
+        assert_int_equal(r.status, 400);
+        assert_string_equal(str(&r, "Parameter"), cases[i].param);
+        api_reply_clear(&r);
+    }
+    /* The same faults alone keep their own kind. */
+    call(f, api_groups_create, NULL, "{\"ReplicationSettingData\":{\"Pairing\":9}}", &r);
+    assert_int_equal(r.status, 422);
+    api_reply_clear(&r);
+    call(f, api_groups_create, NULL, "{\"Members\":[\"/logical-elements/1\",\"a\\u0000\"]}", &r);
+    assert_int_equal(r.status, 422);
+    assert_string_equal(str(&r, "Parameter"), "Members[1]");
+    api_reply_clear(&r);
+}
+
 static void test_get_and_list(void **state)
 {
     struct fixture *f = *state;
@@ -403,6 +443,7 @@ int main(void)
         T(test_prepared_body),
         T(test_rsd_round_trip),
         T(test_rsd_integers_beyond_int64),
+        T(test_bad_types_before_bad_values),
         T(test_get_and_list),
         cmocka_unit_test(test_next_link_encodes_filter),
         T(test_capabilities_and_livez),

@@ -182,6 +182,24 @@ static void test_duplicate_member_names_later_index(void **state)
     assert_string_equal(err.param, "Members[2]");
 }
 
+/* Every member must resolve (API.md: else 5 naming Members[i]) before duplicates are looked
+ * for: a reference that names nothing after a duplicate is the one reported. */
+static void test_unresolved_member_reported_before_duplicate(void **state)
+{
+    struct fixture *f = *state;
+    struct cim_create_req req = empty_req();
+    struct cim_err err;
+    const char *refs[] = {"/logical-elements/1", "/logical-elements/1", "garbage"};
+
+    add_volume(f, "a");
+    req.members = refs;
+    req.n_members = 3;
+    req.members_given = true;
+    assert_int_equal(create(f, &req, &err), CIM_RV_INVALID_PARAMETER);
+    assert_string_equal(err.param, "Members[2]");
+    assert_null(strstr(err.detail, "same element"));
+}
+
 /* CIM CreateGroup/ReturnValue=7 comes before any other check of the request. */
 static void test_not_nameable_checked_first(void **state)
 {
@@ -395,6 +413,7 @@ int main(void)
         T(test_resolve_all_three_forms),
         T(test_resolve_rejections_name_the_parameter),
         T(test_duplicate_member_names_later_index),
+        T(test_unresolved_member_reported_before_duplicate),
         cmocka_unit_test(test_not_nameable_checked_first),
         T(test_generated_name_and_instance_id),
         T(test_create_answer_is_what_get_reads),
