@@ -40,6 +40,7 @@ struct srv_config {
     struct api_limits limits;
     struct cim_caps caps;
     const char *access_points[SRV_MAX_ACCESS_POINTS];
+    int access_points_from; /* the source that set them (enum source in srv_config.c) */
     char hostname[256];   /* default system name */
     char env_list[1024];  /* writable copy of a comma-separated list from the environment */
     char file_text[SRV_CONFIG_MAX]; /* the --config file, its lines cut into names and values */

@@ -153,8 +153,22 @@ static int add_access_point(struct srv_config *cfg, const char *name)
     return 0;
 }
 
-/* Stores value into the option's field. Returns 0, or -1 when the value is invalid. */
-static int apply(struct srv_config *cfg, const struct opt *o, char *value)
+static bool is_bool_word(const char *s)
+{
+    static const char *const words[] = {"true", "1", "yes", "false", "0", "no"};
+
+    for (size_t i = 0; i < RG_ARRAY_LEN(words); i++)
+        if (strcmp(s, words[i]) == 0)
+            return true;
+    return false;
+}
+
+/* Where a value came from, weakest first. */
+enum source { FROM_DEFAULT, FROM_FILE, FROM_ENV, FROM_FLAG };
+
+/* Stores value, from source, into the option's field. Returns 0, or -1 when the value is
+ * invalid. */
+static int apply(struct srv_config *cfg, const struct opt *o, char *value, enum source source)
 {
     char *field = (char *)cfg + o->off;
     unsigned long v;
@@ -181,15 +195,18 @@ static int apply(struct srv_config *cfg, const struct opt *o, char *value)
             *(unsigned long *)field = v;
         return 0;
     case O_BOOL:
-        if (strcmp(value, "true") == 0 || strcmp(value, "1") == 0 || strcmp(value, "yes") == 0)
-            *(bool *)field = true;
-        else if (strcmp(value, "false") == 0 || strcmp(value, "0") == 0 ||
-                 strcmp(value, "no") == 0)
-            *(bool *)field = false;
-        else
+        if (!is_bool_word(value))
             return -1;
+        *(bool *)field = strcmp(value, "true") == 0 || strcmp(value, "1") == 0 ||
+                         strcmp(value, "yes") == 0;
         return 0;
     case O_LIST:
+        /* A stronger source replaces the list of a weaker one, as any other option's value
+         * (an empty flag value leaves none); repeated flags, or lines, add up. */
+        if (cfg->access_points_from < (int)source) {
+            cfg->caps.n_access_points = 0;
+            cfg->access_points_from = (int)source;
+        }
         /* The environment gives a comma-separated list; the flag one name per use. */
         for (char *save = NULL, *tok = strtok_r(value, ",", &save); tok;
              tok = strtok_r(NULL, ",", &save))
@@ -216,7 +233,8 @@ static void print_help(FILE *out)
                  "REST/JSON gateway for CIM replication groups (CIM_ReplicationService).\n\n"
                  "Every option can also be set by the environment variable shown, or in a\n"
                  "--config file; flags win over both, the environment over the file.\n"
-                 "Boolean options take true/false (--flag alone means true, --no-flag false).\n\n");
+                 "Boolean options take true/false as --flag=BOOL or --flag BOOL (--flag alone\n"
+                 "means true, --no-flag false).\n\n");
     for (size_t i = 0; i < RG_ARRAY_LEN(opts); i++) {
         char left[64];
 
@@ -314,7 +332,7 @@ static int apply_file(struct srv_config *cfg, const char *path, FILE *err)
         name[n] = '\0';
         if (!*value && o->type == O_BOOL)
             value = "true";
-        if (apply(cfg, o, value) != 0) {
+        if (apply(cfg, o, value, FROM_FILE) != 0) {
             fprintf(err, "replgw: %s:%d: invalid value '%s' for %s (%s)\n", path, lineno, value,
                     o->name, o->arg);
             return -1;
@@ -344,7 +362,7 @@ int srv_config_parse(struct srv_config *cfg, int argc, char **argv, FILE *out, F
             snprintf(cfg->env_list, sizeof(cfg->env_list), "%s", value);
             value = cfg->env_list;
         }
-        if (value && apply(cfg, &opts[i], value) != 0) {
+        if (value && apply(cfg, &opts[i], value, FROM_ENV) != 0) {
             fprintf(err, "replgw: invalid value '%s' for %s (%s)\n", value, opts[i].env,
                     opts[i].arg);
             return -1;
@@ -383,8 +401,10 @@ int srv_config_parse(struct srv_config *cfg, int argc, char **argv, FILE *out, F
             fprintf(err, "replgw: unknown option '--%.*s' (see --help)\n", (int)len, arg);
             return -1;
         }
+        /* A boolean takes its value as the next argument too (--nameable false), as the
+         * other options do, when that argument is one; alone it means true. */
         if (!value && o->type == O_BOOL)
-            value = "true";
+            value = a + 1 < argc && is_bool_word(argv[a + 1]) ? argv[++a] : "true";
         if (!value) {
             if (a + 1 >= argc) {
                 fprintf(err, "replgw: --%s needs a value (%s)\n", o->name, o->arg);
@@ -392,7 +412,7 @@ int srv_config_parse(struct srv_config *cfg, int argc, char **argv, FILE *out, F
             }
             value = argv[++a];
         }
-        if (apply(cfg, o, value) != 0) {
+        if (apply(cfg, o, value, FROM_FLAG) != 0) {
             fprintf(err, "replgw: invalid value '%s' for --%s (%s)\n", value, o->name, o->arg);
             return -1;
         }

@@ -195,6 +195,24 @@ static void test_config_environment_then_flags(void **state)
     assert_int_equal(cfg.caps.n_access_points, 2);
 }
 
+/* --help shows "--nameable BOOL" as it shows "--port N": both forms take the value. */
+static void test_config_bool_value_as_next_argument(void **state)
+{
+    static const char *const spaced[] = {"--nameable", "false", "--empty-groups", "no",
+                                         "--multiple-membership", "--port", "1", NULL};
+    static const char *const alone[] = {"--temporary-groups", NULL};
+    struct srv_config cfg;
+
+    (void)state;
+    assert_int_equal(parse(&cfg, spaced), 0);
+    assert_false(cfg.caps.nameable);
+    assert_false(cfg.caps.empty_groups);
+    assert_true(cfg.caps.multiple_membership);
+    assert_int_equal(cfg.port, 1);
+    assert_int_equal(parse(&cfg, alone), 0);
+    assert_true(cfg.caps.temporary_groups);
+}
+
 static void test_config_rejects_bad_input(void **state)
 {
     static const char *const bad[][3] = {
@@ -266,6 +284,35 @@ static void test_config_file_then_environment_then_flags(void **state)
     unlink(path);
 }
 
+/* The access points are one option with a list for value: a stronger source replaces the
+ * list of a weaker one (flags over the environment over the file), as for any other option;
+ * an empty flag value leaves none. */
+static void test_config_access_points_follow_precedence(void **state)
+{
+    const char *path = config_file("access-point = fileA\naccess-point = fileB\n");
+    const char *file_only[] = {"--config", path, NULL};
+    const char *with_flags[] = {"--config", path, "--access-point", "f1", "--access-point=f2",
+                                NULL};
+    const char *emptied[] = {"--config", path, "--access-point=", NULL};
+    struct srv_config cfg;
+
+    (void)state;
+    assert_int_equal(parse(&cfg, file_only), 0);
+    assert_int_equal(cfg.caps.n_access_points, 2);
+    setenv("REPLGW_ACCESS_POINTS", "e1,e2,e3", 1);
+    assert_int_equal(parse(&cfg, file_only), 0);
+    assert_int_equal(cfg.caps.n_access_points, 3);
+    assert_string_equal(cfg.caps.access_points[0], "e1");
+    assert_int_equal(parse(&cfg, with_flags), 0);
+    assert_int_equal(cfg.caps.n_access_points, 2);
+    assert_string_equal(cfg.caps.access_points[0], "f1");
+    assert_string_equal(cfg.caps.access_points[1], "f2");
+    assert_int_equal(parse(&cfg, emptied), 0);
+    assert_int_equal(cfg.caps.n_access_points, 0);
+    unsetenv("REPLGW_ACCESS_POINTS");
+    unlink(path);
+}
+
 static void test_config_file_rejects_bad_input(void **state)
 {
     static const char *const bad[] = {
@@ -308,8 +355,10 @@ int main(void)
         cmocka_unit_test(test_config_defaults),
         cmocka_unit_test(test_config_flags),
         cmocka_unit_test(test_config_environment_then_flags),
+        cmocka_unit_test(test_config_bool_value_as_next_argument),
         cmocka_unit_test(test_config_rejects_bad_input),
         cmocka_unit_test(test_config_file_then_environment_then_flags),
+        cmocka_unit_test(test_config_access_points_follow_precedence),
         cmocka_unit_test(test_config_file_rejects_bad_input),
         cmocka_unit_test(test_config_help),
     };
