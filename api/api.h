@@ -155,6 +155,7 @@ enum api_problem {
     API_P_FORBIDDEN,        /* 403 */
     API_P_TOO_MANY,         /* 429 */
     API_P_INVALID_VALUE,    /* 422: a well-formed value the field does not take (ReturnValue 5) */
+    API_P_NOT_IMPLEMENTED,  /* 501: a transfer coding the server does not know */
 };
 
 /* The CIM method behind a request: ReturnValues 7 and 8 mean different things per method, and

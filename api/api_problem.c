@@ -67,6 +67,7 @@ static const struct problem_def transport_defs[] = {
     [API_P_TOO_MANY] = {429, "too-many-requests", "Too Many Requests"},
     /* The 422 flavour of 5 for a value api/ refuses itself, as cim/ would (rv_defs above). */
     [API_P_INVALID_VALUE] = {422, "invalid-parameter", "Invalid Parameter"},
+    [API_P_NOT_IMPLEMENTED] = {501, "not-implemented", "Not Implemented"},
 };
 
 void api_reply_text(struct api_reply *reply, struct rg_buf *b)

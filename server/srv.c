@@ -473,8 +473,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     (void)version;
     if (!st) {
         /* First call: headers only. Answering now would cost keep-alive (MHD closes the
-         * connection), so only a body announced as too large, or a request that arrives while
-         * the server stops, is answered here. */
+         * connection), so only a body announced as too large or framed in a way that cannot
+         * be trusted, or a request that arrives while the server stops, is answered here. */
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
 
         st = calloc(1, sizeof(*st));
@@ -490,9 +490,24 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             api_reply_clear(&reply);
             return ret;
         }
-        if (cl && strtoull(cl, NULL, 10) > srv->cfg->max_body) {
-            api_reply_problem(&reply, API_P_TOO_LARGE, false, NULL,
-                              "the request body is larger than %lu bytes", srv->cfg->max_body);
+        switch (srv_request_framing(conn)) {
+        case SRV_FRAMING_AMBIGUOUS:
+            api_reply_problem(&reply, API_P_BAD_HEADER, false, NULL,
+                              "the body's length is ambiguous: give one Content-Length, or "
+                              "Transfer-Encoding: chunked alone");
+            break;
+        case SRV_FRAMING_UNKNOWN:
+            api_reply_problem(&reply, API_P_NOT_IMPLEMENTED, false, NULL,
+                              "Transfer-Encoding: only chunked is understood");
+            break;
+        case SRV_FRAMING_OK:
+            if (cl && strtoull(cl, NULL, 10) > srv->cfg->max_body)
+                api_reply_problem(&reply, API_P_TOO_LARGE, false, NULL,
+                                  "the request body is larger than %lu bytes",
+                                  srv->cfg->max_body);
+            break;
+        }
+        if (reply.status) {
             ret = finish(srv, conn, method, url, st, &reply, NULL, &x);
             api_reply_clear(&reply);
             return ret;

@@ -90,6 +90,18 @@ bool srv_is_json_type(const char *content_type);
 bool srv_origin_allowed(const char *list, const char *origin);
 /* True when If-None-Match names etag (or is "*"), weak tags comparing weakly. */
 bool srv_none_match_hits(const char *header, const char *etag);
+/* How a request's body is framed, from its Content-Length and Transfer-Encoding headers (n
+ * and m of each, te the first Transfer-Encoding): SRV_FRAMING_OK, or why it cannot be trusted.
+ * MHD reads the first Content-Length of several, where a proxy in front may read another: the
+ * two would split the stream into different requests (RFC 9112 §6.3, request smuggling). */
+enum srv_framing {
+    SRV_FRAMING_OK,
+    SRV_FRAMING_AMBIGUOUS, /* 400: two Content-Lengths, or one beside a Transfer-Encoding */
+    SRV_FRAMING_UNKNOWN,   /* 501: a transfer coding other than chunked */
+};
+enum srv_framing srv_framing(unsigned n_length, unsigned n_coding, const char *te);
+/* srv_framing of the request on conn. */
+enum srv_framing srv_request_framing(struct MHD_Connection *conn);
 /* MHD's unescape callback (MHD_OPTION_UNESCAPE_CALLBACK): "%HH" to its byte, except "%00". */
 size_t srv_unescape(void *cls, struct MHD_Connection *conn, char *s);
 

@@ -159,3 +159,38 @@ bool srv_none_match_hits(const char *header, const char *etag)
     }
     return false;
 }
+
+enum srv_framing srv_framing(unsigned n_length, unsigned n_coding, const char *te)
+{
+    if (n_length > 1 || (n_length && n_coding) || n_coding > 1)
+        return SRV_FRAMING_AMBIGUOUS;
+    if (n_coding && strcasecmp(te, "chunked") != 0)
+        return SRV_FRAMING_UNKNOWN;
+    return SRV_FRAMING_OK;
+}
+
+struct framing_headers {
+    unsigned length, coding;
+    const char *te;
+};
+
+static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value)
+{
+    struct framing_headers *h = cls;
+
+    (void)kind;
+    if (strcasecmp(key, "Content-Length") == 0)
+        h->length++;
+    else if (strcasecmp(key, "Transfer-Encoding") == 0 && h->coding++ == 0)
+        h->te = value ? value : "";
+    return MHD_YES;
+}
+
+enum srv_framing srv_request_framing(struct MHD_Connection *conn)
+{
+    struct framing_headers h = {0, 0, ""};
+
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, count_framing, &h);
+    return srv_framing(h.length, h.coding, h.te);
+}

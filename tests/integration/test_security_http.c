@@ -250,6 +250,65 @@ static void test_total_connections(void **state)
     h_cleanup(&s);
 }
 
+/* Sends text on a new connection and reads what comes back until the server closes it (at
+ * most about 2 s) into out (NUL-terminated). */
+static void exchange(const struct h_server *s, const char *text, char *out, size_t len)
+{
+    struct pollfd pfd = {.events = POLLIN};
+    size_t got = 0;
+    ssize_t n = 1;
+
+    pfd.fd = h_connect(s);
+    assert_true(pfd.fd >= 0);
+    assert_int_equal(send(pfd.fd, text, strlen(text), MSG_NOSIGNAL), (ssize_t)strlen(text));
+    while (n > 0 && got + 1 < len && poll(&pfd, 1, 2000) == 1)
+        if ((n = recv(pfd.fd, out + got, len - 1 - got, 0)) > 0)
+            got += (size_t)n;
+    out[got] = '\0';
+    close(pfd.fd);
+}
+
+/* RFC 9112 §6.3: MHD reads the first of two Content-Lengths, where a proxy in front may read
+ * the other and see a second request in the body (request smuggling). A body whose length is
+ * ambiguous is refused, and nothing of it is written; a transfer coding the server does not
+ * know is 501, not a connection left hanging. */
+static void test_ambiguous_framing_is_refused(void **state)
+{
+    static const char *const bad[][2] = {
+        {"POST /logical-elements HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n"
+         "Content-Length: 17\r\nContent-Length: 2\r\n\r\n{\"DeviceID\":\"v1\"}",
+         "HTTP/1.1 400 "},
+        {"POST /logical-elements HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n"
+         "Transfer-Encoding: chunked\r\nContent-Length: 17\r\n\r\n"
+         "11\r\n{\"DeviceID\":\"v1\"}\r\n0\r\n\r\n",
+         "HTTP/1.1 400 "},
+        {"POST /logical-elements HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n"
+         "Transfer-Encoding: gzip\r\n\r\n",
+         "HTTP/1.1 501 "},
+    };
+    struct h_server s;
+    char out[4096];
+
+    (void)state;
+    assert_int_equal(h_start(&s, NULL), 0);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        exchange(&s, bad[i][0], out, sizeof(out));
+        assert_true(strncmp(out, bad[i][1], strlen(bad[i][1])) == 0);
+        assert_non_null(strstr(out, "Content-Type: application/problem+json"));
+        assert_non_null(strstr(out, "Connection: close"));
+        assert_null(strstr(out, "ReturnValue"));
+    }
+    assert_int_equal(h_db_count(&s, "SELECT count(*) FROM element"), 0);
+    /* One Content-Length, or chunked alone, is read as before. */
+    exchange(&s,
+             "POST /logical-elements HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n"
+             "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+             "11\r\n{\"DeviceID\":\"v1\"}\r\n0\r\n\r\n",
+             out, sizeof(out));
+    assert_true(strncmp(out, "HTTP/1.1 201 ", 13) == 0);
+    h_cleanup(&s);
+}
+
 static void test_idle_connection_timeout(void **state)
 {
     static const char *const args[] = {"--connection-timeout", "1", NULL};
@@ -344,6 +403,7 @@ int main(void)
         cmocka_unit_test(test_connections_per_address),
         cmocka_unit_test(test_total_connections),
         cmocka_unit_test(test_idle_connection_timeout),
+        cmocka_unit_test(test_ambiguous_framing_is_refused),
         cmocka_unit_test(test_unusable_database_paths_fail_clearly),
         cmocka_unit_test(test_errors_leak_no_internals),
     };

@@ -213,6 +213,20 @@ static void test_config_bool_value_as_next_argument(void **state)
     assert_true(cfg.caps.temporary_groups);
 }
 
+static void test_framing(void **state)
+{
+    (void)state;
+    assert_int_equal(srv_framing(0, 0, ""), SRV_FRAMING_OK);
+    assert_int_equal(srv_framing(1, 0, ""), SRV_FRAMING_OK);
+    assert_int_equal(srv_framing(0, 1, "chunked"), SRV_FRAMING_OK);
+    assert_int_equal(srv_framing(0, 1, "Chunked"), SRV_FRAMING_OK);
+    assert_int_equal(srv_framing(2, 0, ""), SRV_FRAMING_AMBIGUOUS);
+    assert_int_equal(srv_framing(1, 1, "chunked"), SRV_FRAMING_AMBIGUOUS);
+    assert_int_equal(srv_framing(0, 2, "chunked"), SRV_FRAMING_AMBIGUOUS);
+    assert_int_equal(srv_framing(0, 1, "gzip"), SRV_FRAMING_UNKNOWN);
+    assert_int_equal(srv_framing(0, 1, "gzip, chunked"), SRV_FRAMING_UNKNOWN);
+}
+
 static void test_config_rejects_bad_input(void **state)
 {
     static const char *const bad[][3] = {
@@ -356,6 +370,7 @@ int main(void)
         cmocka_unit_test(test_config_flags),
         cmocka_unit_test(test_config_environment_then_flags),
         cmocka_unit_test(test_config_bool_value_as_next_argument),
+        cmocka_unit_test(test_framing),
         cmocka_unit_test(test_config_rejects_bad_input),
         cmocka_unit_test(test_config_file_then_environment_then_flags),
         cmocka_unit_test(test_config_access_points_follow_precedence),
