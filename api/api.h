@@ -235,8 +235,9 @@ struct api_page {
 int api_query_page(const struct api_request *req, const char *const *extra, size_t n_extra,
                    struct api_page *page, struct api_reply *reply);
 
-/* Checks that the query holds only the names listed, each once; 400 naming the first other.
- * Returns 0, or -1 after replying. */
+/* Checks that the query holds only the names listed, each once, no value holding "%00" (kept
+ * as written by srv_unescape); 400 naming the first other. Empty segments ("&&") are no
+ * parameter. Returns 0, or -1 after replying. */
 int api_query_only(const struct api_request *req, const char *const *names, size_t n,
                    struct api_reply *reply);
 

@@ -496,9 +496,17 @@ int api_query_only(const struct api_request *req, const char *const *names, size
                    struct api_reply *reply)
 {
     for (size_t i = 0; i < req->n_query; i++) {
-        const char *key = req->query[i].key;
+        const char *key = req->query[i].key, *value = req->query[i].value;
         size_t k;
 
+        /* "?a=1&&b=2", or a "&" at the end: an empty segment is no parameter. */
+        if (!*key && !value)
+            continue;
+        if (!*key) {
+            api_reply_problem(reply, API_P_BAD_QUERY, false, NULL,
+                              "a query parameter has a value ('=%s') but no name", value);
+            return -1;
+        }
         for (k = 0; k < n && strcmp(key, names[k]) != 0; k++)
             ;
         if (k == n) {
@@ -512,6 +520,12 @@ int api_query_only(const struct api_request *req, const char *const *names, size
                                   "query parameter '%s' is given twice", key);
                 return -1;
             }
+        /* srv_unescape keeps "%00" as written: a NUL, which no value may hold, would end it. */
+        if (value && strstr(value, "%00")) {
+            api_reply_problem(reply, API_P_BAD_QUERY, false, key,
+                              "query parameter '%s' holds %%00 (a NUL byte)", key);
+            return -1;
+        }
     }
     return 0;
 }

@@ -32,11 +32,14 @@ static const struct srv_route routes[] = {
     {"GET", "/openapi.yaml", api_openapi, .produces = "application/yaml"},
 };
 
-/* Matches path against pattern; copies the {id} segment into id_buf. */
+/* Matches path against pattern; copies the {id} segment into id_buf. Only an id in its one
+ * canonical form matches (api_path_id), so that /replication-groups/abc or /01 is a path no
+ * route has, for every method (404), not a known one that answers OPTIONS or 405. */
 static bool match_path(const char *pattern, const char *path, char *id_buf, size_t id_len)
 {
     const char *brace = strstr(pattern, "{id}");
     size_t prefix, seg;
+    int64_t id;
 
     if (!brace)
         return strcmp(pattern, path) == 0;
@@ -49,7 +52,7 @@ static bool match_path(const char *pattern, const char *path, char *id_buf, size
         return false;
     memcpy(id_buf, path, seg);
     id_buf[seg] = '\0';
-    return true;
+    return api_path_id(id_buf, &id);
 }
 
 void srv_route_labels(const char *method, const char *path, const char **pattern,

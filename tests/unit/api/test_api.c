@@ -409,6 +409,32 @@ static void test_next_link_encodes_filter(void **state)
     free(link);
 }
 
+/* Empty segments ("?&&limit=5", a "&" at the end) are no parameter; a value holding "%00",
+ * which srv_unescape keeps as written, is 400 naming its parameter, as a name with no key. */
+static void test_query_segments_and_nul(void **state)
+{
+    static const char *const names[] = {"limit", "ElementName"};
+    struct api_kv empty[] = {{"", NULL}, {"limit", "5"}, {"", NULL}};
+    struct api_kv nul[] = {{"ElementName", "a%00b"}};
+    struct api_kv unnamed[] = {{"", "x"}};
+    struct api_request req = {.query = empty, .n_query = 3};
+    struct api_reply r = {0};
+
+    (void)state;
+    assert_int_equal(api_query_only(&req, names, 2, &r), 0);
+    req.query = nul;
+    req.n_query = 1;
+    assert_int_equal(api_query_only(&req, names, 2, &r), -1);
+    assert_int_equal(r.status, 400);
+    render(&r);
+    assert_string_equal(str(&r, "Parameter"), "ElementName");
+    api_reply_clear(&r);
+    req.query = unnamed;
+    assert_int_equal(api_query_only(&req, names, 2, &r), -1);
+    assert_int_equal(r.status, 400);
+    api_reply_clear(&r);
+}
+
 static void test_capabilities_and_livez(void **state)
 {
     struct fixture *f = *state;
@@ -447,6 +473,7 @@ int main(void)
         T(test_get_and_list),
         cmocka_unit_test(test_next_link_encodes_filter),
         T(test_capabilities_and_livez),
+        cmocka_unit_test(test_query_segments_and_nul),
     };
 
     return cmocka_run_group_tests_name("api", tests, NULL, NULL);

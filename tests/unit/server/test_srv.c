@@ -32,6 +32,10 @@ static void test_route_exact_and_id(void **state)
 
 static void test_route_unknown_path(void **state)
 {
+    static const char *const odd[] = {"/replication-groups/abc", "/replication-groups/01",
+                                      "/replication-groups/0/members", "/logical-elements/-1",
+                                      "/replication-groups/+1/add-members"};
+    static const char *const methods[] = {"GET", "OPTIONS", "PUT", "POST", "DELETE"};
     const struct srv_route *r;
     char id[32], allow[128];
 
@@ -44,6 +48,13 @@ static void test_route_unknown_path(void **state)
                      SRV_MATCH_NO_PATH);
     assert_int_equal(srv_route_find("GET", "/", &r, id, sizeof(id), allow, sizeof(allow)),
                      SRV_MATCH_NO_PATH);
+    /* An id not in its canonical form names no resource, whatever the method: 404, not an
+     * OPTIONS answer or a 405 for a path that does not exist. */
+    for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++)
+        for (size_t m = 0; m < sizeof(methods) / sizeof(methods[0]); m++)
+            assert_int_equal(srv_route_find(methods[m], odd[i], &r, id, sizeof(id), allow,
+                                            sizeof(allow)),
+                             SRV_MATCH_NO_PATH);
 }
 
 static void test_route_wrong_method_lists_allowed(void **state)
