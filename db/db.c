@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 
 #include "util/rg_util.h"
@@ -192,6 +194,8 @@ static const char *const sql[Q_COUNT] = {
     [Q_BEGIN_READ] = "BEGIN",
     [Q_COMMIT] = "COMMIT",
     [Q_ROLLBACK] = "ROLLBACK",
+    [Q_PAGES] = "SELECT p.page_count, m.max_page_count, f.freelist_count"
+                " FROM pragma_page_count() p, pragma_max_page_count() m, pragma_freelist_count() f",
 };
 
 int db_map(struct db *db, int sqlite_rc, const char *what)
@@ -472,6 +476,14 @@ int db_open(const char *path, const struct db_options *opt, struct db **out, cha
     rc = migrate(db, why, why_len);
     if (rc != DB_OK)
         goto out;
+    {
+        struct stat st;
+
+        if (stat(sqlite3_db_filename(db->conn, "main"), &st) == 0) {
+            db->dev = st.st_dev;
+            db->ino = st.st_ino;
+        }
+    }
     rc = DB_OK;
 out:
     if (rc != DB_OK) {
@@ -658,11 +670,57 @@ void db_read_end(struct db *db)
         exec_q(db, Q_COMMIT, "end read");
 }
 
+/* Free bytes below which the disk is called full: a batch of 32 creates writes about 60 pages
+ * of WAL, a checkpoint more. */
+#define DB_MIN_FREE (4u << 20)
+/* DB_FULL when, with no free page inside the file, the store's page limit leaves less than
+ * 1/64 of itself (and at least 2 pages) to grow into. */
+static int check_pages(struct db *db)
+{
+    sqlite3_stmt *st = db_stmt(db, Q_PAGES);
+    int step, rc = DB_OK;
+
+    if (!st)
+        return DB_ERR;
+    step = sqlite3_step(st);
+    if (step == SQLITE_ROW && sqlite3_column_int64(st, 2) == 0 &&
+        sqlite3_column_int64(st, 0) +
+                (sqlite3_column_int64(st, 1) / 64 > 2 ? sqlite3_column_int64(st, 1) / 64 : 2) >
+            sqlite3_column_int64(st, 1)) {
+        rg_log(RG_LOG_WARN, "db: not ready: the store has reached its page limit (%lld pages)",
+               (long long)sqlite3_column_int64(st, 1));
+        rc = DB_FULL;
+    } else if (step != SQLITE_ROW) {
+        rc = db_map(db, step, "ping");
+    }
+    db_release(db, st, "ping");
+    return rc;
+}
+
 int db_ping(struct db *db)
 {
+    const char *file = sqlite3_db_filename(db->conn, "main");
+    struct stat now;
+    struct statvfs fs;
     int rc;
 
-    /* Ready means writable: take the write lock (within the busy timeout) and let it go. */
+    /* Ready means writable, and taking the write lock is not all of it: the file may be gone
+     * (the writes would go to an unlinked inode, lost at the next start), or the disk or the
+     * page limit full, where every change fails. */
+    if (file && *file) {
+        if (stat(file, &now) != 0 || now.st_dev != db->dev || now.st_ino != db->ino) {
+            rg_log(RG_LOG_WARN, "db: not ready: %s is no longer the database file opened", file);
+            return DB_FAILED;
+        }
+        if (statvfs(file, &fs) == 0 && (uint64_t)fs.f_bavail * fs.f_frsize < DB_MIN_FREE) {
+            rg_log(RG_LOG_WARN, "db: not ready: less than %u MiB free beside %s",
+                   DB_MIN_FREE >> 20, file);
+            return DB_FULL;
+        }
+    }
+    if ((rc = check_pages(db)) != DB_OK)
+        return rc;
+    /* Then take the write lock (within the busy timeout) and let it go. */
     rc = exec_q(db, Q_BEGIN, "ping");
     if (rc == DB_OK)
         rc = exec_q(db, Q_ROLLBACK, "ping");

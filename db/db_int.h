@@ -4,6 +4,7 @@
 #define DB_INT_H
 
 #include <pthread.h>
+#include <sys/types.h>
 #include <sqlite3.h>
 
 #include "db/db.h"
@@ -54,6 +55,7 @@ enum db_q {
     Q_BEGIN_READ,
     Q_COMMIT,
     Q_ROLLBACK,
+    Q_PAGES,
     Q_COUNT
 };
 
@@ -74,6 +76,8 @@ struct db {
     struct db_txn_stats stats;
     pthread_mutex_t stats_lock; /* /metrics reads the writer's stats from another thread */
     int64_t member_delta;       /* member rows written less deleted since the last tally */
+    dev_t dev;                  /* the database file opened, to tell when its path no longer */
+    ino_t ino;                  /* names it (db_ping) */
 };
 
 /* The VFS every gateway connection opens its database with: the default one, except that WAL

@@ -311,6 +311,22 @@ static void test_readyz_follows_the_database(void **state)
     assert_int_equal(h_status(s, "GET", "/readyz", NULL, NULL), 200);
 }
 
+/* README: /readyz means "the database takes writes". A file moved away from its path takes
+ * them no more (they would go to an inode no start opens again), whatever the lock says. */
+static void test_readyz_sees_the_file_gone(void **state)
+{
+    struct h_server *s = *state;
+    char moved[sizeof(s->db) + 8];
+
+    snprintf(moved, sizeof(moved), "%s.moved", s->db);
+    assert_int_equal(h_status(s, "GET", "/readyz", NULL, NULL), 200);
+    assert_int_equal(rename(s->db, moved), 0);
+    assert_int_equal(h_status(s, "GET", "/readyz", NULL, NULL), 503);
+    assert_int_equal(h_status(s, "GET", "/livez", NULL, NULL), 200);
+    assert_int_equal(rename(moved, s->db), 0);
+    assert_int_equal(h_status(s, "GET", "/readyz", NULL, NULL), 200);
+}
+
 static void test_metrics(void **state)
 {
     struct h_server *s = *state;
@@ -423,6 +439,7 @@ int main(void)
         T(test_cors),
         T(test_request_id_echoed_and_logged),
         T(test_readyz_follows_the_database),
+        T(test_readyz_sees_the_file_gone),
         T(test_metrics),
         T(test_sigterm_finishes_requests_in_flight),
     };

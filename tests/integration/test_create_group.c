@@ -776,8 +776,9 @@ static void test_create_full_database_is_failed(void **state)
         h_resp_free(&r);
     }
     assert_int_equal(status, 500);
-    /* Everything acknowledged is still there. */
+    /* Everything acknowledged is still there, and the store says it takes no more writes. */
     assert_int_equal(h_db_count(s, COUNT_GROUPS), created);
+    assert_int_equal(h_status(s, "GET", "/readyz", NULL, NULL), 503);
     h_free(s);
 }
 
