@@ -19,7 +19,8 @@
 #include <unistd.h>
 
 #define REQUEST_ID_MAX 128
-#define EXPOSED_HEADERS "ETag, Location, Retry-After, X-Request-Id, Allow, Idempotent-Replayed"
+#define EXPOSED_HEADERS                                                                        \
+    "ETag, Location, Retry-After, X-Request-Id, Allow, Idempotent-Replayed, WWW-Authenticate"
 #define ALLOWED_HEADERS "Content-Type, Accept, If-Match, If-None-Match, Idempotency-Key, " \
                         "X-Request-Id, Authorization"
 

@@ -69,7 +69,8 @@ void srv_auth_free(struct srv_auth *a);
 
 enum srv_auth_result { SRV_AUTH_OK, SRV_AUTH_MISSING, SRV_AUTH_BAD, SRV_AUTH_FORBIDDEN };
 
-/* Checks an Authorization header ("Bearer <token>") for a read (write=false) or a change. */
+/* Checks an Authorization header ("Bearer <token>") for a read (write=false) or a change: none,
+ * or one of another scheme, is SRV_AUTH_MISSING; a Bearer token not on the list SRV_AUTH_BAD. */
 enum srv_auth_result srv_auth_check(const struct srv_auth *a, const char *header, bool write);
 
 /* `replgw token add`: makes a random token, appends its hash and scope to path, and prints the

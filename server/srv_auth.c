@@ -116,10 +116,10 @@ enum srv_auth_result srv_auth_check(const struct srv_auth *a, const char *header
     const char *token;
     int found = -1;
 
-    if (!header || !*header)
+    /* Another scheme (Basic, say) is no Bearer token at all: RFC 6750 §3.1 asks for the bare
+     * challenge then, without an error code. */
+    if (!header || strncasecmp(header, "Bearer ", 7) != 0)
         return SRV_AUTH_MISSING;
-    if (strncasecmp(header, "Bearer ", 7) != 0)
-        return SRV_AUTH_BAD;
     token = header + 7;
     token += strspn(token, " ");
     if (!*token || sha256(token, strlen(token), hash) != 0)

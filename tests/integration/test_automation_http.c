@@ -252,6 +252,8 @@ static void test_cors(void **state)
     assert_string_equal(v, "https://dash.example");
     assert_non_null(h_header(&r, "Access-Control-Expose-Headers", v, sizeof(v)));
     assert_non_null(strstr(v, "ETag"));
+    /* A dashboard reads the 401's challenge as it reads the ETag. */
+    assert_non_null(strstr(v, "WWW-Authenticate"));
     h_resp_free(&r);
     call(s, "OPTIONS", "/replication-groups/1",
          "Origin: https://dash.example\r\nAccess-Control-Request-Method: PATCH\r\n"

@@ -66,9 +66,21 @@ static void test_tokens(void **state)
     assert_non_null(h_header(&r, "WWW-Authenticate", v, sizeof(v)));
     assert_non_null(strstr(v, "Bearer"));
     h_resp_free(&r);
-    assert_int_equal(h_status(&s, "GET", "/replication-groups",
-                               "Authorization: Bearer rgw_wrong\r\n", NULL),
-                     401);
+    assert_int_equal(h_req(&s, "GET", "/replication-groups", "Authorization: Bearer rgw_wrong\r\n",
+                           NULL, &r),
+                     0);
+    assert_int_equal(r.status, 401);
+    assert_non_null(h_header(&r, "WWW-Authenticate", v, sizeof(v)));
+    assert_non_null(strstr(v, "error=\"invalid_token\""));
+    h_resp_free(&r);
+    /* RFC 6750 §3.1: another scheme is no token; the challenge carries no error code. */
+    assert_int_equal(h_req(&s, "GET", "/replication-groups", "Authorization: Basic abc\r\n", NULL,
+                           &r),
+                     0);
+    assert_int_equal(r.status, 401);
+    assert_non_null(h_header(&r, "WWW-Authenticate", v, sizeof(v)));
+    assert_string_equal(v, "Bearer realm=\"replgw\"");
+    h_resp_free(&r);
     snprintf(auth, sizeof(auth), "Authorization: Bearer %s\r\n", read_tok);
     assert_int_equal(h_status(&s, "GET", "/replication-groups", auth, NULL), 200);
     assert_int_equal(h_status(&s, "POST", "/replication-groups", auth, "{}"), 403);
