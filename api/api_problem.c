@@ -100,13 +100,14 @@ void api_reply_clear(struct api_reply *reply)
 
 /* Copies text into out as valid UTF-8: a sequence cut short (detail messages are cut at their
  * buffer's end, possibly inside a character) or an invalid byte becomes '?', which JSON can
- * carry. */
+ * carry. A text longer than out ends in "\u2026" (an ellipsis), so that a cut name is not
+ * taken for the whole one. */
 static void copy_valid_utf8(const char *text, char *out, size_t out_len)
 {
     const unsigned char *p = (const unsigned char *)text;
     size_t at = 0;
 
-    while (*p && at + 5 < out_len) {
+    while (*p && at + 8 < out_len) { /* room for a character, the ellipsis and the NUL */
         size_t n = *p < 0x80 ? 1 : (*p & 0xE0) == 0xC0 ? 2 : (*p & 0xF0) == 0xE0 ? 3
                                  : (*p & 0xF8) == 0xF0 ? 4 : 0;
         size_t i;
@@ -126,6 +127,10 @@ static void copy_valid_utf8(const char *text, char *out, size_t out_len)
         memcpy(out + at, p, n);
         at += n;
         p += n;
+    }
+    if (*p) {
+        memcpy(out + at, "\xE2\x80\xA6", 3);
+        at += 3;
     }
     out[at] = '\0';
 }

@@ -95,10 +95,10 @@ int api_rsd_check_json(const json_t *j, struct api_reply *reply)
     }
     json_object_foreach((json_t *)j, key, value) {
         const struct cim_prop_def *def = cim_rsd_find_def(key);
-        char param[96];
+        char param[160]; /* longer than a problem's Parameter, which marks the cut */
 
         if (!def) {
-            snprintf(param, sizeof(param), PARAM ".%.64s", key);
+            snprintf(param, sizeof(param), PARAM ".%s", key);
             api_reply_problem(reply, API_P_BAD_REQUEST, true, param,
                               "CIM_ReplicationSettingData has no property '%.64s'", key);
             return -1;

@@ -366,11 +366,17 @@ enum cim_rv cim_element_resolve(struct cim_service *svc, const char *ref, const 
 
         for (k = 0; k < K_COUNT && rg_strcasecmp(path.keys[i].name, key_names[k]) != 0; k++)
             ;
-        if (k == K_COUNT || path.keys[i].type != CIM_KEY_STRING) {
+        if (k == K_COUNT) {
             cim_err_set(err, CIM_RV_INVALID_PARAMETER, param,
-                        "%s: %s is not a string key of %s (keys: CreationClassName, DeviceID, "
+                        "%s: %s is not a key of %s (keys: CreationClassName, DeviceID, "
                         "SystemCreationClassName, SystemName)",
                         param, path.keys[i].name, path.class_name);
+            goto out;
+        }
+        if (path.keys[i].type != CIM_KEY_STRING) {
+            cim_err_set(err, CIM_RV_INVALID_PARAMETER, param,
+                        "%s: the value of key %s must be a quoted string (%s=\"...\")", param,
+                        key_names[k], key_names[k]);
             goto out;
         }
         values[k] = path.keys[i].value;

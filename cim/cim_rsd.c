@@ -345,6 +345,16 @@ static unsigned read_2_digits(const char *s)
     return (unsigned)(s[0] - '0') * 10 + (unsigned)(s[1] - '0');
 }
 
+/* The days of the month of timestamp s (yyyymm..., month 1 to 12). */
+static unsigned days_in_month(const char *s)
+{
+    static const unsigned char days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    unsigned year = read_2_digits(s) * 100 + read_2_digits(s + 2), month = read_2_digits(s + 4);
+    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+
+    return month == 2 && leap ? 29 : days[month - 1];
+}
+
 /* Returns NULL when s is a DSP0004 datetime, else what is wrong with it. A timestamp is
  * yyyymmddhhmmss.mmmmmmsutc (s is '+' or '-'); an interval ddddddddhhmmss.mmmmmm:000. The '*'
  * wildcards DSP0004 also allows are refused: a setting needs a definite value. */
@@ -372,8 +382,8 @@ static const char *check_datetime(const char *s, size_t len)
         return memcmp(s + 22, "000", 3) == 0 ? NULL : "an interval must end in \":000\"";
     if (read_2_digits(s + 4) < 1 || read_2_digits(s + 4) > 12)
         return "the month must be 01 to 12";
-    if (read_2_digits(s + 6) < 1 || read_2_digits(s + 6) > 31)
-        return "the day must be 01 to 31";
+    if (read_2_digits(s + 6) < 1 || read_2_digits(s + 6) > days_in_month(s))
+        return "the day is not one of that month (Gregorian calendar, leap years included)";
     return NULL;
 }
 

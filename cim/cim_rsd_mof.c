@@ -287,6 +287,11 @@ static enum cim_rv convert_number(struct mof *m, const struct cim_prop_def *def,
     size_t len = m->tok.len;
     bool ok;
 
+    /* -0 is zero, as the same value in the JSON form is. */
+    if (len == 2 && s[0] == '-' && s[1] == '0') {
+        *v = 0;
+        return CIM_RV_SUCCESS;
+    }
     if (s[0] == '-')
         return fail_at(m, def, m->tok.start, "%s must not be negative", def->name);
     if (len >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))

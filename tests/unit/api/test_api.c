@@ -183,6 +183,33 @@ static void test_problem_with_cut_utf8_detail(void **state)
     api_reply_clear(&r);
 }
 
+/* A name too long for Parameter is cut with an ellipsis, never passed off as the whole. */
+static void test_problem_cut_parameter_is_marked(void **state)
+{
+    struct fixture *f = *state;
+    char body[512], name[301];
+    struct api_reply r;
+    const char *param;
+
+    memset(name, 'k', 300);
+    name[300] = '\0';
+    snprintf(body, sizeof(body), "{\"%s\":1}", name);
+    call(f, api_groups_create, NULL, body, &r);
+    assert_int_equal(r.status, 400);
+    param = str(&r, "Parameter");
+    assert_true(strlen(param) < 100);
+    assert_string_equal(param + strlen(param) - 3, "\xE2\x80\xA6");
+    assert_int_equal(strspn(param, "k"), strlen(param) - 3);
+    api_reply_clear(&r);
+    snprintf(body, sizeof(body), "{\"ReplicationSettingData\":{\"%s\":1}}", name);
+    call(f, api_groups_create, NULL, body, &r);
+    assert_int_equal(r.status, 400);
+    param = str(&r, "Parameter");
+    assert_true(strncmp(param, "ReplicationSettingData.kkk", 26) == 0);
+    assert_string_equal(param + strlen(param) - 3, "\xE2\x80\xA6");
+    api_reply_clear(&r);
+}
+
 static void test_strict_json(void **state)
 {
     struct fixture *f = *state;
@@ -465,6 +492,7 @@ int main(void)
         T(test_problem_body_carries_return_value),
         cmocka_unit_test(test_every_return_value_maps_to_its_status),
         cmocka_unit_test(test_problem_with_cut_utf8_detail),
+        T(test_problem_cut_parameter_is_marked),
         T(test_strict_json),
         T(test_prepared_body),
         T(test_rsd_round_trip),

@@ -165,6 +165,24 @@ static void test_resolve_rejections_name_the_parameter(void **state)
     }
 }
 
+/* A key whose value is not quoted is said to be so, not to be an unknown key. */
+static void test_resolve_unquoted_key_value_says_so(void **state)
+{
+    struct fixture *f = *state;
+    struct cim_err err;
+    int64_t got;
+    const char *ref = "/root/cimv2/storage/iscsitarget:MSISCSITARGET_StorageVolume."
+                      "CreationClassName=\"MSISCSITARGET_StorageVolume\",DeviceID=1,"
+                      "SystemCreationClassName=\"CIM_ComputerSystem\",SystemName=\"tgt01\"";
+
+    add_volume(f, "v1");
+    cim_err_clear(&err);
+    assert_int_equal(cim_element_resolve(&f->svc, ref, "Members[0]", &got, NULL, &err),
+                     CIM_RV_INVALID_PARAMETER);
+    assert_string_equal(err.param, "Members[0]");
+    assert_non_null(strstr(err.detail, "DeviceID must be a quoted string"));
+}
+
 /* CIM CreateGroup/Members: order kept; duplicates are 5 naming the later reference. */
 static void test_duplicate_member_names_later_index(void **state)
 {
@@ -412,6 +430,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_resolve_all_three_forms),
         T(test_resolve_rejections_name_the_parameter),
+        T(test_resolve_unquoted_key_value_says_so),
         T(test_duplicate_member_names_later_index),
         T(test_unresolved_member_reported_before_duplicate),
         cmocka_unit_test(test_not_nameable_checked_first),

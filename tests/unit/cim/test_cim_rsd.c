@@ -554,6 +554,16 @@ static void test_add_datetime_accepts_interval_and_timestamp(void **state)
         cim_rsd_add_string(rsd, def_of("DesiredRPO"), "99999999235959.999999:000", &err), 0);
     assert_int_equal(
         cim_rsd_add_string(rsd, def_of("TimeBeforeRemoval"), "20240229235959.123456+060", &err), 0);
+    /* 2000 is a leap year (divisible by 400), as 2024 is. */
+    {
+        struct cim_rsd other;
+
+        assert_int_equal(cim_rsd_init(&other), 0);
+        assert_int_equal(cim_rsd_add_string(&other, def_of("TimeBeforeRemoval"),
+                                            "20000229000000.000000+000", &err),
+                         0);
+        cim_rsd_free(&other);
+    }
     assert_string_equal(find_prop(rsd, "DeltaUpdateInterval")->s, "00000000002300.000000:000");
 }
 
@@ -575,8 +585,12 @@ static void test_add_datetime_rejects_malformed_values(void **state)
         {"00000000002300.000000:001", "must end in \":000\""},
         {"20241301000000.000000+000", "the month must be 01 to 12"},
         {"20240001000000.000000+000", "the month must be 01 to 12"},
-        {"20240132000000.000000-000", "the day must be 01 to 31"},
-        {"20240100000000.000000-000", "the day must be 01 to 31"},
+        {"20240132000000.000000-000", "the day is not one of that month"},
+        {"20240100000000.000000-000", "the day is not one of that month"},
+        {"20250230000000.000000+000", "the day is not one of that month"},
+        {"20230229000000.000000+000", "the day is not one of that month"},
+        {"21000229000000.000000+000", "the day is not one of that month"},
+        {"20240431000000.000000+000", "the day is not one of that month"},
     };
 
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
@@ -934,6 +948,13 @@ static void test_mof_rejects_negative_integer(void **state)
                 "Multihop must not be negative at 1:53");
 }
 
+/* -0 is zero, as JSON's -0 is: the two forms take the same values. */
+static void test_mof_negative_zero_is_zero(void **state)
+{
+    parse_ok(*state, HEAD "Multihop = -0; };");
+    assert_int_equal(find_prop(*state, "Multihop")->u, 0);
+}
+
 static void test_mof_rejects_leading_zero(void **state)
 {
     parse_fails(*state, HEAD "Multihop = 010; };", PARAM ".Multihop",
@@ -1254,6 +1275,7 @@ int main(void)
         T(test_mof_rejects_number_for_string),
         T(test_mof_rejects_boolean_for_integer),
         T(test_mof_rejects_negative_integer),
+        T(test_mof_negative_zero_is_zero),
         T(test_mof_rejects_leading_zero),
         T(test_mof_rejects_malformed_integers),
         T(test_mof_rejects_integer_past_64_bits),
