@@ -276,7 +276,10 @@ static int modify_txn(struct db *db, void *cls)
                                 caps->default_persistency != CIM_PERSISTENCY_NOT_PERSISTENT);
     row.delete_on_empty = apply_flag(c->req->delete_on_empty, row.delete_on_empty, false);
     row.delete_on_unassoc = apply_flag(c->req->delete_on_unassoc, row.delete_on_unassoc, false);
-    if (!row.persistent && !caps->temporary_groups) {
+    /* Only a patch that makes the group temporary is refused: one made temporary before the
+     * service was started with --temporary-groups=false may stay so, and a patch that leaves
+     * it as it is (re-applying a state) writes nothing, as any other. */
+    if (!row.persistent && before.persistent && !caps->temporary_groups) {
         rv = cim_err_set(c->err, CIM_RV_INVALID_PARAMETER, "Persistent",
                          "this service does not support temporary groups (Persistent=false)");
         goto out;

@@ -490,6 +490,32 @@ static void test_patch_name_when_not_nameable(void **state)
     h_free(s);
 }
 
+/* Without temporary groups a PATCH may not make a group temporary; a group already so (made
+ * before the service ran with --temporary-groups=false) may stay so, renamed or re-applied. */
+static void test_patch_without_temporary_groups(void **state)
+{
+    static const char *const args[] = {"--temporary-groups=false", NULL};
+    struct h_server *s = h_new(args);
+    struct h_resp r;
+
+    (void)state;
+    expect(s, "POST", "/replication-groups", "{}", 201);
+    expect(s, "POST", "/replication-groups", "{}", 201);
+    assert_int_equal(h_db_exec(s, "UPDATE rgroup SET persistent = 0 WHERE id = 1"), 0);
+    expect(s, "PATCH", "/replication-groups/1", "{}", 200);
+    expect(s, "PATCH", "/replication-groups/1", "{\"Persistent\":false}", 200);
+    expect(s, "PATCH", "/replication-groups/1", "{\"ElementName\":\"legacy\"}", 200);
+    call(s, "PATCH", "/replication-groups/2", "{\"Persistent\":false}", &r);
+    assert_problem(&r, 422, -1, "Persistent");
+    h_resp_free(&r);
+    expect(s, "PATCH", "/replication-groups/1", "{\"Persistent\":true}", 200);
+    call(s, "PATCH", "/replication-groups/1", "{\"Persistent\":false}", &r);
+    assert_problem(&r, 422, -1, "Persistent");
+    h_resp_free(&r);
+    assert_int_equal(h_db_count(s, "SELECT count(*) FROM rgroup WHERE persistent"), 2);
+    h_free(s);
+}
+
 static void test_if_match(void **state)
 {
     struct h_server *s = *state;
@@ -780,6 +806,7 @@ int main(void)
         T(test_patch_without_change_keeps_generation),
         T(test_patch_errors),
         cmocka_unit_test(test_patch_name_when_not_nameable),
+        cmocka_unit_test(test_patch_without_temporary_groups),
         T(test_if_match),
         T(test_element_generation_follows_its_groups),
         cmocka_unit_test(test_element_delete_leaves_every_group),
