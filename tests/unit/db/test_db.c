@@ -80,9 +80,36 @@ static void reopen_after(struct fixture *f, const char *sql)
     assert_int_equal(db_open(f->path, &opts, &f->db, why, sizeof(why)), DB_OK);
 }
 
+/* The one number sql selects, read through a connection of its own. */
+static int64_t raw_count(struct fixture *f, const char *sql)
+{
+    sqlite3 *raw;
+    sqlite3_stmt *st;
+    int64_t n;
+
+    assert_int_equal(sqlite3_open(f->path, &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(raw, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(raw);
+    return n;
+}
+
+/* What migration 8 did, undone: the element's Generation and group count back in its row. */
+#define BACK_TO_SCHEMA_7                                                                          \
+    "DROP TRIGGER element_state_insert; DROP TRIGGER element_state_delete;"                      \
+    "ALTER TABLE element ADD COLUMN generation INTEGER NOT NULL DEFAULT 1;"                      \
+    "ALTER TABLE element ADD COLUMN n_groups INTEGER NOT NULL DEFAULT 0;"                        \
+    "UPDATE element SET generation = (SELECT generation FROM element_state s"                    \
+    "  WHERE s.id = element.id), n_groups = (SELECT n_groups FROM element_state s"               \
+    "  WHERE s.id = element.id);"                                                                \
+    "DROP TABLE element_state;"
+
 /* What migration 7 added, taken away again: the tally triggers as schema 3 made them, no count
  * of persistent groups and no (persistent, id) index. Each older-schema test starts with it. */
 #define BACK_TO_SCHEMA_6                                                                          \
+    BACK_TO_SCHEMA_7                                                                             \
     "DROP TRIGGER rgroup_tally_persistent; DROP TRIGGER rgroup_tally_insert;"                    \
     "DROP TRIGGER rgroup_tally_delete; ALTER TABLE tally DROP COLUMN persistent;"                \
     "DROP INDEX rgroup_by_persistent;"                                                           \
@@ -116,7 +143,7 @@ static void test_open_sets_schema_version_and_wal(void **state)
     assert_int_equal(sqlite3_open(f->path, &raw), SQLITE_OK);
     assert_int_equal(sqlite3_prepare_v2(raw, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(st, 0), 7);
+    assert_int_equal(sqlite3_column_int(st, 0), 8);
     sqlite3_finalize(st);
     assert_int_equal(sqlite3_prepare_v2(raw, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
@@ -516,7 +543,7 @@ static void test_tally_counts_rows_of_an_older_schema(void **state)
 
     add_group(f->db, "a");
     add_group(f->db, "b");
-    reopen_after(f, "DROP TABLE tally; DROP TRIGGER IF EXISTS rgroup_tally_insert;"
+    reopen_after(f, BACK_TO_SCHEMA_7 "DROP TABLE tally; DROP TRIGGER IF EXISTS rgroup_tally_insert;"
                     "DROP TRIGGER IF EXISTS rgroup_tally_delete;"
                     "DROP TRIGGER IF EXISTS rgroup_tally_persistent;"
                     "DROP INDEX rgroup_by_persistent;"
@@ -659,6 +686,30 @@ static void test_element_group_count_follows_members(void **state)
     assert_int_equal(groups, 0);
 }
 
+/* A database written by schema version 7 (Generation and group count in the element's row)
+ * keeps both, and elements added or deleted after the migration get or lose their state. */
+static void test_element_state_of_an_older_schema(void **state)
+{
+    struct fixture *f = *state;
+    int64_t g = add_group(f->db, "g"), h = add_group(f->db, "h");
+    int64_t a = add_element(f->db, "a"), b = add_element(f->db, "b"), c, gen, groups;
+
+    assert_int_equal(db_member_insert(f->db, g, a, 1), DB_OK);
+    assert_int_equal(db_member_insert(f->db, h, a, 1), DB_OK);
+    reopen_after(f, BACK_TO_SCHEMA_7 "PRAGMA user_version = 7");
+    element_state(f, a, &gen, &groups);
+    assert_int_equal(gen, 3);
+    assert_int_equal(groups, 2);
+    element_state(f, b, &gen, &groups);
+    assert_int_equal(gen, 1);
+    assert_int_equal(groups, 0);
+    c = add_element(f->db, "c");
+    element_state(f, c, &gen, &groups);
+    assert_int_equal(gen, 1);
+    assert_int_equal(db_element_delete(f->db, b), DB_OK);
+    assert_int_equal(raw_count(f, "SELECT count(*) FROM element_state"), 2);
+}
+
 /* A database written by schema version 5 (no group counts) gets them from its member rows. */
 static void test_element_group_count_of_an_older_schema(void **state)
 {
@@ -684,7 +735,7 @@ static void test_members_of_an_older_schema_migrate(void **state)
     int64_t g = add_group(f->db, "g"), a = add_element(f->db, "a"), b = add_element(f->db, "b");
     int64_t c = add_element(f->db, "c");
     struct db_member *m;
-    char sql[1024];
+    char sql[2048];
     size_t n;
     int64_t count;
 
@@ -897,6 +948,7 @@ int main(void)
         T(test_group_filters),
         T(test_persistent_tally_follows_the_rows),
         T(test_persistent_tally_of_an_older_schema),
+        T(test_element_state_of_an_older_schema),
         T(test_pages_of_few_and_of_many_matches),
     };
 
