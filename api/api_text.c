@@ -9,7 +9,6 @@
  * values (keys in this order, escapes as jansson writes them), which the unit tests check. */
 #include "api/api.h"
 
-#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,24 +17,52 @@ static void add(struct rg_buf *b, const char *s)
     rg_buf_add(b, s, strlen(s));
 }
 
-static void add_int(struct rg_buf *b, long long v)
-{
-    char num[24];
+/* A string literal, its length known at compile time. */
+#define ADD_LIT(b, lit) rg_buf_add((b), (lit), sizeof(lit) - 1)
+/* "name": and ,"name": for a literal key name (keys are plain ASCII, nothing to escape). */
+#define KEY_FIRST(b, name) ADD_LIT(b, "\"" name "\":")
+#define KEY(b, name) ADD_LIT(b, ",\"" name "\":")
 
-    rg_buf_add(b, num, (size_t)snprintf(num, sizeof(num), "%lld", v));
+/* Writes u in decimal just before end and returns where it starts (at most 20 bytes). */
+static char *format_uint(unsigned long long u, char *end)
+{
+    char *p = end;
+
+    do
+        *--p = (char)('0' + u % 10);
+    while ((u /= 10) != 0);
+    return p;
 }
+
+/* A count, a sequence or a Generation: never negative. */
+static void add_uint(struct rg_buf *b, unsigned long long u)
+{
+    char num[24], *start = format_uint(u, num + sizeof(num));
+
+    rg_buf_add(b, start, (size_t)(num + sizeof(num) - start));
+}
+
+/* The bytes JSON text must escape: the controls, '"' and '\\' (and NUL, where a string ends). */
+static const unsigned char escape[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    ['"'] = 1, ['\\'] = 1,
+};
 
 void api_text_string(struct rg_buf *b, const char *s)
 {
-    const char *run = s;
+    const unsigned char *p = (const unsigned char *)s;
 
-    add(b, "\"");
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    ADD_LIT(b, "\"");
+    for (;;) {
+        const unsigned char *run = p;
         char esc[8];
         const char *e = esc;
 
-        if (*p >= 0x20 && *p != '"' && *p != '\\')
-            continue;
+        while (!escape[*p])
+            p++;
+        rg_buf_add(b, (const char *)run, (size_t)(p - run));
+        if (!*p)
+            break;
         switch (*p) {
         case '"': e = "\\\""; break;
         case '\\': e = "\\\\"; break;
@@ -46,21 +73,19 @@ void api_text_string(struct rg_buf *b, const char *s)
         case '\t': e = "\\t"; break;
         default: snprintf(esc, sizeof(esc), "\\u%04X", *p); break;
         }
-        rg_buf_add(b, run, (size_t)((const char *)p - run));
         add(b, e);
-        run = (const char *)p + 1;
+        p++;
     }
-    add(b, run);
-    add(b, "\"");
+    ADD_LIT(b, "\"");
 }
 
-/* ,"name": */
+/* "name": after a comma unless first, for a key known only at run time. */
 static void add_key(struct rg_buf *b, const char *name, bool first)
 {
     if (!first)
-        add(b, ",");
+        ADD_LIT(b, ",");
     api_text_string(b, name);
-    add(b, ":");
+    ADD_LIT(b, ":");
 }
 
 static void add_string_or_null(struct rg_buf *b, const char *s)
@@ -68,98 +93,108 @@ static void add_string_or_null(struct rg_buf *b, const char *s)
     if (s)
         api_text_string(b, s);
     else
-        add(b, "null");
+        ADD_LIT(b, "null");
+}
+
+static void add_bool(struct rg_buf *b, bool v)
+{
+    if (v)
+        ADD_LIT(b, "true");
+    else
+        ADD_LIT(b, "false");
 }
 
 void api_text_members(struct rg_buf *b, const struct cim_group *g)
 {
-    add(b, "[");
+    ADD_LIT(b, "[");
     for (size_t i = 0; i < g->n_members; i++) {
         const struct cim_member *m = &g->members[i];
-        char id[24];
+        char num[24], *id = format_uint((unsigned long long)m->element_id, num + sizeof(num));
+        size_t id_len = (size_t)(num + sizeof(num) - id);
 
-        snprintf(id, sizeof(id), "%lld", (long long)m->element_id);
-        add(b, i ? ",{" : "{");
-        add_key(b, "AssignedSequence", true);
-        add_int(b, (long long)m->seq);
-        add_key(b, "Member", false);
+        if (i)
+            ADD_LIT(b, ",");
+        ADD_LIT(b, "{");
+        KEY_FIRST(b, "AssignedSequence");
+        add_uint(b, (unsigned long long)m->seq);
+        KEY(b, "Member");
         api_text_string(b, m->path);
-        add_key(b, "id", false);
-        api_text_string(b, id);
-        add_key(b, "href", false);
-        add(b, "\"/logical-elements/");
-        add(b, id);
-        add(b, "\"}");
+        /* An id is digits: nothing in it to escape. */
+        KEY(b, "id");
+        ADD_LIT(b, "\"");
+        rg_buf_add(b, id, id_len);
+        ADD_LIT(b, "\"");
+        KEY(b, "href");
+        ADD_LIT(b, "\"/logical-elements/");
+        rg_buf_add(b, id, id_len);
+        ADD_LIT(b, "\"}");
     }
-    add(b, "]");
+    ADD_LIT(b, "]");
 }
 
 /* The setting data as an object of its properties, in the order they were given. */
 static void add_rsd(struct rg_buf *b, const struct cim_rsd *rsd)
 {
-    char num[24];
-
-    add(b, "{");
+    ADD_LIT(b, "{");
     for (size_t i = 0; i < rsd->n_props; i++) {
         const struct cim_prop *p = &rsd->props[i];
 
         add_key(b, p->def->name, i == 0);
         switch (p->def->type) {
         case CIM_T_BOOLEAN:
-            add(b, p->b ? "true" : "false");
+            add_bool(b, p->b);
             break;
         case CIM_T_UINT16:
         case CIM_T_UINT64:
-            rg_buf_add(b, num, (size_t)snprintf(num, sizeof(num), "%" PRIu64, p->u));
+            add_uint(b, p->u);
             break;
         default:
             api_text_string(b, p->s);
             break;
         }
     }
-    add(b, "}");
+    ADD_LIT(b, "}");
 }
 
 void api_text_group(struct rg_buf *b, const struct cim_group *g, bool with_rv)
 {
-    char id[24];
-
-    snprintf(id, sizeof(id), "%lld", (long long)g->id);
-    add(b, "{");
-    add_key(b, "id", true);
-    api_text_string(b, id);
-    add_key(b, "InstanceID", false);
+    ADD_LIT(b, "{");
+    KEY_FIRST(b, "id");
+    ADD_LIT(b, "\"");
+    add_uint(b, (unsigned long long)g->id);
+    ADD_LIT(b, "\"");
+    KEY(b, "InstanceID");
     api_text_string(b, g->instance_id);
-    add_key(b, "ElementName", false);
+    KEY(b, "ElementName");
     api_text_string(b, g->element_name);
-    add_key(b, "Description", false);
+    KEY(b, "Description");
     add_string_or_null(b, g->description);
-    add_key(b, "Persistent", false);
-    add(b, g->persistent ? "true" : "false");
-    add_key(b, "DeleteOnEmptyElement", false);
-    add(b, g->delete_on_empty ? "true" : "false");
-    add_key(b, "DeleteOnUnassociated", false);
-    add(b, g->delete_on_unassoc ? "true" : "false");
-    add_key(b, "Generation", false);
-    add_int(b, (long long)g->generation);
-    add_key(b, "ReplicationGroup", false);
+    KEY(b, "Persistent");
+    add_bool(b, g->persistent);
+    KEY(b, "DeleteOnEmptyElement");
+    add_bool(b, g->delete_on_empty);
+    KEY(b, "DeleteOnUnassociated");
+    add_bool(b, g->delete_on_unassoc);
+    KEY(b, "Generation");
+    add_uint(b, (unsigned long long)g->generation);
+    KEY(b, "ReplicationGroup");
     api_text_string(b, g->path);
-    add_key(b, "HostingSystem", false);
+    KEY(b, "HostingSystem");
     api_text_string(b, g->system_path);
-    add_key(b, "Members", false);
+    KEY(b, "Members");
     api_text_members(b, g);
-    add_key(b, "ReplicationSettingData", false);
+    KEY(b, "ReplicationSettingData");
     if (g->rsd)
         add_rsd(b, g->rsd);
     else
-        add(b, "null");
+        ADD_LIT(b, "null");
     if (with_rv) {
         /* The method's return value (CreateGroup's other out-parameter, ReplicationGroup, is
          * the group's path above). */
-        add_key(b, "ReturnValue", false);
-        add_int(b, CIM_RV_SUCCESS);
-        add_key(b, "ReturnValueName", false);
+        KEY(b, "ReturnValue");
+        add_uint(b, CIM_RV_SUCCESS);
+        KEY(b, "ReturnValueName");
         api_text_string(b, cim_rv_name(CIM_RV_SUCCESS));
     }
-    add(b, "}");
+    ADD_LIT(b, "}");
 }
