@@ -132,10 +132,11 @@ double srv_rate_take(struct srv_rate *r, const unsigned char *addr, size_t len, 
 
 #define SRV_MAX_QUERY 32
 /* Each connection's memory in MHD, which holds the request line and headers and a record per
- * query parameter (about 56 bytes each). MHD's 32 KiB ran out at about 450 parameters and
- * closed the connection without the 400 for more than SRV_MAX_QUERY; 64 KiB holds about 1,000.
- * MHD maps it lazily: what a connection does not use costs no memory. */
-#define SRV_CONN_MEMORY (64 * 1024)
+ * query parameter (about 56 bytes each): 32 KiB, MHD's own default, runs out at about 450
+ * parameters, where MHD closes the connection without the 400 for more than SRV_MAX_QUERY.
+ * Not more: MHD zeroes the whole of it after every request, and 64 KiB (about 1,000
+ * parameters) cost GET 4-25% of its requests per second in alternating runs. */
+#define SRV_CONN_MEMORY (32 * 1024)
 
 struct MHD_Connection;
 
