@@ -497,6 +497,11 @@ int db_open(const char *path, const struct db_options *opt, struct db **out, cha
     rc = migrate(db, why, why_len);
     if (rc != DB_OK)
         goto out;
+    if (opt->cache_paths && !(db->paths = calloc(DB_PATH_SLOTS, sizeof(*db->paths)))) {
+        snprintf(why, why_len, "out of memory");
+        rc = DB_FAILED;
+        goto out;
+    }
     {
         struct stat st;
 
@@ -524,6 +529,10 @@ void db_close(struct db *db)
     for (size_t i = 0; i < RG_ARRAY_LEN(db->group_stmts); i++)
         for (size_t j = 0; j < RG_ARRAY_LEN(db->group_stmts[i]); j++)
             sqlite3_finalize(db->group_stmts[i][j]);
+    if (db->paths) {
+        db_forget_paths(db);
+        free(db->paths);
+    }
     sqlite3_close(db->conn);
     pthread_mutex_destroy(&db->stats_lock);
     free(db);
@@ -613,8 +622,18 @@ static int end_txn(struct db *db, bool commit, double start, const char *what)
 
     if ((!commit || rc != DB_OK) && !sqlite3_get_autocommit(db->conn))
         exec_q(db, Q_ROLLBACK, "rollback");
+    if (!commit || rc != DB_OK)
+        db_forget_paths(db);
     record_txn(db, now_seconds() - start);
     return rc;
+}
+
+void db_forget_paths(struct db *db)
+{
+    for (size_t i = 0; db->paths && i < DB_PATH_SLOTS; i++) {
+        free(db->paths[i].path);
+        db->paths[i] = (struct db_path_slot){0};
+    }
 }
 
 int db_batch_end(struct db *db, bool commit)

@@ -34,6 +34,9 @@ struct db;
 struct db_options {
     int busy_timeout_ms; /* how long a write waits for another connection's lock */
     long max_pages;      /* PRAGMA max_page_count; 0 keeps SQLite's default */
+    /* Keep the paths db_element_path found in memory. Only for the one connection that writes:
+     * another would not see an element deleted, and go on finding it. */
+    bool cache_paths;
 };
 
 /* Opens (creating if needed) the database at path and brings its schema up to date. On success

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/rg_util.h"
+
 void db_element_clear(struct db_element *e)
 {
     if (!e)
@@ -165,17 +167,42 @@ static int lookup_element(struct db *db, sqlite3_stmt *st, int64_t *id, char **p
     return rc;
 }
 
+/* Where element id's path is kept, or NULL when this connection keeps none. */
+static struct db_path_slot *path_slot(struct db *db, int64_t id)
+{
+    return db->paths && id > 0 ? &db->paths[(uint64_t)id % DB_PATH_SLOTS] : NULL;
+}
+
 int db_element_path(struct db *db, int64_t id, char **path)
 {
-    sqlite3_stmt *st = db_stmt(db, Q_ELEMENT_PATH);
+    struct db_path_slot *slot = path_slot(db, id);
+    sqlite3_stmt *st;
     int64_t found;
+    char *mine = NULL;
+    int rc;
 
     if (path)
         *path = NULL;
-    if (!st)
+    /* A create names each member element: 8 lookups a create, the same few elements. */
+    if (slot && slot->id == id) {
+        if (path && !(*path = rg_strdup(slot->path)))
+            return DB_FAILED;
+        return DB_OK;
+    }
+    if (!(st = db_stmt(db, Q_ELEMENT_PATH)))
         return DB_ERR;
     sqlite3_bind_int64(st, 1, id);
-    return lookup_element(db, st, &found, path);
+    rc = lookup_element(db, st, &found, slot ? &mine : path);
+    if (rc != DB_OK || !slot)
+        return rc;
+    if (path && !(*path = rg_strdup(mine))) {
+        free(mine);
+        return DB_FAILED;
+    }
+    free(slot->path);
+    slot->id = id;
+    slot->path = mine;
+    return DB_OK;
 }
 
 int db_element_find_key(struct db *db, const char *key, int64_t *id, char **path)
@@ -241,6 +268,7 @@ int db_element_count(struct db *db, int64_t *n)
 
 int db_element_delete(struct db *db, int64_t id)
 {
+    struct db_path_slot *slot = path_slot(db, id);
     sqlite3_stmt *st = db_stmt(db, Q_ELEMENT_DELETE);
     int rc;
 
@@ -250,5 +278,9 @@ int db_element_delete(struct db *db, int64_t id)
     rc = db_exec_stmt(db, st, "delete element");
     if (rc == DB_OK && sqlite3_changes(db->conn) == 0)
         rc = DB_NOTFOUND;
+    if (slot && slot->id == id) {
+        free(slot->path);
+        *slot = (struct db_path_slot){0};
+    }
     return rc;
 }

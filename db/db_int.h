@@ -78,7 +78,20 @@ struct db {
     int64_t member_delta;       /* member rows written less deleted since the last tally */
     dev_t dev;                  /* the database file opened, to tell when its path no longer */
     ino_t ino;                  /* names it (db_ping) */
+    struct db_path_slot *paths; /* DB_PATH_SLOTS, by id modulo; NULL without cache_paths */
 };
+
+/* An element's path as db_element_path found it (id 0: empty). Paths never change and ids are
+ * never reused, so an entry stays true until its element is deleted (db_element_delete drops
+ * it) or the transaction that found it does not commit (db_forget_paths). */
+struct db_path_slot {
+    int64_t id;
+    char *path;
+};
+#define DB_PATH_SLOTS 1024
+
+/* Empties the cache of element paths (after a rollback: it may hold an element never written). */
+void db_forget_paths(struct db *db);
 
 /* The VFS every gateway connection opens its database with: the default one, except that WAL
  * writes are gathered until the commit's sync (db_wal.c). */

@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 
 #include "db/db.h"
+#include "db/db_int.h" /* DB_PATH_SLOTS */
 
 struct fixture {
     char dir[64];
@@ -710,6 +711,54 @@ static void test_element_state_of_an_older_schema(void **state)
     assert_int_equal(raw_count(f, "SELECT count(*) FROM element_state"), 2);
 }
 
+struct element_in_txn {
+    int64_t id;
+    char *path;
+};
+
+/* Transaction body: adds an element and looks its path up, then asks for a rollback. */
+static int add_and_find_then_fail(struct db *db, void *cls)
+{
+    struct element_in_txn *t = cls;
+
+    t->id = add_element(db, "gone");
+    assert_int_equal(db_element_path(db, t->id, &t->path), DB_OK);
+    return 1;
+}
+
+/* With cache_paths the connection keeps the paths it found, and never one of an element that
+ * is not in the store: deleted, or written by a transaction that did not commit. */
+static void test_cached_paths_follow_the_store(void **state)
+{
+    static const struct db_options cached = {.busy_timeout_ms = 100, .cache_paths = true};
+    struct fixture *f = *state;
+    struct element_in_txn t = {0};
+    char why[256], *path;
+    int64_t a;
+
+    db_close(f->db);
+    assert_int_equal(db_open(f->path, &cached, &f->db, why, sizeof(why)), DB_OK);
+    a = add_element(f->db, "a");
+    for (int i = 0; i < 2; i++) { /* found, then kept */
+        assert_int_equal(db_element_path(f->db, a, &path), DB_OK);
+        assert_string_equal(path, "p/a");
+        free(path);
+    }
+    assert_int_equal(db_element_path(f->db, a + DB_PATH_SLOTS, &path), DB_NOTFOUND);
+    assert_null(path);
+    assert_int_equal(db_element_delete(f->db, a), DB_OK);
+    assert_int_equal(db_element_path(f->db, a, &path), DB_NOTFOUND);
+    /* A rolled-back element, alone and in a batch. */
+    assert_int_equal(db_txn_run(f->db, add_and_find_then_fail, &t), DB_ABORT);
+    free(t.path);
+    assert_int_equal(db_element_path(f->db, t.id, &path), DB_NOTFOUND);
+    assert_int_equal(db_batch_begin(f->db), DB_OK);
+    assert_int_equal(db_txn_run(f->db, add_and_find_then_fail, &t), DB_ABORT);
+    free(t.path);
+    db_batch_end(f->db, false);
+    assert_int_equal(db_element_path(f->db, t.id, &path), DB_NOTFOUND);
+}
+
 /* A database written by schema version 5 (no group counts) gets them from its member rows. */
 static void test_element_group_count_of_an_older_schema(void **state)
 {
@@ -949,6 +998,7 @@ int main(void)
         T(test_persistent_tally_follows_the_rows),
         T(test_persistent_tally_of_an_older_schema),
         T(test_element_state_of_an_older_schema),
+        T(test_cached_paths_follow_the_store),
         T(test_pages_of_few_and_of_many_matches),
     };
 
