@@ -91,11 +91,11 @@ int db_group_insert(struct db *db, struct db_group *g)
     if (g->id > 0)
         sqlite3_bind_int64(st, 8, g->id);
     rc = db_exec_stmt(db, st, "insert group");
-    if (rc == DB_OK) {
-        g->id = sqlite3_last_insert_rowid(db->conn);
-        g->generation = 1;
-    }
-    return rc;
+    if (rc != DB_OK)
+        return rc;
+    g->id = sqlite3_last_insert_rowid(db->conn);
+    g->generation = 1;
+    return db_groups_changed(db, 1, g->persistent ? 1 : 0);
 }
 
 int db_group_next_id(struct db *db, int64_t *id)

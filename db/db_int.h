@@ -44,6 +44,7 @@ enum db_q {
     Q_ELEMENT_LEFT_GROUP,
     Q_MEMBER_TOTAL,
     Q_MEMBER_TALLY_ADD,
+    Q_GROUP_TALLY_ADD,
     Q_GROUP_GENERATION,
     Q_ELEMENT_PATH,
     Q_IDEM_PURGE,
@@ -76,6 +77,8 @@ struct db {
     struct db_txn_stats stats;
     pthread_mutex_t stats_lock; /* /metrics reads the writer's stats from another thread */
     int64_t member_delta;       /* member rows written less deleted since the last tally */
+    int64_t group_delta;        /* groups created since the last tally (deletes: a trigger) */
+    int64_t persistent_delta;   /* of them, persistent ones */
     dev_t dev;                  /* the database file opened, to tell when its path no longer */
     ino_t ino;                  /* names it (db_ping) */
     struct db_path_slot *paths; /* DB_PATH_SLOTS, by id modulo; NULL without cache_paths */
@@ -105,6 +108,9 @@ int db_wal_register(void);
  * reach the member tally with the transaction's COMMIT, or at once outside a transaction;
  * a rollback forgets them. Returns DB_OK or the error of the tally's UPDATE. */
 int db_members_changed(struct db *db, int64_t delta);
+/* The same for groups created (groups, of which persistent are persistent): migration 9 took
+ * the tally's insert trigger away. */
+int db_groups_changed(struct db *db, int64_t groups, int64_t persistent);
 
 /* Returns the cached statement for q, preparing it on first use; NULL (logged) on error. */
 sqlite3_stmt *db_stmt(struct db *db, enum db_q q);

@@ -97,8 +97,15 @@ static int64_t raw_count(struct fixture *f, const char *sql)
     return n;
 }
 
+/* What migration 9 did, undone: the tally's insert trigger as migration 7 made it. */
+#define BACK_TO_SCHEMA_8                                                                          \
+    "CREATE TRIGGER rgroup_tally_insert AFTER INSERT ON rgroup BEGIN"                            \
+    "  UPDATE tally SET n = n + 1, persistent = persistent + (NEW.persistent <> 0)"              \
+    "  WHERE name = 'rgroup'; END;"
+
 /* What migration 8 did, undone: the element's Generation and group count back in its row. */
 #define BACK_TO_SCHEMA_7                                                                          \
+    BACK_TO_SCHEMA_8                                                                             \
     "DROP TRIGGER element_state_insert; DROP TRIGGER element_state_delete;"                      \
     "ALTER TABLE element ADD COLUMN generation INTEGER NOT NULL DEFAULT 1;"                      \
     "ALTER TABLE element ADD COLUMN n_groups INTEGER NOT NULL DEFAULT 0;"                        \
@@ -144,7 +151,7 @@ static void test_open_sets_schema_version_and_wal(void **state)
     assert_int_equal(sqlite3_open(f->path, &raw), SQLITE_OK);
     assert_int_equal(sqlite3_prepare_v2(raw, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(st, 0), 8);
+    assert_int_equal(sqlite3_column_int(st, 0), 9);
     sqlite3_finalize(st);
     assert_int_equal(sqlite3_prepare_v2(raw, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
@@ -905,6 +912,32 @@ static void test_persistent_tally_of_an_older_schema(void **state)
     assert_int_equal(no, 2);
 }
 
+/* A store of schema version 8 (groups counted by a trigger) loses the trigger, and each group
+ * created after is counted once, in a batch too, where a rollback counts none. */
+static void test_group_tally_of_an_older_schema(void **state)
+{
+    struct fixture *f = *state;
+    int64_t yes, no, all;
+
+    add_group_as(f->db, "a", true);
+    add_group_as(f->db, "b", false);
+    reopen_after(f, BACK_TO_SCHEMA_8 "PRAGMA user_version = 8");
+    add_group_as(f->db, "c", true);
+    tallied_persistence(f, &yes, &no);
+    assert_int_equal(yes, 2);
+    assert_int_equal(no, 1);
+    assert_int_equal(db_batch_begin(f->db), DB_OK);
+    add_group_as(f->db, "d", false);
+    db_batch_end(f->db, false);
+    assert_int_equal(db_batch_begin(f->db), DB_OK);
+    add_group_as(f->db, "e", false);
+    assert_int_equal(db_batch_end(f->db, true), DB_OK);
+    tallied_persistence(f, &yes, &no);
+    assert_int_equal(no, 2);
+    assert_int_equal(db_group_count(f->db, NULL, &all), DB_OK);
+    assert_int_equal(all, 4);
+}
+
 /* Every page of f with limit 2 from the start, following each page's last id: the ids in
  * order, and each page's count. */
 static size_t walk_pages(struct db *db, const struct db_group_filter *f, int64_t *ids, size_t max)
@@ -997,6 +1030,7 @@ int main(void)
         T(test_group_filters),
         T(test_persistent_tally_follows_the_rows),
         T(test_persistent_tally_of_an_older_schema),
+        T(test_group_tally_of_an_older_schema),
         T(test_element_state_of_an_older_schema),
         T(test_cached_paths_follow_the_store),
         T(test_pages_of_few_and_of_many_matches),
