@@ -646,15 +646,18 @@ static void test_member_tally_of_an_older_schema(void **state)
     assert_int_equal(tallied_members(f), 2);
 }
 
-/* The element's Generation and group count, read from its row. */
-static void element_state(struct fixture *f, int64_t id, int64_t *generation, int64_t *groups)
+/* Asserts the element's Generation and group count, as the db module reads them. */
+static void assert_element_state(struct fixture *f, int64_t id, int64_t generation,
+                                 int64_t groups)
 {
     struct db_element e;
+    int64_t n;
 
     assert_int_equal(db_element_get(f->db, id, &e), DB_OK);
-    *generation = e.generation;
+    assert_int_equal(e.generation, generation);
     db_element_clear(&e);
-    assert_int_equal(db_member_group_count(f->db, id, groups), DB_OK);
+    assert_int_equal(db_member_group_count(f->db, id, &n), DB_OK);
+    assert_int_equal(n, groups);
 }
 
 /* Every member row that comes or goes moves its element's group count and Generation. */
@@ -662,34 +665,24 @@ static void test_element_group_count_follows_members(void **state)
 {
     struct fixture *f = *state;
     int64_t g1 = add_group(f->db, "g1"), g2 = add_group(f->db, "g2");
-    int64_t a = add_element(f->db, "a"), b = add_element(f->db, "b"), gen, groups;
+    int64_t a = add_element(f->db, "a"), b = add_element(f->db, "b"), groups;
     const struct db_group_filter of_a = {.persistent = -1, .member = a};
 
-    element_state(f, a, &gen, &groups);
-    assert_int_equal(gen, 1);
-    assert_int_equal(groups, 0);
+    assert_element_state(f, a, 1, 0);
     assert_int_equal(db_member_insert(f->db, g1, a, 1), DB_OK);
     assert_int_equal(db_member_insert(f->db, g2, a, 1), DB_OK);
     assert_int_equal(db_member_insert(f->db, g1, b, 2), DB_OK);
     assert_int_equal(db_member_insert(f->db, g1, a, 3), DB_CONFLICT); /* changes nothing */
-    element_state(f, a, &gen, &groups);
-    assert_int_equal(gen, 3);
-    assert_int_equal(groups, 2);
+    assert_element_state(f, a, 3, 2);
     assert_int_equal(db_group_count(f->db, &of_a, &groups), DB_OK);
     assert_int_equal(groups, 2);
 
     assert_int_equal(db_member_delete(f->db, g2, a), DB_OK);
     assert_int_equal(db_member_delete(f->db, g2, a), DB_NOTFOUND);
-    element_state(f, a, &gen, &groups);
-    assert_int_equal(gen, 4);
-    assert_int_equal(groups, 1);
+    assert_element_state(f, a, 4, 1);
     assert_int_equal(db_group_delete(f->db, g1), DB_OK); /* a and b go with it */
-    element_state(f, a, &gen, &groups);
-    assert_int_equal(gen, 5);
-    assert_int_equal(groups, 0);
-    element_state(f, b, &gen, &groups);
-    assert_int_equal(gen, 3);
-    assert_int_equal(groups, 0);
+    assert_element_state(f, a, 5, 0);
+    assert_element_state(f, b, 3, 0);
     assert_int_equal(db_member_group_count(f->db, b + 1, &groups), DB_OK); /* no such element */
     assert_int_equal(groups, 0);
 }
@@ -700,20 +693,15 @@ static void test_element_state_of_an_older_schema(void **state)
 {
     struct fixture *f = *state;
     int64_t g = add_group(f->db, "g"), h = add_group(f->db, "h");
-    int64_t a = add_element(f->db, "a"), b = add_element(f->db, "b"), c, gen, groups;
+    int64_t a = add_element(f->db, "a"), b = add_element(f->db, "b"), c;
 
     assert_int_equal(db_member_insert(f->db, g, a, 1), DB_OK);
     assert_int_equal(db_member_insert(f->db, h, a, 1), DB_OK);
     reopen_after(f, BACK_TO_SCHEMA_7 "PRAGMA user_version = 7");
-    element_state(f, a, &gen, &groups);
-    assert_int_equal(gen, 3);
-    assert_int_equal(groups, 2);
-    element_state(f, b, &gen, &groups);
-    assert_int_equal(gen, 1);
-    assert_int_equal(groups, 0);
+    assert_element_state(f, a, 3, 2);
+    assert_element_state(f, b, 1, 0);
     c = add_element(f->db, "c");
-    element_state(f, c, &gen, &groups);
-    assert_int_equal(gen, 1);
+    assert_element_state(f, c, 1, 0);
     assert_int_equal(db_element_delete(f->db, b), DB_OK);
     assert_int_equal(raw_count(f, "SELECT count(*) FROM element_state"), 2);
 }
