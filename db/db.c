@@ -747,14 +747,16 @@ static int check_pages(struct db *db)
     if (!st)
         return DB_ERR;
     step = sqlite3_step(st);
-    if (step == SQLITE_ROW && sqlite3_column_int64(st, 2) == 0 &&
-        sqlite3_column_int64(st, 0) +
-                (sqlite3_column_int64(st, 1) / 64 > 2 ? sqlite3_column_int64(st, 1) / 64 : 2) >
-            sqlite3_column_int64(st, 1)) {
-        rg_log(RG_LOG_WARN, "db: not ready: the store has reached its page limit (%lld pages)",
-               (long long)sqlite3_column_int64(st, 1));
-        rc = DB_FULL;
-    } else if (step != SQLITE_ROW) {
+    if (step == SQLITE_ROW) {
+        int64_t pages = sqlite3_column_int64(st, 0), limit = sqlite3_column_int64(st, 1);
+        int64_t margin = limit / 64 > 2 ? limit / 64 : 2;
+
+        if (sqlite3_column_int64(st, 2) == 0 && pages + margin > limit) {
+            rg_log(RG_LOG_WARN, "db: not ready: the store has reached its page limit (%lld pages)",
+                   (long long)limit);
+            rc = DB_FULL;
+        }
+    } else {
         rc = db_map(db, step, "ping");
     }
     db_release(db, st, "ping");
