@@ -8,6 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* How a body is parsed. "\u0000" is valid JSON; every reader of a string then refuses one that
+ * holds a NUL, which a C string would cut short (api_json_string); keys keep jansson's refusal.
+ * Any JSON value parses, so that a body of another kind ("x", null) is told apart from one
+ * that is not JSON at all. */
+#define LOAD_FLAGS (JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL | JSON_DECODE_ANY)
+
 /* The deepest nesting of arrays and objects in text, counted outside strings, before any
  * parser sees it: a hostile body cannot make the parser recurse deep. */
 static unsigned nesting_depth(const char *text, size_t len)
@@ -186,7 +192,7 @@ static json_t *load_big_ints(const struct api_request *req, struct api_reply *re
     size_t len;
     json_error_t jerr;
     char *marked = mark_big_ints(req->body, req->body_len, &len);
-    json_t *j = marked ? json_loadb(marked, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr)
+    json_t *j = marked ? json_loadb(marked, len, LOAD_FLAGS, &jerr)
                        : NULL;
     const char *key;
     json_t *value;
@@ -293,9 +299,7 @@ json_t *api_json_body(const struct api_request *req, const struct api_limits *li
                           "the JSON body nests deeper than %u levels", limits->max_depth);
         return NULL;
     }
-    /* "\u0000" is valid JSON; every reader of a string then refuses one that holds a NUL, which
-     * a C string would cut short (api_json_string). Keys keep jansson's refusal. */
-    j = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
+    j = json_loadb(req->body, req->body_len, LOAD_FLAGS, &jerr);
     if (!j && json_error_code(&jerr) == json_error_numeric_overflow) {
         bool answered;
 

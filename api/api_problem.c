@@ -204,7 +204,7 @@ void api_reply_cim(struct api_reply *reply, const struct cim_err *err, enum api_
 void api_reply_problem(struct api_reply *reply, enum api_problem p, bool with_rv,
                        const char *param, const char *fmt, ...)
 {
-    char detail[512];
+    char detail[640]; /* more than write_problem keeps, so that a cut one ends in "\u2026" */
     va_list ap;
     int rv = -1;
 

@@ -29,6 +29,20 @@ static enum cim_rv add_big_uint(struct cim_rsd *rsd, const struct cim_prop_def *
     return cim_rsd_add_uint(rsd, def, u, err);
 }
 
+/* 2^64: the first double above every uint64. */
+#define TWO_64 18446744073709551616.0
+
+/* Whether v is a JSON number with no fraction written with one ("2.0", "1E2"): an integer to
+ * JSON Schema, so to the contract, though jansson reads it as a real. */
+static bool is_integral_real(const json_t *v)
+{
+    double d = json_is_real(v) ? json_real_value(v) : 0.5;
+
+    if (d >= 0)
+        return d >= TWO_64 || (double)(uint64_t)d == d; /* past 2^53 every double is whole */
+    return d <= -TWO_64 / 2 || (double)(int64_t)d == d;
+}
+
 /* Whether v has the JSON type of def's CIM type (a big-integer mark, api_json_big_int, is an
  * integer, not a string). */
 static bool has_type(const struct cim_prop_def *def, const json_t *v)
@@ -41,7 +55,7 @@ static bool has_type(const struct cim_prop_def *def, const json_t *v)
         return json_is_boolean(v);
     case CIM_T_UINT16:
     case CIM_T_UINT64:
-        return big || json_is_integer(v);
+        return big || json_is_integer(v) || is_integral_real(v);
     default:
         return !big && json_is_string(v);
     }
@@ -64,6 +78,15 @@ static int add_json_value(struct cim_rsd *rsd, const struct cim_prop_def *def, c
     case CIM_T_UINT64:
         if (api_json_big_int(v, &literal))
             rv = add_big_uint(rsd, def, literal, param, err);
+        else if (json_is_real(v) && json_real_value(v) >= TWO_64)
+            rv = cim_err_set(err, CIM_RV_INVALID_PARAMETER, param, "%s must be at most %" PRIu64,
+                             param,
+                             def->type == CIM_T_UINT16 ? (uint64_t)UINT16_MAX : UINT64_MAX);
+        else if (json_is_real(v))
+            rv = json_real_value(v) < 0
+                     ? cim_err_set(err, CIM_RV_INVALID_PARAMETER, param,
+                                   "%s must not be negative", param)
+                     : cim_rsd_add_uint(rsd, def, (uint64_t)json_real_value(v), err);
         else if (json_integer_value(v) < 0)
             rv = cim_err_set(err, CIM_RV_INVALID_PARAMETER, param, "%s must not be negative",
                              param);

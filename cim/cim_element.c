@@ -295,7 +295,8 @@ out:
 }
 
 /* "/logical-elements/{id}" with an optional scheme://authority before it. Returns the id, 0 when
- * text is not in this form, -1 when it is but the id is malformed. */
+ * text is not in this form, -1 when it is but the id is malformed: not a positive decimal
+ * number without a leading zero, as the element's own URL (/logical-elements/03 is 404). */
 static int64_t parse_element_url(const char *text)
 {
     const char *p = text;
@@ -310,7 +311,7 @@ static int64_t parse_element_url(const char *text)
     if (strncmp(p, URL_PREFIX, strlen(URL_PREFIX)) != 0)
         return 0;
     p += strlen(URL_PREFIX);
-    if (!isdigit((unsigned char)*p))
+    if (!isdigit((unsigned char)*p) || *p == '0')
         return -1;
     errno = 0;
     id = strtoll(p, &end, 10);

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#define ELLIPSIS "\xE2\x80\xA6"
+
 void cim_err_clear(struct cim_err *err)
 {
     if (!err)
@@ -17,14 +19,23 @@ enum cim_rv cim_err_set(struct cim_err *err, enum cim_rv rv, const char *param, 
                         ...)
 {
     va_list ap;
+    int n;
 
     if (!err || err->rv != CIM_RV_SUCCESS)
         return rv;
     err->rv = rv;
     snprintf(err->param, sizeof(err->param), "%s", param ? param : "");
     va_start(ap, fmt);
-    vsnprintf(err->detail, sizeof(err->detail), fmt, ap);
+    n = vsnprintf(err->detail, sizeof(err->detail), fmt, ap);
     va_end(ap);
+    if (n >= (int)sizeof(err->detail)) {
+        /* Cut: an ellipsis says so, placed where no UTF-8 sequence is split. */
+        size_t at = sizeof(err->detail) - sizeof(ELLIPSIS);
+
+        while (at > 0 && ((unsigned char)err->detail[at] & 0xC0) == 0x80)
+            at--;
+        memcpy(err->detail + at, ELLIPSIS, sizeof(ELLIPSIS));
+    }
     return rv;
 }
 

@@ -23,7 +23,7 @@ enum cim_rv {
 struct cim_err {
     enum cim_rv rv;
     char param[64];   /* offending parameter, e.g. "Members[2]"; empty when none */
-    char detail[240]; /* one sentence for a person */
+    char detail[600]; /* one sentence for a person; ends in "\u2026" when cut */
 };
 
 /* Clears err to "no error". NULL-safe. */

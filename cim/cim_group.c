@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 
 #include "cim/cim_path.h"
 #include "db/db.h"
@@ -50,16 +52,41 @@ char *cim_group_path(const struct cim_service *svc, int64_t id)
     return path;
 }
 
-/* Gives group g (its id set) its InstanceID, its object path and its hosting system's path. */
-static enum cim_rv name_group(const struct cim_service *svc, struct cim_group *g,
+/* The object path of system row system_id into *out (a new string): the service's own system,
+ * or the one a group made while the service ran under another --system-name is hosted by (its
+ * CIM_HostedCollection is stored, and stays what it was at CreateGroup). */
+static enum cim_rv hosting_path(struct cim_service *svc, int64_t system_id, char **out,
+                                struct cim_err *err)
+{
+    struct db_system sys;
+    int rc;
+
+    if (system_id == svc->system_id) {
+        *out = rg_strdup(svc->system_path);
+    } else {
+        rc = db_system_get(svc->db, system_id, &sys);
+        if (rc != DB_OK)
+            return cim_rv_from_db(rc, err, "read hosting system");
+        struct cim_keybinding keys[] = {
+            {"CreationClassName", sys.creation_class, CIM_KEY_STRING},
+            {"Name", sys.name, CIM_KEY_STRING},
+        };
+        *out = cim_path_format(svc->caps.ns, sys.creation_class, keys, RG_ARRAY_LEN(keys));
+        db_system_clear(&sys);
+    }
+    return *out ? CIM_RV_SUCCESS : cim_err_set(err, CIM_RV_FAILED, NULL, "out of memory");
+}
+
+/* Gives group g (its id set) its InstanceID, its object path and the path of system row
+ * system_id, which hosts it. */
+static enum cim_rv name_group(struct cim_service *svc, struct cim_group *g, int64_t system_id,
                               struct cim_err *err)
 {
     g->instance_id = cim_group_instance_id(g->id);
     g->path = cim_group_path(svc, g->id);
-    g->system_path = rg_strdup(svc->system_path);
-    if (!g->instance_id || !g->path || !g->system_path)
+    if (!g->instance_id || !g->path)
         return cim_err_set(err, CIM_RV_FAILED, NULL, "out of memory");
-    return CIM_RV_SUCCESS;
+    return hosting_path(svc, system_id, &g->system_path, err);
 }
 
 /* ==== CreateGroup ==== */
@@ -97,6 +124,41 @@ enum cim_rv cim_check_group_name(const struct cim_service *svc, const char *name
     return CIM_RV_SUCCESS;
 }
 
+/* Why parsed path p names no configured access point (NULL when it names one): a class that
+ * is not a *ServiceAccessPoint, another namespace, or keys other than the four that
+ * /capabilities lists (CreationClassName equal to the class, Name, SystemCreationClassName
+ * CIM_ComputerSystem, SystemName the service's), each string-valued. */
+static const char *access_point_mismatch(const struct cim_service *svc, const struct cim_path *p)
+{
+    static const char *const key_names[] = {"CreationClassName", "Name",
+                                            "SystemCreationClassName", "SystemName"};
+    const size_t cl = strlen(p->class_name), sl = strlen("ServiceAccessPoint");
+    const struct cim_keybinding *k[RG_ARRAY_LEN(key_names)];
+
+    if (cl < sl || rg_strcasecmp(p->class_name + cl - sl, "ServiceAccessPoint") != 0)
+        return "its class is not a ServiceAccessPoint class";
+    if (p->ns && rg_strcasecmp(p->ns, svc->caps.ns) != 0)
+        return "its namespace is not the service's";
+    if (p->n_keys != RG_ARRAY_LEN(key_names))
+        return "an access point has the keys CreationClassName, Name, SystemCreationClassName "
+               "and SystemName";
+    for (size_t i = 0; i < RG_ARRAY_LEN(key_names); i++) {
+        k[i] = cim_path_key(p, key_names[i]);
+        if (!k[i] || k[i]->type != CIM_KEY_STRING)
+            return "an access point has the keys CreationClassName, Name, "
+                   "SystemCreationClassName and SystemName, each a quoted string";
+    }
+    if (rg_strcasecmp(k[0]->value, p->class_name) != 0)
+        return "its CreationClassName does not match its class";
+    if (rg_strcasecmp(k[2]->value, CIM_SYSTEM_CLASS) != 0 ||
+        strcmp(k[3]->value, svc->caps.system_name) != 0)
+        return "it is not on this service's system";
+    for (size_t i = 0; i < svc->caps.n_access_points; i++)
+        if (strcmp(k[1]->value, svc->caps.access_points[i]) == 0)
+            return NULL;
+    return "no configured access point has that Name";
+}
+
 /* CIM CreateGroup/ServiceAccessPoint (CIM-NOTES 7, Implications 8): non-NULL asks the service to
  * act on a remote system. With no access point configured that is 1 Not Supported, whatever it
  * names (SVSP answers 1 for any non-NULL SAP); with some, a reference that does not resolve to
@@ -105,9 +167,9 @@ enum cim_rv cim_check_access_point(const struct cim_service *svc, const char *re
                                    struct cim_err *err)
 {
     struct cim_path path = {0};
-    const struct cim_keybinding *name;
+    const char *mismatch;
     char why[160];
-    enum cim_rv rv = CIM_RV_INVALID_PARAMETER;
+    enum cim_rv rv;
 
     if (!ref)
         return CIM_RV_SUCCESS;
@@ -118,22 +180,14 @@ enum cim_rv cim_check_access_point(const struct cim_service *svc, const char *re
     if (cim_path_parse(ref, &path, why, sizeof(why)) != 0)
         return cim_err_set(err, CIM_RV_INVALID_PARAMETER, "ServiceAccessPoint",
                            "ServiceAccessPoint is not an object path: %s", why);
-    name = cim_path_key(&path, "Name");
-    for (size_t i = 0; name && i < svc->caps.n_access_points; i++) {
-        const size_t cl = strlen(path.class_name), sl = strlen("ServiceAccessPoint");
-        if (strcmp(name->value, svc->caps.access_points[i]) == 0 && cl >= sl &&
-            rg_strcasecmp(path.class_name + cl - sl, "ServiceAccessPoint") == 0 &&
-            (!path.ns || rg_strcasecmp(path.ns, svc->caps.ns) == 0)) {
-            rv = cim_err_set(err, CIM_RV_NOT_SUPPORTED, "ServiceAccessPoint",
-                             "acting on a remote system through access point '%s' is not "
-                             "supported",
-                             name->value);
-            goto out;
-        }
-    }
-    cim_err_set(err, CIM_RV_INVALID_PARAMETER, "ServiceAccessPoint",
-                "ServiceAccessPoint does not name a known access point");
-out:
+    mismatch = access_point_mismatch(svc, &path);
+    if (mismatch)
+        rv = cim_err_set(err, CIM_RV_INVALID_PARAMETER, "ServiceAccessPoint",
+                         "ServiceAccessPoint does not name a known access point: %s", mismatch);
+    else
+        rv = cim_err_set(err, CIM_RV_NOT_SUPPORTED, "ServiceAccessPoint",
+                         "acting on a remote system through access point '%s' is not supported",
+                         cim_path_key(&path, "Name")->value);
     cim_path_free(&path);
     return rv;
 }
@@ -217,21 +271,36 @@ static enum cim_rv resolve_members(struct create_ctx *c)
     return rv;
 }
 
+/* The suffix of a generated name after the sequential ones were taken: 64 random bits, so
+ * that no client can take every name a group could get ahead of it. */
+static unsigned long long name_salt(int64_t id, int attempt)
+{
+    unsigned long long r;
+
+    if (getrandom(&r, sizeof(r), GRND_NONBLOCK) == (ssize_t)sizeof(r))
+        return r;
+    r = (unsigned long long)time(NULL) ^ ((unsigned long long)clock() << 20);
+    return r ^ ((unsigned long long)id << 32) ^ (unsigned long long)attempt;
+}
+
 /* Writes row, a group created without GroupName, named "RG-{id}" after the id it is about to
- * get, or "RG-{id}-{n}" when a client already chose that name for another group. The name goes
- * in with the row: naming it after its INSERT rewrote the row and its name index entry. */
+ * get; when a client already chose that name for another group, "RG-{id}-2" to "RG-{id}-4",
+ * then "RG-{id}-{16 random hex digits}". The name goes in with the row: naming it after its
+ * INSERT rewrote the row and its name index entry. */
 static enum cim_rv insert_generated(struct create_ctx *c, struct db *db, struct db_group *row)
 {
     int64_t id;
     int rc = db_group_next_id(db, &id);
 
-    for (int attempt = 1; rc == DB_OK && attempt < 100; attempt++) {
+    for (int attempt = 1; rc == DB_OK && attempt <= 100; attempt++) {
         char name[64];
 
         if (attempt == 1)
             snprintf(name, sizeof(name), "RG-%lld", (long long)id);
-        else
+        else if (attempt <= 4)
             snprintf(name, sizeof(name), "RG-%lld-%d", (long long)id, attempt);
+        else
+            snprintf(name, sizeof(name), "RG-%lld-%016llx", (long long)id, name_salt(id, attempt));
         row->id = id;
         row->element_name = name;
         rc = db_group_insert(db, row);
@@ -413,7 +482,7 @@ enum cim_rv cim_group_create(struct cim_service *svc, const struct cim_create_re
     else if (rc != DB_OK)
         rv = cim_rv_from_db(rc, err, "commit group");
     else
-        rv = name_group(svc, out, err);
+        rv = name_group(svc, out, svc->system_id, err);
     if (rv != CIM_RV_SUCCESS)
         cim_group_clear(out);
     return rv;
@@ -518,7 +587,7 @@ enum cim_rv cim_group_get(struct cim_service *svc, int64_t id, struct cim_group 
     out->element_name = row.element_name;
     out->description = row.description;
     row.element_name = row.description = NULL;
-    if ((rv = name_group(svc, out, err)) != CIM_RV_SUCCESS)
+    if ((rv = name_group(svc, out, row.system_id, err)) != CIM_RV_SUCCESS)
         goto out;
     if ((rv = load_members(svc, out, err)) != CIM_RV_SUCCESS)
         goto out;

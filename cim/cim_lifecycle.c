@@ -285,8 +285,18 @@ static int modify_txn(struct db *db, void *cls)
         goto out;
     }
     if (c->req->element_name) {
+        size_t len = c->req->element_name_len ? c->req->element_name_len
+                                              : strlen(c->req->element_name);
+
         old_name = row.element_name;
         row.element_name = (char *)c->req->element_name;
+        /* Not nameable: the name the group has already is the one ElementName may hold (a
+         * client re-applying its whole state sends it back); any other is 7. */
+        if (!caps->nameable && (strlen(old_name) != len || memcmp(old_name, row.element_name,
+                                                                  len) != 0)) {
+            rv = cim_check_group_name(c->svc, row.element_name, len, "ElementName", c->err);
+            goto out;
+        }
     }
     /* A PATCH that changes nothing writes nothing: the Generation, and so every client's
      * If-Match and cached copy, stays good (an automation tool re-applying its state). */
@@ -315,8 +325,10 @@ enum cim_rv cim_group_modify(struct cim_service *svc, int64_t id, const struct c
     enum cim_rv rv;
 
     memset(out, 0, sizeof(*out));
-    /* ModifyInstance keeps CreateGroup's name rules (a name stays non-empty and unique). */
-    if ((rv = cim_check_group_name(svc, req->element_name, req->element_name_len,
+    /* ModifyInstance keeps CreateGroup's name rules (a name stays non-empty and unique); while
+     * groups are not nameable, modify_txn compares the name with the group's own first. */
+    if (svc->caps.nameable &&
+        (rv = cim_check_group_name(svc, req->element_name, req->element_name_len,
                                    "ElementName", err)) != CIM_RV_SUCCESS)
         return rv;
     rv = txn_outcome(db_txn_run(svc->db, modify_txn, &c), err, "modify group");

@@ -284,10 +284,11 @@ enum cim_rv cim_rsd_fail_oom(struct cim_err *err)
     return cim_err_set(err, CIM_RV_FAILED, NULL, "out of memory");
 }
 
-/* Writes def's allowed values, "2 (Continue), 3 (Stop)" or with labels false "2, 3", to buf. */
-static void format_allowed(const struct cim_prop_def *def, bool labels, char *buf, size_t size)
+/* Writes def's allowed values, "2 (Continue), 3 (Stop)", to buf (labels where the class has
+ * them). */
+static void format_allowed(const struct cim_prop_def *def, char *buf, size_t size)
 {
-    const char *const *names = labels ? find_labels(def->values) : NULL;
+    const char *const *names = find_labels(def->values);
     size_t len = 0;
 
     buf[0] = '\0';
@@ -306,19 +307,15 @@ static void format_allowed(const struct cim_prop_def *def, bool labels, char *bu
     }
 }
 
-/* A value outside def's value map. The labelled list is preferred; when it would not fit the
- * detail buffer, the bare numbers are listed so the message still says what is allowed. */
-#define VALUE_MAP_FMT "%s must be one of %s; got %" PRIu64
+/* A value outside def's value map; the message lists what is allowed (the longest list, of
+ * ThinProvisioningPolicy, takes about half of a detail). */
 static enum cim_rv fail_value_map(struct cim_err *err, const struct cim_prop_def *def, uint64_t v)
 {
     char allowed[CIM_RSD_DETAIL_SIZE];
-    int n;
 
-    format_allowed(def, true, allowed, sizeof(allowed));
-    n = snprintf(NULL, 0, VALUE_MAP_FMT, def->name, allowed, v);
-    if (n < 0 || (size_t)n >= CIM_RSD_DETAIL_SIZE)
-        format_allowed(def, false, allowed, sizeof(allowed));
-    return cim_rsd_fail_prop(err, def, VALUE_MAP_FMT, def->name, allowed, v);
+    format_allowed(def, allowed, sizeof(allowed));
+    return cim_rsd_fail_prop(err, def, "%s must be one of %s; got %" PRIu64, def->name, allowed,
+                             v);
 }
 
 /* ==== Value checks ==== */

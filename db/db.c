@@ -480,6 +480,7 @@ int db_open(const char *path, const struct db_options *opt, struct db **out, cha
         snprintf(why, why_len, "database %s is read-only; replgw needs to write it", path);
         goto out;
     }
+    db->busy_timeout_ms = opt->busy_timeout_ms;
     sqlite3_busy_timeout(db->conn, opt->busy_timeout_ms);
     /* WAL + FULL: a commit is on disk (fsynced) before db_txn_run returns, so what the gateway
      * acknowledges survives a crash or power loss. DB_WAL_VFS relies on FULL: it writes out a
@@ -588,8 +589,19 @@ int db_batch_begin(struct db *db)
     assert(!db->batch && !db->in_txn);
     db->batch_start = now_seconds();
     db->batch_spoiled = false;
+    if (db->busy_waived) {
+        sqlite3_busy_timeout(db->conn, db->busy_timeout_ms);
+        db->busy_waived = false;
+    }
     rc = exec_q(db, Q_BEGIN, "begin batch");
     db->batch = rc == DB_OK;
+    /* The batch waited the whole busy timeout for the lock. Its changes then run alone (the
+     * caller's fallback), each without a wait of its own: one that still finds the lock taken
+     * answers 3 Timeout at once, not after its place in the queue times the timeout. */
+    if (rc == DB_BUSY) {
+        sqlite3_busy_timeout(db->conn, 0);
+        db->busy_waived = true;
+    }
     return rc;
 }
 

@@ -62,7 +62,9 @@ int db_txn_run(struct db *db, db_txn_fn fn, void *cls);
  * wrote something cannot be undone alone: it spoils the batch, and db_batch_end then rolls the
  * whole batch back and returns DB_ABORT, so the caller runs each change again on its own (a
  * callback that fails before writing, the common case of a refused request, spoils nothing).
- * Both return DB_OK or the error of BEGIN/COMMIT. */
+ * Both return DB_OK or the error of BEGIN/COMMIT. When db_batch_begin gives DB_BUSY (it waited
+ * the busy timeout), the transactions that follow it do not wait for the lock again until the
+ * next db_batch_begin. */
 int db_batch_begin(struct db *db);
 
 /* A read snapshot: the reads between db_read_begin and db_read_end see one committed state (a

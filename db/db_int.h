@@ -82,6 +82,8 @@ struct db {
     dev_t dev;                  /* the database file opened, to tell when its path no longer */
     ino_t ino;                  /* names it (db_ping) */
     struct db_path_slot *paths; /* DB_PATH_SLOTS, by id modulo; NULL without cache_paths */
+    int busy_timeout_ms;        /* db_options.busy_timeout_ms */
+    bool busy_waived;           /* a batch waited it out: no wait until the next batch */
 };
 
 /* An element's path as db_element_path found it (id 0: empty). Paths never change and ids are

@@ -371,7 +371,7 @@ static const struct srv_route *dispatch(struct srv *srv, struct MHD_Connection *
     if (route->json_body && st->body.len > 0 &&
         !srv_is_json_type(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type"))) {
         api_reply_problem(reply, API_P_MEDIA_TYPE, false, NULL,
-                          "send the request body as application/json");
+                          "send the request body as application/json (UTF-8)");
         return route;
     }
     req.if_match = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-Match");

@@ -85,7 +85,8 @@ struct MHD_Connection;
  * that matches it gives its weight (RFC 9110), q=0 refuses; when no range matches type at
  * all, true if application/problem+json is admitted (a client that takes only problems). */
 bool srv_accepts(const char *accept, const char *type);
-/* True for application/json and any +json type, parameters aside. */
+/* True for application/json and any +json type whose parameters declare no charset, or
+ * UTF-8 (JSON's own). */
 bool srv_is_json_type(const char *content_type);
 /* True when origin is in the comma-separated list (or the list is "*"). */
 bool srv_origin_allowed(const char *list, const char *origin);

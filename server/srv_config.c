@@ -48,7 +48,7 @@ static const struct opt opts[] = {
      CFG(caps.default_persistency), "P",
      "Persistent when absent: persistent (default), not-persistent or none"},
     {"access-point", "REPLGW_ACCESS_POINTS", O_LIST, CFG(access_points), "NAME",
-     "A known remote service access point (repeatable; env: comma-separated)"},
+     "A known remote service access point (repeatable, or comma-separated)"},
     {"idempotency-ttl", "REPLGW_IDEMPOTENCY_TTL", O_UINT, CFG(caps.idempotency_ttl), "S",
      "How long an Idempotency-Key and its response are kept (default 86400)"},
     {"busy-timeout", "REPLGW_BUSY_TIMEOUT", O_UINT, CFG(busy_timeout_ms), "MS",
@@ -86,7 +86,7 @@ static const struct opt opts[] = {
      "Serve HTTPS with this certificate (needs --tls-key)"},
     {"tls-key", "REPLGW_TLS_KEY", O_STR, CFG(tls_key), "PEM", "The certificate's private key"},
     {"max-connections-per-ip", "REPLGW_MAX_CONNECTIONS_PER_IP", O_UINT, CFG(max_per_ip), "N",
-     "Most concurrent connections from one address (default 64; 0 = no limit)"},
+     "Most concurrent connections from one address (default 256; 0 = no limit)"},
     {"rate-limit", "REPLGW_RATE_LIMIT", O_UINT, CFG(rate_limit), "N",
      "Requests per second per client address before 429 (default 0 = no limit)"},
     {"rate-burst", "REPLGW_RATE_BURST", O_UINT, CFG(rate_burst), "N",
@@ -113,7 +113,7 @@ static void set_defaults(struct srv_config *cfg)
     cfg->connection_timeout = 30;
     cfg->access_log = true;
     cfg->shutdown_grace = 10;
-    cfg->max_per_ip = 64;
+    cfg->max_per_ip = 256;
     cfg->limits.max_depth = 16;
     cfg->limits.max_string = 65536;
     cfg->limits.max_members = 4096;
@@ -145,8 +145,12 @@ static int parse_ulong(const char *s, unsigned long max, unsigned long *out)
     return 0;
 }
 
+/* Adds name to the known access points; a name given twice is one access point. */
 static int add_access_point(struct srv_config *cfg, const char *name)
 {
+    for (size_t i = 0; i < cfg->caps.n_access_points; i++)
+        if (strcmp(cfg->access_points[i], name) == 0)
+            return 0;
     if (!*name || cfg->caps.n_access_points >= SRV_MAX_ACCESS_POINTS)
         return -1;
     cfg->access_points[cfg->caps.n_access_points++] = name;
@@ -207,7 +211,7 @@ static int apply(struct srv_config *cfg, const struct opt *o, char *value, enum 
             cfg->caps.n_access_points = 0;
             cfg->access_points_from = (int)source;
         }
-        /* The environment gives a comma-separated list; the flag one name per use. */
+        /* Each source may give a comma-separated list; repeated flags or lines add up. */
         for (char *save = NULL, *tok = strtok_r(value, ",", &save); tok;
              tok = strtok_r(NULL, ",", &save))
             if (add_access_point(cfg, tok) != 0)

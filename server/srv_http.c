@@ -81,17 +81,51 @@ bool srv_accepts(const char *accept, const char *type)
     return weight > 0 || (weight < 0 && accept_weight(accept, "application/problem+json") > 0);
 }
 
+/* Whether the parameters of a media type (from its first ';') declare no charset or UTF-8:
+ * JSON is UTF-8 (RFC 8259 8.1), and a body said to be in another charset would be read wrong. */
+static bool charset_is_utf8(const char *params)
+{
+    for (const char *p = params; *p == ';';) {
+        size_t name, value;
+
+        p++;
+        p += strspn(p, " \t");
+        name = strcspn(p, "=;");
+        if (p[name] != '=') {
+            p += name;
+            continue;
+        }
+        value = strcspn(p + name + 1, ";");
+        if (name == 7 && strncasecmp(p, "charset", 7) == 0) {
+            const char *v = p + name + 1;
+
+            while (value > 0 && (v[value - 1] == ' ' || v[value - 1] == '\t'))
+                value--;
+            if (value >= 2 && v[0] == '"' && v[value - 1] == '"') {
+                v++;
+                value -= 2;
+            }
+            if (!((value == 5 && strncasecmp(v, "utf-8", 5) == 0) ||
+                  (value == 4 && strncasecmp(v, "utf8", 4) == 0)))
+                return false;
+        }
+        p += name + 1 + value;
+    }
+    return true;
+}
+
 bool srv_is_json_type(const char *ct)
 {
-    size_t len;
+    size_t len, type;
 
     if (!ct)
         return false;
-    len = strcspn(ct, ";");
+    type = len = strcspn(ct, ";");
     while (len > 0 && (ct[len - 1] == ' ' || ct[len - 1] == '\t'))
         len--;
-    return (len == 16 && strncasecmp(ct, "application/json", 16) == 0) ||
-           (len > 5 && strncasecmp(ct + len - 5, "+json", 5) == 0);
+    return ((len == 16 && strncasecmp(ct, "application/json", 16) == 0) ||
+            (len > 5 && strncasecmp(ct + len - 5, "+json", 5) == 0)) &&
+           charset_is_utf8(ct + type);
 }
 
 /* True when origin is in the configured comma-separated list (or the list is "*"). */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -227,6 +228,34 @@ static void test_create_generated_names_are_unique(void **state)
     h_resp_free(&a);
     h_resp_free(&b);
     h_resp_free(&c);
+}
+
+/* Names taken ahead of the groups that would be given them cannot block unnamed creates. */
+static void test_create_generated_name_cannot_be_squatted(void **state)
+{
+    static const char *const taken[] = {"RG-5", "RG-5-2", "RG-5-3", "RG-5-4"};
+    struct h_server *s = *state;
+    struct h_resp r;
+    char body[64];
+    const char *name;
+
+    for (size_t i = 0; i < sizeof(taken) / sizeof(taken[0]); i++) {
+        snprintf(body, sizeof(body), "{\"GroupName\":\"%s\"}", taken[i]);
+        post_group(s, body, &r);
+        assert_int_equal(r.status, 201);
+        h_resp_free(&r);
+    }
+    post_group(s, "{}", &r);
+    assert_int_equal(r.status, 201);
+    assert_string_equal(h_str(r.json, "id"), "5");
+    name = h_str(r.json, "ElementName");
+    assert_int_equal(strlen(name), strlen("RG-5-") + 16);
+    assert_int_equal(strncmp(name, "RG-5-", 5), 0);
+    assert_int_equal(strspn(name + 5, "0123456789abcdef"), 16);
+    h_resp_free(&r);
+    post_group(s, "{}", &r);
+    assert_string_equal(h_str(r.json, "ElementName"), "RG-6");
+    h_resp_free(&r);
 }
 
 static void test_create_rejects_bad_names(void **state)
@@ -571,6 +600,19 @@ static void test_create_remote_access_point_not_supported(void **state)
     post_group(s, "{\"ServiceAccessPoint\":\"garbage\"}", &r);
     assert_problem(&r, 422, 5, "ServiceAccessPoint");
     h_resp_free(&r);
+    /* peer1's Name on another system, or without the other keys, names no known one. */
+    post_group(s,
+               "{\"ServiceAccessPoint\":\"/root/cimv2/storage/iscsitarget:"
+               "CIM_RemoteServiceAccessPoint.CreationClassName=\\\"CIM_RemoteServiceAccessPoint\\\""
+               ",Name=\\\"peer1\\\",SystemCreationClassName=\\\"CIM_ComputerSystem\\\","
+               "SystemName=\\\"othersys\\\"\"}",
+               &r);
+    assert_problem(&r, 422, 5, "ServiceAccessPoint");
+    h_resp_free(&r);
+    post_group(s, "{\"ServiceAccessPoint\":\"CIM_RemoteServiceAccessPoint.Name=\\\"peer1\\\"\"}",
+               &r);
+    assert_problem(&r, 422, 5, "ServiceAccessPoint");
+    h_resp_free(&r);
     assert_store_empty(s);
     h_free(s);
 }
@@ -640,6 +682,23 @@ static void test_create_rsd_uint64_range(void **state)
     assert_problem(&r, 422, 5, "ReplicationSettingData.DeltaUpdateBlocks");
     h_resp_free(&r);
     assert_int_equal(h_db_count(s, COUNT_SETTINGS), 1);
+    /* A whole number written with a fraction or an exponent is an integer (JSON Schema's
+     * integer); one with a fraction is not, and a whole one past the range is refused. */
+    post_group(s, "{\"ReplicationSettingData\":{\"DeltaUpdateBlocks\":1E2,"
+                  "\"OnGroupOrListError\":2.0}}",
+               &r);
+    assert_int_equal(r.status, 201);
+    assert_non_null(strstr(r.body, "\"DeltaUpdateBlocks\":100"));
+    h_resp_free(&r);
+    post_group(s, "{\"ReplicationSettingData\":{\"DeltaUpdateBlocks\":2.5}}", &r);
+    assert_problem(&r, 400, 5, "ReplicationSettingData.DeltaUpdateBlocks");
+    h_resp_free(&r);
+    post_group(s, "{\"ReplicationSettingData\":{\"DeltaUpdateBlocks\":1e30}}", &r);
+    assert_problem(&r, 422, 5, "ReplicationSettingData.DeltaUpdateBlocks");
+    h_resp_free(&r);
+    post_group(s, "{\"ReplicationSettingData\":{\"DeltaUpdateBlocks\":-3.0}}", &r);
+    assert_problem(&r, 422, 5, "ReplicationSettingData.DeltaUpdateBlocks");
+    h_resp_free(&r);
 }
 
 static void test_create_rsd_invalid(void **state)
@@ -681,6 +740,11 @@ static void test_create_malformed_json(void **state)
     post_group(s, "[]", &r);
     assert_problem(&r, 400, 5, NULL);
     h_resp_free(&r);
+    /* Well-formed JSON of another kind is not called malformed. */
+    post_group(s, "\"x\"", &r);
+    assert_problem(&r, 400, 5, NULL);
+    assert_string_equal(h_str(r.json, "detail"), "the request body must be a JSON object");
+    h_resp_free(&r);
     post_group(s, "{\"GroupName\":\"a\",\"GroupName\":\"b\"}", &r);
     assert_problem(&r, 400, 5, NULL);
     h_resp_free(&r);
@@ -693,6 +757,23 @@ static void test_create_malformed_json(void **state)
     post_group(s, "{\"GroupName\":7}", &r);
     assert_problem(&r, 400, 5, "GroupName");
     h_resp_free(&r);
+    /* A detail too long to keep whole is cut and says so. */
+    {
+        char body[1200];
+        const char *detail;
+
+        snprintf(body, sizeof(body),
+                 "{\"Members\":[\"/root/cimv2/storage/iscsitarget:MSISCSITARGET_StorageVolume."
+                 "CreationClassName=\\\"MSISCSITARGET_StorageVolume\\\",DeviceID=\\\"%0900d\\\","
+                 "SystemCreationClassName=\\\"CIM_ComputerSystem\\\",SystemName=\\\"tgt01\\\"\"]}",
+                 7);
+        post_group(s, body, &r);
+        assert_problem(&r, 422, 5, "Members[0]");
+        detail = h_str(r.json, "detail");
+        assert_true(strlen(detail) > 500 && strlen(detail) < 600);
+        assert_string_equal(detail + strlen(detail) - 3, "\xE2\x80\xA6");
+        h_resp_free(&r);
+    }
     assert_store_empty(s);
 }
 
@@ -718,6 +799,38 @@ static void test_create_locked_database_is_timeout(void **state)
     sqlite3_close(other);
     assert_store_empty(s);
     post_group(s, "{\"GroupName\":\"blocked\"}", &r);
+    assert_int_equal(r.status, 201);
+    h_resp_free(&r);
+    h_free(s);
+}
+
+/* --busy-timeout bounds a write's wait for the lock: the batch that waited it out does not make
+ * its change wait a second time alone (it did: 2 s for a 1 s timeout). The bound is wide, as a
+ * server under valgrind is slow; the question is one wait or two. */
+static void test_locked_database_waits_the_busy_timeout_once(void **state)
+{
+    static const char *const args[] = {"--busy-timeout", "1000", NULL};
+    struct h_server *s = h_new(args);
+    struct h_resp r;
+    sqlite3 *other = NULL;
+    struct timespec t0, t1;
+    double waited;
+
+    (void)state;
+    assert_int_equal(sqlite3_open(s->db, &other), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    post_group(s, "{}", &r);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    assert_problem(&r, 503, 3, NULL);
+    h_resp_free(&r);
+    waited = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    assert_true(waited >= 0.9);
+    assert_true(waited < 1.9);
+    sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_close(other);
+    /* The next batch waits again, and finds the lock free. */
+    post_group(s, "{}", &r);
     assert_int_equal(r.status, 201);
     h_resp_free(&r);
     h_free(s);
@@ -826,6 +939,33 @@ static void test_acknowledged_group_survives_kill(void **state)
     h_resp_free(&r);
 }
 
+/* API.md: the hosting link is written with the group. A restart under another --system-name
+ * hosts new groups there; the groups made before keep the system they were made on. */
+static void test_hosting_system_is_the_stored_one(void **state)
+{
+    struct h_server *s = *state;
+    struct h_resp r;
+
+    post_group(s, "{}", &r);
+    assert_int_equal(r.status, 201);
+    h_resp_free(&r);
+    assert_int_equal(h_stop(s), 0);
+    snprintf(s->args[s->n_args++], sizeof(s->args[0]), "--system-name");
+    snprintf(s->args[s->n_args++], sizeof(s->args[0]), "tgt02");
+    assert_int_equal(h_restart(s), 0);
+    assert_int_equal(h_req(s, "GET", "/replication-groups/1", NULL, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(h_str(r.json, "HostingSystem"), "Name=\"tgt01\""));
+    h_resp_free(&r);
+    post_group(s, "{}", &r);
+    assert_int_equal(r.status, 201);
+    assert_non_null(strstr(h_str(r.json, "HostingSystem"), "Name=\"tgt02\""));
+    h_resp_free(&r);
+    assert_int_equal(h_req(s, "GET", "/replication-groups/2", NULL, NULL, &r), 0);
+    assert_non_null(strstr(h_str(r.json, "HostingSystem"), "Name=\"tgt02\""));
+    h_resp_free(&r);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup_default, h_teardown)
@@ -837,6 +977,7 @@ int main(void)
         T(test_create_members_keep_order_in_all_forms),
         T(test_create_taken_name_is_in_use),
         T(test_create_generated_names_are_unique),
+        T(test_create_generated_name_cannot_be_squatted),
         T(test_create_rejects_bad_names),
         T(test_create_nul_in_strings_is_refused),
         T_OWN(test_create_not_nameable),
@@ -858,10 +999,12 @@ int main(void)
         T(test_create_rsd_invalid),
         T(test_create_malformed_json),
         T_OWN(test_create_locked_database_is_timeout),
+        T_OWN(test_locked_database_waits_the_busy_timeout_once),
         T(test_create_failure_mid_members_leaves_nothing),
         T_OWN(test_create_full_database_is_failed),
         T(test_create_unclassified_storage_error_is_unknown),
         T(test_acknowledged_group_survives_kill),
+        T(test_hosting_system_is_the_stored_one),
     };
 
     return cmocka_run_group_tests_name("create_group_http", tests, NULL, NULL);

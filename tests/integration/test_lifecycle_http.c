@@ -486,7 +486,16 @@ static void test_patch_name_when_not_nameable(void **state)
     call(s, "PATCH", "/replication-groups/1", "{\"ElementName\":\"x\"}", &r);
     assert_problem(&r, 422, -1, "ElementName");
     h_resp_free(&r);
-    expect(s, "PATCH", "/replication-groups/1", "{\"Persistent\":false}", 200);
+    call(s, "PATCH", "/replication-groups/1", "{\"ElementName\":\"\"}", &r);
+    assert_problem(&r, 422, -1, "ElementName");
+    h_resp_free(&r);
+    /* The group's own name, sent back with a whole state, is no change. */
+    expect(s, "PATCH", "/replication-groups/1", "{\"ElementName\":\"RG-1\",\"Persistent\":true}",
+           200);
+    assert_int_equal(h_db_count(s, "SELECT generation FROM rgroup WHERE id = 1"), 1);
+    expect(s, "PATCH", "/replication-groups/1", "{\"ElementName\":\"RG-1\",\"Persistent\":false}",
+           200);
+    assert_int_equal(h_db_count(s, "SELECT persistent FROM rgroup WHERE id = 1"), 0);
     h_free(s);
 }
 

@@ -416,11 +416,13 @@ static void test_add_uint_rejects_value_outside_map_listing_allowed(void **state
                    "OnGroupOrListError must be one of 2 (Continue), 3 (Stop); got 7");
 }
 
-static void test_add_uint_lists_bare_numbers_when_labels_do_not_fit(void **state)
+static void test_add_uint_lists_a_long_value_map_whole(void **state)
 {
     add_uint_fails(*state, "DesiredCopyMethodology", 99,
-                   "DesiredCopyMethodology must be one of 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11; "
-                   "got 99");
+                   "DesiredCopyMethodology must be one of 1 (Other), 2 (Instrumentation decides), "
+                   "3 (Full-Copy), 4 (Incremental-Copy), 5 (Differential-Copy), 6 (Copy-On-Write), "
+                   "7 (Copy-On-Access), 8 (Delta-Update), 9 (Snap-And-Clone), "
+                   "10 (Copy-before-Activation), 11 (Redirect-On-Write); got 99");
 }
 
 static void test_add_uint_map_is_not_fooled_by_uint16_wraparound(void **state)
@@ -1212,7 +1214,7 @@ int main(void)
         T(test_add_keeps_the_first_error),
         T(test_add_uint_accepts_value_in_map),
         T(test_add_uint_rejects_value_outside_map_listing_allowed),
-        T(test_add_uint_lists_bare_numbers_when_labels_do_not_fit),
+        T(test_add_uint_lists_a_long_value_map_whole),
         T(test_add_uint_map_is_not_fooled_by_uint16_wraparound),
         T(test_add_uint_accepts_any_uint16_without_map),
         T(test_add_uint_rejects_uint16_overflow),

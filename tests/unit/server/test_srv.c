@@ -107,6 +107,11 @@ static void test_accept_weights(void **state)
     assert_true(srv_accepts("application/*;q=0, application/json", json));
     assert_true(srv_is_json_type("application/merge-patch+json; charset=utf-8"));
     assert_false(srv_is_json_type("text/plain"));
+    assert_true(srv_is_json_type("application/json;charset=\"UTF-8\""));
+    assert_true(srv_is_json_type("application/json; foo=bar; charset=utf8 "));
+    assert_false(srv_is_json_type("application/json; charset=utf-16"));
+    assert_false(srv_is_json_type("application/json; charset=iso-8859-1"));
+    assert_false(srv_is_json_type("application/json; foo; charset=latin1"));
 }
 
 /* "%HH" decodes but "%00", which would end the C string a handler reads. */
@@ -133,16 +138,21 @@ static void test_none_match(void **state)
     assert_false(srv_none_match_hits(NULL, "\"g1.2\""));
 }
 
+/* Parses args as a command line. They are copied first: a real argv is writable, and the
+ * parser cuts comma-separated lists in place. cfg points into the copies until the next call. */
 static int parse(struct srv_config *cfg, const char *const *args)
 {
-    char *argv[16];
+    static char copies[16][160];
+    char *argv[17];
     int argc = 0;
     FILE *null = fopen("/dev/null", "w");
     int rc;
 
     argv[argc++] = "replgw";
-    for (; *args; args++)
-        argv[argc++] = (char *)*args;
+    for (; *args && argc <= 16; args++, argc++) {
+        snprintf(copies[argc - 1], sizeof(copies[0]), "%s", *args);
+        argv[argc] = copies[argc - 1];
+    }
     rc = srv_config_parse(cfg, argc, argv, null, null);
     fclose(null);
     return rc;
@@ -172,8 +182,9 @@ static void test_config_flags(void **state)
 {
     static const char *const args[] = {"--port=0", "--no-nameable", "--multiple-membership",
                                        "--max-members", "8", "--access-point", "a",
-                                       "--access-point=b", "--default-persistency", "none",
-                                       "--threads", "4", NULL};
+                                       "--access-point=b", "--access-point", "a,c",
+                                       "--default-persistency", "none", "--threads", "4",
+                                       NULL};
     struct srv_config cfg;
 
     (void)state;
@@ -182,8 +193,10 @@ static void test_config_flags(void **state)
     assert_false(cfg.caps.nameable);
     assert_true(cfg.caps.multiple_membership);
     assert_int_equal(cfg.caps.max_members, 8);
-    assert_int_equal(cfg.caps.n_access_points, 2);
+    /* A list in one flag adds up with the others; a name given twice is one. */
+    assert_int_equal(cfg.caps.n_access_points, 3);
     assert_string_equal(cfg.caps.access_points[1], "b");
+    assert_string_equal(cfg.caps.access_points[2], "c");
     assert_int_equal(cfg.caps.default_persistency, CIM_PERSISTENCY_NONE);
     assert_int_equal(cfg.threads, 4);
 }
