@@ -58,6 +58,8 @@ char *cim_group_path(const struct cim_service *svc, int64_t id)
 static enum cim_rv hosting_path(struct cim_service *svc, int64_t system_id, char **out,
                                 struct cim_err *err)
 {
+    struct cim_keybinding keys[] = {{"CreationClassName", NULL, CIM_KEY_STRING},
+                                     {"Name", NULL, CIM_KEY_STRING}};
     struct db_system sys;
     int rc;
 
@@ -67,10 +69,8 @@ static enum cim_rv hosting_path(struct cim_service *svc, int64_t system_id, char
         rc = db_system_get(svc->db, system_id, &sys);
         if (rc != DB_OK)
             return cim_rv_from_db(rc, err, "read hosting system");
-        struct cim_keybinding keys[] = {
-            {"CreationClassName", sys.creation_class, CIM_KEY_STRING},
-            {"Name", sys.name, CIM_KEY_STRING},
-        };
+        keys[0].value = sys.creation_class;
+        keys[1].value = sys.name;
         *out = cim_path_format(svc->caps.ns, sys.creation_class, keys, RG_ARRAY_LEN(keys));
         db_system_clear(&sys);
     }
@@ -139,13 +139,10 @@ static const char *access_point_mismatch(const struct cim_service *svc, const st
         return "its class is not a ServiceAccessPoint class";
     if (p->ns && rg_strcasecmp(p->ns, svc->caps.ns) != 0)
         return "its namespace is not the service's";
-    if (p->n_keys != RG_ARRAY_LEN(key_names))
-        return "an access point has the keys CreationClassName, Name, SystemCreationClassName "
-               "and SystemName";
     for (size_t i = 0; i < RG_ARRAY_LEN(key_names); i++) {
         k[i] = cim_path_key(p, key_names[i]);
-        if (!k[i] || k[i]->type != CIM_KEY_STRING)
-            return "an access point has the keys CreationClassName, Name, "
+        if (!k[i] || k[i]->type != CIM_KEY_STRING || p->n_keys != RG_ARRAY_LEN(key_names))
+            return "an access point has exactly the keys CreationClassName, Name, "
                    "SystemCreationClassName and SystemName, each a quoted string";
     }
     if (rg_strcasecmp(k[0]->value, p->class_name) != 0)

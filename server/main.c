@@ -1,5 +1,6 @@
 /* replgw's entry point: configuration, database, CIM service, HTTP daemon, then wait for
- * SIGINT or SIGTERM and take everything down in reverse order. */
+ * SIGINT or SIGTERM (SIGHUP reads the tokens file again) and take everything down in reverse
+ * order. */
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -113,6 +114,7 @@ int main(int argc, char **argv)
     sigemptyset(&stop_signals);
     sigaddset(&stop_signals, SIGINT);
     sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
     srv = srv_start(&cfg, reader_ctxs, &writer_ctx, why, sizeof(why));
     if (!srv) {
@@ -123,7 +125,13 @@ int main(int argc, char **argv)
                                     : "replgw: listening on %s://%s:%u\n",
            srv_is_tls(srv) ? "https" : "http", cfg.listen, srv_port(srv));
     fflush(stdout);
-    sigwait(&stop_signals, &sig);
+    /* SIGHUP reads the tokens file again (revoking a token needs no restart); the others stop. */
+    while (sigwait(&stop_signals, &sig) == 0 && sig == SIGHUP) {
+        if (srv_reload_tokens(srv, why, sizeof(why)) == 0)
+            rg_log(RG_LOG_INFO, "received SIGHUP, read the tokens file again");
+        else
+            rg_log(RG_LOG_WARN, "received SIGHUP: %s; the tokens in use are kept", why);
+    }
     rg_log(RG_LOG_INFO, "received %s, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
     status = 0;
 out:

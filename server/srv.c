@@ -32,6 +32,7 @@ struct srv {
     unsigned port;
     bool with_auth;
     struct srv_auth auth;
+    pthread_rwlock_t auth_lock; /* srv_reload_tokens swaps auth while requests read it */
     char *tls_cert; /* PEM text, kept while the daemon runs */
     char *tls_key;
     struct srv_rate rate;
@@ -256,9 +257,14 @@ static bool authorize(struct srv *srv, struct MHD_Connection *conn, const char *
 {
     bool write = strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0;
 
-    switch (srv_auth_check(&srv->auth,
-                           MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization"),
-                           write)) {
+    enum srv_auth_result result;
+
+    pthread_rwlock_rdlock(&srv->auth_lock);
+    result = srv_auth_check(&srv->auth,
+                            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization"),
+                            write);
+    pthread_rwlock_unlock(&srv->auth_lock);
+    switch (result) {
     case SRV_AUTH_OK:
         return true;
     case SRV_AUTH_MISSING:
@@ -477,6 +483,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
          * connection), so only a body announced as too large or framed in a way that cannot
          * be trusted, or a request that arrives while the server stops, is answered here. */
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+        const char *fault;
 
         st = calloc(1, sizeof(*st));
         if (!st)
@@ -487,6 +494,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         set_request_id(srv, conn, st);
         if (atomic_load(&srv->stopping)) {
             api_reply_problem(&reply, API_P_UNAVAILABLE, false, NULL, "the server is stopping");
+            ret = finish(srv, conn, method, url, st, &reply, NULL, &x);
+            api_reply_clear(&reply);
+            return ret;
+        }
+        if ((fault = srv_header_fault(conn))) {
+            api_reply_problem(&reply, API_P_BAD_HEADER, false, NULL, "%s", fault);
             ret = finish(srv, conn, method, url, st, &reply, NULL, &x);
             api_reply_clear(&reply);
             return ret;
@@ -635,6 +648,7 @@ static void free_srv(struct srv *srv)
 {
     srv_metrics_fini(&srv->metrics);
     pthread_mutex_destroy(&srv->rate_lock);
+    pthread_rwlock_destroy(&srv->auth_lock);
     srv_auth_free(&srv->auth);
     free(srv->tls_cert);
     free(srv->tls_key);
@@ -658,7 +672,7 @@ static uint64_t random_seed(void)
 struct srv *srv_start(const struct srv_config *cfg, struct api_ctx *const *readers,
                       struct api_ctx *writer_ctx, char *why, size_t why_len)
 {
-    struct MHD_OptionItem extra[4];
+    struct MHD_OptionItem extra[5];
     size_t n_extra = 0;
     struct sockaddr_storage addr = {0};
     struct sockaddr_in *v4 = (struct sockaddr_in *)&addr;
@@ -686,6 +700,7 @@ struct srv *srv_start(const struct srv_config *cfg, struct api_ctx *const *reade
     }
     srv_metrics_init(&srv->metrics);
     pthread_mutex_init(&srv->rate_lock, NULL);
+    pthread_rwlock_init(&srv->auth_lock, NULL);
     srv->readers = readers;
     srv->cfg = cfg;
     if (prepare_security(srv, &addr, why, why_len) != 0) {
@@ -709,6 +724,10 @@ struct srv *srv_start(const struct srv_config *cfg, struct api_ctx *const *reade
     if (srv->tls_cert) {
         extra[n_extra++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, srv->tls_cert};
         extra[n_extra++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, srv->tls_key};
+        /* TLS 1.2 and 1.3 only: 1.0 and 1.1 are deprecated (RFC 8996), and tokens travel
+         * over this channel. */
+        extra[n_extra++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_PRIORITIES, 0,
+                                                   (void *)SRV_TLS_PRIORITIES};
     }
     extra[n_extra] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
     if (srv_writer_start(&srv->writer, writer_ctx) != 0) {
@@ -720,7 +739,8 @@ struct srv *srv_start(const struct srv_config *cfg, struct api_ctx *const *reade
     srv->daemon = MHD_start_daemon(
         flags, (uint16_t)cfg->port, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER,
         log_mhd, srv, MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-        MHD_OPTION_UNESCAPE_CALLBACK, srv_unescape, NULL,
+        MHD_OPTION_UNESCAPE_CALLBACK, srv_unescape, NULL, MHD_OPTION_URI_LOG_CALLBACK,
+        srv_check_uri, NULL,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SRV_CONN_MEMORY,
         MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         cfg->max_per_ip, MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout,
@@ -736,6 +756,24 @@ struct srv *srv_start(const struct srv_config *cfg, struct api_ctx *const *reade
     info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
     srv->port = info ? info->port : cfg->port;
     return srv;
+}
+
+int srv_reload_tokens(struct srv *srv, char *why, size_t why_len)
+{
+    struct srv_auth fresh = {0}, old;
+
+    if (!srv->with_auth) {
+        snprintf(why, why_len, "no --tokens file to read again");
+        return -1;
+    }
+    if (srv_auth_load(srv->cfg->tokens_path, &fresh, why, why_len) != 0)
+        return -1;
+    pthread_rwlock_wrlock(&srv->auth_lock);
+    old = srv->auth;
+    srv->auth = fresh;
+    pthread_rwlock_unlock(&srv->auth_lock);
+    srv_auth_free(&old);
+    return 0;
 }
 
 unsigned srv_port(const struct srv *srv)

@@ -88,8 +88,11 @@ bool srv_accepts(const char *accept, const char *type);
 /* True for application/json and any +json type whose parameters declare no charset, or
  * UTF-8 (JSON's own). */
 bool srv_is_json_type(const char *content_type);
-/* True when origin is in the comma-separated list (or the list is "*"). */
+/* True when origin is in the comma-separated list (blanks around items aside), or the list is
+ * "*". */
 bool srv_origin_allowed(const char *list, const char *origin);
+/* Why list cannot be a --cors-origin list (NULL when it can). */
+const char *srv_origin_list_fault(const char *list);
 /* True when If-None-Match names etag (or is "*"), weak tags comparing weakly. */
 bool srv_none_match_hits(const char *header, const char *etag);
 /* How a request's body is framed, from its Content-Length and Transfer-Encoding headers (n
@@ -104,6 +107,9 @@ enum srv_framing {
 enum srv_framing srv_framing(unsigned n_length, unsigned n_coding, const char *te);
 /* srv_framing of the request on conn. */
 enum srv_framing srv_request_framing(struct MHD_Connection *conn);
+/* Why the header fields of the request on conn cannot be taken as they came (NULL when they
+ * can): Authorization, Host or Idempotency-Key given twice (RFC 9110 5.3: not list fields). */
+const char *srv_header_fault(struct MHD_Connection *conn);
 /* MHD's unescape callback (MHD_OPTION_UNESCAPE_CALLBACK): "%HH" to its byte, except "%00". */
 size_t srv_unescape(void *cls, struct MHD_Connection *conn, char *s);
 
@@ -134,10 +140,19 @@ double srv_rate_take(struct srv_rate *r, const unsigned char *addr, size_t len, 
 #define SRV_MAX_QUERY 32
 /* Each connection's memory in MHD, which holds the request line and headers and a record per
  * query parameter (about 56 bytes each): 32 KiB, MHD's own default, runs out at about 450
- * parameters, where MHD closes the connection without the 400 for more than SRV_MAX_QUERY.
- * Not more: MHD zeroes the whole of it after every request, and 64 KiB (about 1,000
- * parameters) cost GET 4-25% of its requests per second in alternating runs. */
+ * parameters, where MHD neither answers nor closes the connection (it waits out the idle
+ * timeout). Not more: MHD zeroes the whole of it after every request, and 64 KiB (about 1,000
+ * parameters) cost GET 4-25% of its requests per second in alternating runs. So a request
+ * with more than SRV_QUERY_CLOSE parameters has its connection shut at once, before MHD
+ * records them; up to that, more than SRV_MAX_QUERY is a 400. */
 #define SRV_CONN_MEMORY (32 * 1024)
+#define SRV_QUERY_CLOSE 256
+/* The URI log callback of MHD (MHD_OPTION_URI_LOG_CALLBACK): shuts the connection of a request
+ * with more than SRV_QUERY_CLOSE query parameters. Returns NULL (no request state yet). */
+void *srv_check_uri(void *cls, const char *uri, struct MHD_Connection *conn);
+
+/* The GnuTLS priorities of HTTPS: GnuTLS's defaults, less every protocol before TLS 1.2. */
+#define SRV_TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 
 struct MHD_Connection;
 
@@ -208,6 +223,11 @@ struct srv;
  * must outlive the server. Returns NULL after writing why. */
 struct srv *srv_start(const struct srv_config *cfg, struct api_ctx *const *readers,
                       struct api_ctx *writer_ctx, char *why, size_t why_len);
+
+/* Reads the --tokens file again and serves with what it now holds (SIGHUP): added tokens work
+ * and removed ones stop working. On failure (no --tokens, or a file that does not load) writes
+ * why and keeps the tokens it had. */
+int srv_reload_tokens(struct srv *srv, char *why, size_t why_len);
 
 /* The port actually bound (useful with port 0), and whether it speaks HTTPS. */
 unsigned srv_port(const struct srv *srv);

@@ -114,6 +114,7 @@ enum srv_auth_result srv_auth_check(const struct srv_auth *a, const char *header
 {
     unsigned char hash[HASH_LEN];
     const char *token;
+    size_t len;
     int found = -1;
 
     /* Another scheme (Basic, say) is no Bearer token at all: RFC 6750 §3.1 asks for the bare
@@ -121,8 +122,12 @@ enum srv_auth_result srv_auth_check(const struct srv_auth *a, const char *header
     if (!header || strncasecmp(header, "Bearer ", 7) != 0)
         return SRV_AUTH_MISSING;
     token = header + 7;
-    token += strspn(token, " ");
-    if (!*token || sha256(token, strlen(token), hash) != 0)
+    token += strspn(token, " \t");
+    len = strlen(token);
+    /* Whitespace around a field value is not part of it (RFC 9110 5.5). */
+    while (len > 0 && (token[len - 1] == ' ' || token[len - 1] == '\t'))
+        len--;
+    if (len == 0 || sha256(token, len, hash) != 0)
         return SRV_AUTH_BAD;
     /* Compare with every stored hash, all bytes each time: the time taken tells nothing about
      * which token, or how much of one, matched. */

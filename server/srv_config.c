@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 enum opt_type { O_STR, O_UINT, O_ULONG, O_BOOL, O_LIST, O_PERSISTENCY };
@@ -58,20 +59,21 @@ static const struct opt opts[] = {
     {"max-body", "REPLGW_MAX_BODY", O_ULONG, CFG(max_body), "BYTES",
      "Largest request body before 413 (default 1048576)"},
     {"max-json-depth", "REPLGW_MAX_JSON_DEPTH", O_UINT, CFG(limits.max_depth), "N",
-     "Deepest nesting of a JSON body (default 16)"},
+     "Deepest nesting of a JSON body (default 16; 0 = jansson's own limit, 2048)"},
     {"max-string", "REPLGW_MAX_STRING", O_ULONG, CFG(limits.max_string), "BYTES",
-     "Longest string in a JSON body (default 65536)"},
+     "Longest string in a JSON body (default 65536; 0 = no limit)"},
     {"max-members-per-request", "REPLGW_MAX_MEMBERS_PER_REQUEST", O_ULONG,
-     CFG(limits.max_members), "N", "Most references in one Members list (default 4096)"},
+     CFG(limits.max_members), "N",
+     "Most references in one Members list (default 4096; 0 = no limit)"},
     {"max-connections", "REPLGW_MAX_CONNECTIONS", O_UINT, CFG(max_connections), "N",
-     "Most concurrent connections (default 1024)"},
+     "Most concurrent connections (default 1024; at least 1)"},
     {"threads", "REPLGW_THREADS", O_UINT, CFG(threads), "N",
      "Threads serving requests, each with its own read connection (default: one per CPU, at "
      "most 16)"},
     {"group-cache", "REPLGW_GROUP_CACHE", O_ULONG, CFG(group_cache), "N",
      "Serialized groups kept per request thread for GET and lists (default 4096; 0 = none)"},
     {"connection-timeout", "REPLGW_CONNECTION_TIMEOUT", O_UINT, CFG(connection_timeout), "S",
-     "Idle connection timeout in seconds (default 30)"},
+     "Idle connection timeout in seconds (default 30; 0 = none)"},
     {"access-log", "REPLGW_ACCESS_LOG", O_BOOL, CFG(access_log), "BOOL",
      "One JSON line per request on standard error (default true)"},
     {"cors-origin", "REPLGW_CORS_ORIGINS", O_STR, CFG(cors_origins), "LIST",
@@ -90,7 +92,7 @@ static const struct opt opts[] = {
     {"rate-limit", "REPLGW_RATE_LIMIT", O_UINT, CFG(rate_limit), "N",
      "Requests per second per client address before 429 (default 0 = no limit)"},
     {"rate-burst", "REPLGW_RATE_BURST", O_UINT, CFG(rate_burst), "N",
-     "Requests a client may send at once above the rate (default: the rate)"},
+     "Most requests a client may send at once, the rate refilling them (default: the rate)"},
     {"verbose", "REPLGW_VERBOSE", O_BOOL, CFG(verbose), "BOOL", "Log debug messages"},
 };
 
@@ -157,12 +159,21 @@ static int add_access_point(struct srv_config *cfg, const char *name)
     return 0;
 }
 
+/* Boolean words, true ones first, compared without case. */
+static const char *const bool_words[] = {"true", "yes", "on", "1", "false", "no", "off", "0"};
+
 static bool is_bool_word(const char *s)
 {
-    static const char *const words[] = {"true", "1", "yes", "false", "0", "no"};
+    for (size_t i = 0; i < RG_ARRAY_LEN(bool_words); i++)
+        if (strcasecmp(s, bool_words[i]) == 0)
+            return true;
+    return false;
+}
 
-    for (size_t i = 0; i < RG_ARRAY_LEN(words); i++)
-        if (strcmp(s, words[i]) == 0)
+static bool bool_word_value(const char *s)
+{
+    for (size_t i = 0; i < RG_ARRAY_LEN(bool_words) / 2; i++)
+        if (strcasecmp(s, bool_words[i]) == 0)
             return true;
     return false;
 }
@@ -201,8 +212,7 @@ static int apply(struct srv_config *cfg, const struct opt *o, char *value, enum 
     case O_BOOL:
         if (!is_bool_word(value))
             return -1;
-        *(bool *)field = strcmp(value, "true") == 0 || strcmp(value, "1") == 0 ||
-                         strcmp(value, "yes") == 0;
+        *(bool *)field = bool_word_value(value);
         return 0;
     case O_LIST:
         /* A stronger source replaces the list of a weaker one, as any other option's value
@@ -237,8 +247,8 @@ static void print_help(FILE *out)
                  "REST/JSON gateway for CIM replication groups (CIM_ReplicationService).\n\n"
                  "Every option can also be set by the environment variable shown, or in a\n"
                  "--config file; flags win over both, the environment over the file.\n"
-                 "Boolean options take true/false as --flag=BOOL or --flag BOOL (--flag alone\n"
-                 "means true, --no-flag false).\n\n");
+                 "Boolean options take true/false (or yes/no, on/off, 1/0, in any case) as\n"
+                 "--flag=BOOL or --flag BOOL (--flag alone means true, --no-flag false).\n\n");
     for (size_t i = 0; i < RG_ARRAY_LEN(opts); i++) {
         char left[64];
 
@@ -253,7 +263,8 @@ static void print_help(FILE *out)
                  "  Makes a bearer token, appends its SHA-256 hash to FILE and prints the "
                  "token.\n");
     fprintf(out, "\nOn start it prints \"replgw: listening on http://ADDR:PORT\" on standard "
-                 "output.\nSIGINT or SIGTERM stops it cleanly.\n");
+                 "output.\nSIGINT or SIGTERM stops it cleanly; SIGHUP reads the --tokens file "
+                 "again\n(tokens added work, tokens removed stop working, without a restart).\n");
 }
 
 static const struct opt *find_opt(const char *name, size_t len)
@@ -423,6 +434,15 @@ int srv_config_parse(struct srv_config *cfg, int argc, char **argv, FILE *out, F
     }
     if (cfg->threads < 1 || cfg->threads > SRV_MAX_THREADS) {
         fprintf(err, "replgw: --threads must be 1 to %d\n", SRV_MAX_THREADS);
+        return -1;
+    }
+    if (srv_origin_list_fault(cfg->cors_origins)) {
+        fprintf(err, "replgw: %s\n", srv_origin_list_fault(cfg->cors_origins));
+        return -1;
+    }
+    /* libmicrohttpd takes 0 literally: it would listen and accept no connection at all. */
+    if (cfg->max_connections == 0) {
+        fprintf(err, "replgw: --max-connections must be at least 1\n");
         return -1;
     }
     return 0;

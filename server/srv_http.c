@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 #include <microhttpd.h>
 
@@ -128,24 +129,74 @@ bool srv_is_json_type(const char *ct)
            charset_is_utf8(ct + type);
 }
 
+/* The next item of a comma-separated list from *p, blanks around it left out: its start, with
+ * its length in *len; *p moves past it. NULL at the end of the list. */
+static const char *next_item(const char **p, size_t *len)
+{
+    const char *item;
+
+    if (!**p)
+        return NULL;
+    *p += strspn(*p, " \t");
+    item = *p;
+    *len = strcspn(item, ",");
+    *p += *len + (item[*len] == ',');
+    while (*len > 0 && (item[*len - 1] == ' ' || item[*len - 1] == '\t'))
+        (*len)--;
+    return item;
+}
+
 /* True when origin is in the configured comma-separated list (or the list is "*"). */
 bool srv_origin_allowed(const char *list, const char *origin)
 {
-    size_t olen;
+    const char *item;
+    size_t len, olen;
 
     if (!list || !origin)
         return false;
     if (strcmp(list, "*") == 0)
         return true;
     olen = strlen(origin);
-    for (const char *p = list; *p;) {
-        size_t len = strcspn(p, ",");
-
-        if (len == olen && strncmp(p, origin, len) == 0)
+    for (const char *p = list; (item = next_item(&p, &len));)
+        if (len == olen && strncmp(item, origin, len) == 0)
             return true;
-        p += len + (p[len] == ',');
-    }
     return false;
+}
+
+const char *srv_origin_list_fault(const char *list)
+{
+    const char *item;
+    size_t len;
+
+    if (!list || strcmp(list, "*") == 0)
+        return NULL;
+    for (const char *p = list; (item = next_item(&p, &len));) {
+        size_t scheme = strncmp(item, "https://", 8) == 0 ? 8
+                        : strncmp(item, "http://", 7) == 0 ? 7
+                                                            : 0;
+
+        /* An origin is scheme://host[:port]: no path, not even the "/" a browser never sends. */
+        if (scheme == 0 || len == scheme || memchr(item + scheme, '/', len - scheme) ||
+            memchr(item, ' ', len) || memchr(item, '*', len))
+            return "each --cors-origin must be an origin, http://host or https://host with an "
+                   "optional :port and no path, or the list must be * alone";
+    }
+    return NULL;
+}
+
+void *srv_check_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    const char *query = strchr(uri, '?');
+    const union MHD_ConnectionInfo *info;
+    unsigned params = 0;
+
+    (void)cls;
+    for (const char *p = query; p && *p; p++)
+        params += *p == '&' || p == query;
+    if (params > SRV_QUERY_CLOSE &&
+        (info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD)))
+        shutdown(info->connect_fd, SHUT_RDWR);
+    return NULL;
 }
 
 /* MHD's unescaping of the path and the query, in place: "%HH" becomes its byte, except "%00",
@@ -227,4 +278,38 @@ enum srv_framing srv_request_framing(struct MHD_Connection *conn)
 
     MHD_get_connection_values(conn, MHD_HEADER_KIND, count_framing, &h);
     return srv_framing(h.length, h.coding, h.te);
+}
+
+/* Fields a request may carry once: a second one would be read by some and not by others (a
+ * proxy that adds its own Authorization would have the client's used here). */
+static const char *const single_fields[] = {"Authorization", "Host", "Idempotency-Key"};
+
+struct field_scan {
+    const char *fault;
+    unsigned seen[RG_ARRAY_LEN(single_fields)];
+};
+
+static enum MHD_Result scan_field(void *cls, enum MHD_ValueKind kind, const char *key,
+                                  const char *value)
+{
+    struct field_scan *scan = cls;
+
+    (void)kind;
+    (void)value;
+    for (size_t i = 0; i < RG_ARRAY_LEN(single_fields); i++) {
+        if (strcasecmp(key, single_fields[i]) == 0 && scan->seen[i]++) {
+            scan->fault = "a header field that may appear once (Authorization, Host, "
+                          "Idempotency-Key) appears twice";
+            return MHD_NO;
+        }
+    }
+    return MHD_YES;
+}
+
+const char *srv_header_fault(struct MHD_Connection *conn)
+{
+    struct field_scan scan = {NULL, {0}};
+
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, scan_field, &scan);
+    return scan.fault;
 }

@@ -239,22 +239,26 @@ static void test_group_ids_are_canonical_and_nul_ends_nothing(void **state)
     assert_int_equal(h_status(s, "GET", "/replication-groups/1", NULL, NULL), 200);
 }
 
-/* openapi.yaml: more than 32 query parameters is 400, also where there are hundreds (up to
- * about 450, where the 32 KiB MHD has for a connection runs out and it closes the connection). */
+/* openapi.yaml: more than 32 query parameters is 400, up to 256; past that the connection is
+ * closed at once (before the 32 KiB MHD has for a connection runs out, which left it hanging
+ * unanswered until the idle timeout), and the server goes on answering. */
 static void test_many_query_parameters_are_400(void **state)
 {
     struct h_server *s = *state;
-    static const size_t counts[] = {32, 33, 400};
-    static char path[16384];
+    static const size_t counts[] = {32, 33, 256, 257, 3000};
+    static char path[40000];
 
     for (size_t c = 0; c < sizeof(counts) / sizeof(counts[0]); c++) {
         size_t len = (size_t)snprintf(path, sizeof(path), "/capabilities?");
 
         for (size_t i = 0; i < counts[c]; i++)
-            len += (size_t)snprintf(path + len, sizeof(path) - len, "a%zu=1&", i);
+            len += (size_t)snprintf(path + len, sizeof(path) - len, "a%zu=%s", i,
+                                    i + 1 < counts[c] ? "1&" : "1");
         assert_true(len < sizeof(path));
-        assert_int_equal(h_status(s, "GET", path, NULL, NULL), counts[c] > 32 ? 400 : 200);
+        assert_int_equal(h_status(s, "GET", path, NULL, NULL),
+                         counts[c] > 256 ? -1 : counts[c] > 32 ? 400 : 200);
     }
+    assert_int_equal(h_status(s, "GET", "/capabilities", NULL, NULL), 200);
 }
 
 static void test_group_list_pages_without_gaps(void **state)

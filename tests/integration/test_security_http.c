@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +44,7 @@ static int run(const char *cmd, char *out, size_t len)
 static void test_tokens(void **state)
 {
     char dir[] = "/tmp/replgw-tokens-XXXXXX", cmd[512], read_tok[128], write_tok[128];
-    char file[128], auth[200], v[160];
+    char file[128], auth[320], v[160];
     const char *args[] = {"--tokens", file, NULL};
     struct h_server s;
     struct h_resp r;
@@ -86,10 +87,37 @@ static void test_tokens(void **state)
     assert_int_equal(h_status(&s, "POST", "/replication-groups", auth, "{}"), 403);
     snprintf(auth, sizeof(auth), "Authorization: Bearer %s\r\n", write_tok);
     assert_int_equal(h_status(&s, "POST", "/replication-groups", auth, "{}"), 201);
+    /* Whitespace after the token is not part of it; a second Authorization, which a proxy
+     * may have added, is refused rather than one of the two picked. */
+    snprintf(auth, sizeof(auth), "Authorization: Bearer %s \t\r\n", read_tok);
+    assert_int_equal(h_status(&s, "GET", "/replication-groups", auth, NULL), 200);
+    snprintf(auth, sizeof(auth), "Authorization: Bearer %s\r\nAuthorization: Bearer %s\r\n",
+             write_tok, read_tok);
+    assert_int_equal(h_status(&s, "POST", "/replication-groups", auth, "{}"), 400);
     /* Probes need no token. */
     assert_int_equal(h_status(&s, "GET", "/livez", NULL, NULL), 200);
     assert_int_equal(h_status(&s, "GET", "/readyz", NULL, NULL), 200);
     assert_int_equal(h_db_count(&s, "SELECT count(*) FROM rgroup"), 1);
+    /* SIGHUP reads the file again: a token added works, the one whose line went stops. */
+    {
+        char new_tok[128];
+        int tries;
+
+        snprintf(cmd, sizeof(cmd), "%s token add --tokens %s --scope read", bin(), file);
+        assert_int_equal(run(cmd, new_tok, sizeof(new_tok)), 0);
+        snprintf(cmd, sizeof(cmd), "sed -i 1d %s", file); /* the first line: read_tok */
+        assert_int_equal(system(cmd), 0);
+        assert_int_equal(kill(s.pid, SIGHUP), 0);
+        snprintf(auth, sizeof(auth), "Authorization: Bearer %s\r\n", new_tok);
+        for (tries = 0; tries < 100 && h_status(&s, "GET", "/replication-groups", auth, NULL) != 200;
+             tries++)
+            usleep_ms(20);
+        assert_true(tries < 100);
+        snprintf(auth, sizeof(auth), "Authorization: Bearer %s\r\n", read_tok);
+        assert_int_equal(h_status(&s, "GET", "/replication-groups", auth, NULL), 401);
+        snprintf(auth, sizeof(auth), "Authorization: Bearer %s\r\n", write_tok);
+        assert_int_equal(h_status(&s, "POST", "/replication-groups", auth, "{}"), 201);
+    }
     h_cleanup(&s);
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
     assert_int_equal(system(cmd), 0);
@@ -129,6 +157,16 @@ static void test_tls(void **state)
     snprintf(cmd, sizeof(cmd), "curl -s --cacert %s https://127.0.0.1:%u/livez", cert, s.port);
     assert_int_equal(run(cmd, out, sizeof(out)), 0);
     assert_string_equal(out, "{\"status\":\"ok\"}");
+    /* TLS 1.2 is served; TLS 1.1 is refused in the handshake (the client's own floor
+     * lowered, so that the refusal is the server's). */
+    snprintf(cmd, sizeof(cmd),
+             "openssl s_client -connect 127.0.0.1:%u -tls1_2 </dev/null >/dev/null 2>&1", s.port);
+    assert_int_equal(system(cmd), 0);
+    snprintf(cmd, sizeof(cmd),
+             "openssl s_client -connect 127.0.0.1:%u -tls1_1 -cipher DEFAULT@SECLEVEL=0 "
+             "</dev/null >/dev/null 2>&1",
+             s.port);
+    assert_int_not_equal(system(cmd), 0);
     /* Plain HTTP to the TLS port gets no answer. */
     snprintf(cmd, sizeof(cmd), "curl -s -m 3 http://127.0.0.1:%u/livez", s.port);
     assert_int_not_equal(run(cmd, out, sizeof(out)), 0);

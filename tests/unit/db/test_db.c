@@ -97,8 +97,20 @@ static int64_t raw_count(struct fixture *f, const char *sql)
     return n;
 }
 
+/* What migration 10 did, undone: member's columns in the order of migration 4. */
+#define BACK_TO_SCHEMA_9                                                                          \
+    "CREATE TABLE member_v4 ("                                                                   \
+    "  group_id INTEGER NOT NULL REFERENCES rgroup(id) ON DELETE CASCADE,"                       \
+    "  element_id INTEGER NOT NULL REFERENCES element(id),"                                      \
+    "  seq INTEGER NOT NULL, PRIMARY KEY (group_id, seq)) WITHOUT ROWID;"                        \
+    "INSERT INTO member_v4 (group_id, element_id, seq) SELECT group_id, element_id, seq"        \
+    "  FROM member;"                                                                             \
+    "DROP TABLE member; ALTER TABLE member_v4 RENAME TO member;"                                 \
+    "CREATE UNIQUE INDEX member_by_element ON member(element_id, group_id);"
+
 /* What migration 9 did, undone: the tally's insert trigger as migration 7 made it. */
 #define BACK_TO_SCHEMA_8                                                                          \
+    BACK_TO_SCHEMA_9                                                                             \
     "CREATE TRIGGER rgroup_tally_insert AFTER INSERT ON rgroup BEGIN"                            \
     "  UPDATE tally SET n = n + 1, persistent = persistent + (NEW.persistent <> 0)"              \
     "  WHERE name = 'rgroup'; END;"
@@ -151,7 +163,7 @@ static void test_open_sets_schema_version_and_wal(void **state)
     assert_int_equal(sqlite3_open(f->path, &raw), SQLITE_OK);
     assert_int_equal(sqlite3_prepare_v2(raw, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(st, 0), 9);
+    assert_int_equal(sqlite3_column_int(st, 0), 10);
     sqlite3_finalize(st);
     assert_int_equal(sqlite3_prepare_v2(raw, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
@@ -183,6 +195,36 @@ static void test_open_missing_directory_fails_with_reason(void **state)
     assert_int_not_equal(db_open("/nonexistent-dir/x/y.db", &opts, &db, why, sizeof(why)), DB_OK);
     assert_null(db);
     assert_non_null(strstr(why, "/nonexistent-dir/x/y.db"));
+}
+
+/* A --db naming another program's database is refused before anything is written to it. */
+static void test_open_foreign_database_fails_untouched(void **state)
+{
+    struct fixture *f = *state;
+    struct db *db = NULL;
+    char path[128], why[256];
+    sqlite3 *raw;
+    sqlite3_stmt *st;
+
+    snprintf(path, sizeof(path), "%s/other.db", f->dir);
+    assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(raw, "CREATE TABLE foo (x); INSERT INTO foo VALUES (1)", NULL,
+                                  NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(raw);
+    assert_int_not_equal(db_open(path, &opts, &db, why, sizeof(why)), DB_OK);
+    assert_null(db);
+    assert_non_null(strstr(why, "another application's"));
+    assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(raw, "SELECT (SELECT count(*) FROM sqlite_schema),"
+                                             " (SELECT journal_mode FROM pragma_journal_mode)",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), 1);
+    assert_string_equal((const char *)sqlite3_column_text(st, 1), "delete");
+    sqlite3_finalize(st);
+    sqlite3_close(raw);
 }
 
 static void test_open_corrupt_file_fails(void **state)
@@ -900,6 +942,49 @@ static void test_persistent_tally_of_an_older_schema(void **state)
     assert_int_equal(no, 2);
 }
 
+/* PRAGMA integrity_check of f's file, through a connection of its own: "ok", or its first
+ * complaint (into buf). */
+static const char *integrity(struct fixture *f, char *buf, size_t len)
+{
+    sqlite3 *raw;
+    sqlite3_stmt *st;
+
+    assert_int_equal(sqlite3_open(f->path, &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(raw, "PRAGMA integrity_check", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    snprintf(buf, len, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    sqlite3_close(raw);
+    return buf;
+}
+
+/* Schema 10 puts member's key columns first; with the old order Debian's SQLite reported a
+ * NULL element_id for every member row. A store of schema 9 keeps its members, in order. */
+static void test_member_layout_passes_integrity_check(void **state)
+{
+    struct fixture *f = *state;
+    int64_t g = add_group(f->db, "g"), a = add_element(f->db, "a"), b = add_element(f->db, "b");
+    struct db_member *m;
+    size_t n;
+    char buf[256];
+
+    assert_int_equal(db_member_insert(f->db, g, a, 2), DB_OK);
+    assert_int_equal(db_member_insert(f->db, g, b, 1), DB_OK);
+    assert_string_equal(integrity(f, buf, sizeof(buf)), "ok");
+    reopen_after(f, BACK_TO_SCHEMA_9 "PRAGMA user_version = 9");
+    assert_int_equal(db_member_list(f->db, g, &m, &n), DB_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(m[0].element_id, b);
+    assert_int_equal(m[1].element_id, a);
+    for (size_t i = 0; i < n; i++)
+        db_member_clear(&m[i]);
+    free(m);
+    assert_string_equal(integrity(f, buf, sizeof(buf)), "ok");
+    assert_int_equal(raw_count(f, "SELECT count(*) FROM pragma_table_info('member')"
+                                  " WHERE name = 'element_id' AND cid = 2"),
+                     1);
+}
+
 /* A store of schema version 8 (groups counted by a trigger) loses the trigger, and each group
  * created after is counted once, in a batch too, where a rollback counts none. */
 static void test_group_tally_of_an_older_schema(void **state)
@@ -995,6 +1080,7 @@ int main(void)
         T(test_reopen_keeps_rows),
         cmocka_unit_test(test_open_missing_directory_fails_with_reason),
         T(test_open_corrupt_file_fails),
+        T(test_open_foreign_database_fails_untouched),
         T(test_txn_rolls_back_when_callback_fails),
         T(test_txn_busy_when_locked_elsewhere),
         T(test_batch_commits_around_a_clean_failure),
@@ -1019,6 +1105,7 @@ int main(void)
         T(test_persistent_tally_follows_the_rows),
         T(test_persistent_tally_of_an_older_schema),
         T(test_group_tally_of_an_older_schema),
+        T(test_member_layout_passes_integrity_check),
         T(test_element_state_of_an_older_schema),
         T(test_cached_paths_follow_the_store),
         T(test_pages_of_few_and_of_many_matches),

@@ -222,7 +222,7 @@ static void test_config_environment_then_flags(void **state)
 /* --help shows "--nameable BOOL" as it shows "--port N": both forms take the value. */
 static void test_config_bool_value_as_next_argument(void **state)
 {
-    static const char *const spaced[] = {"--nameable", "false", "--empty-groups", "no",
+    static const char *const spaced[] = {"--nameable", "FALSE", "--empty-groups", "Off",
                                          "--multiple-membership", "--port", "1", NULL};
     static const char *const alone[] = {"--temporary-groups", NULL};
     struct srv_config cfg;
@@ -235,6 +235,23 @@ static void test_config_bool_value_as_next_argument(void **state)
     assert_int_equal(cfg.port, 1);
     assert_int_equal(parse(&cfg, alone), 0);
     assert_true(cfg.caps.temporary_groups);
+}
+
+static void test_origins(void **state)
+{
+    static const char *const list = "https://a.example, http://b.example:8080 ,https://c.example";
+
+    (void)state;
+    assert_true(srv_origin_allowed(list, "https://a.example"));
+    assert_true(srv_origin_allowed(list, "http://b.example:8080"));
+    assert_true(srv_origin_allowed(list, "https://c.example"));
+    assert_false(srv_origin_allowed(list, "https://b.example:8080"));
+    assert_false(srv_origin_allowed(list, " https://a.example"));
+    assert_true(srv_origin_allowed("*", "https://any.example"));
+    assert_null(srv_origin_list_fault(list));
+    assert_null(srv_origin_list_fault("*"));
+    assert_non_null(srv_origin_list_fault("https://a.example/"));
+    assert_non_null(srv_origin_list_fault("https://"));
 }
 
 static void test_framing(void **state)
@@ -257,6 +274,9 @@ static void test_config_rejects_bad_input(void **state)
         {"--port", "70000", NULL}, {"--port", "x", NULL},       {"--nameable=maybe", NULL, NULL},
         {"--bogus", NULL, NULL},   {"positional", NULL, NULL}, {"--db", NULL, NULL},
         {"--no-port", NULL, NULL}, {"--threads", "0", NULL},    {"--threads", "17", NULL},
+        {"--max-connections", "0", NULL}, {"--cors-origin", "https://a.example/", NULL},
+        {"--cors-origin", "a.example", NULL}, {"--cors-origin", "https://a.example, *", NULL},
+        {"--cors-origin", "https://a.example/path", NULL},
     };
     struct srv_config cfg;
 
@@ -395,6 +415,7 @@ int main(void)
         cmocka_unit_test(test_config_environment_then_flags),
         cmocka_unit_test(test_config_bool_value_as_next_argument),
         cmocka_unit_test(test_framing),
+        cmocka_unit_test(test_origins),
         cmocka_unit_test(test_config_rejects_bad_input),
         cmocka_unit_test(test_config_file_then_environment_then_flags),
         cmocka_unit_test(test_config_access_points_follow_precedence),
