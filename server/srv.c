@@ -624,6 +624,10 @@ static int prepare_security(struct srv *srv, const struct sockaddr_storage *addr
         if (srv_auth_load(cfg->tokens_path, &srv->auth, why, why_len) != 0)
             return -1;
         srv->with_auth = true;
+        if (!is_loopback(addr) && !cfg->tls_cert)
+            rg_log(RG_LOG_WARN, "listening on %s without TLS: tokens cross the network in "
+                                "clear text (--tls-cert, --tls-key)",
+                   cfg->listen);
     } else if (!is_loopback(addr)) {
         snprintf(why, why_len,
                  "refusing to listen on %s without --tokens: anyone who can reach it could change "
