@@ -529,6 +529,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     if (*upload_data_size) {
+        /* A body trickling in (a byte every few seconds keeps the idle timeout at bay) could
+         * hold its connection for ever. libmicrohttpd cannot answer before the body is in,
+         * so the connection is closed. */
+        if (srv->cfg->body_timeout && now_seconds() - st->start > srv->cfg->body_timeout) {
+            rg_log(RG_LOG_WARN, "closing %s %s: its body took longer than %u s to arrive",
+                   method, url, srv->cfg->body_timeout);
+            return MHD_NO;
+        }
         append_body(srv, st, upload_data, *upload_data_size);
         *upload_data_size = 0;
         return MHD_YES;

@@ -26,6 +26,7 @@ struct srv_config {
     unsigned threads;         /* MHD threads serving requests, each with its own reader context */
     unsigned long group_cache; /* serialized groups kept per request thread; 0 = none */
     unsigned connection_timeout;
+    unsigned body_timeout;    /* seconds a body may take to arrive after its headers; 0 = any */
     bool verbose;
     bool access_log;
     bool require_if_match;

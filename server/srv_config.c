@@ -74,6 +74,9 @@ static const struct opt opts[] = {
      "Serialized groups kept per request thread for GET and lists (default 4096; 0 = none)"},
     {"connection-timeout", "REPLGW_CONNECTION_TIMEOUT", O_UINT, CFG(connection_timeout), "S",
      "Idle connection timeout in seconds (default 30; 0 = none)"},
+    {"body-timeout", "REPLGW_BODY_TIMEOUT", O_UINT, CFG(body_timeout), "S",
+     "Longest a request body may take to arrive, counted from its headers, before the "
+     "connection is closed (default 60; 0 = no limit)"},
     {"access-log", "REPLGW_ACCESS_LOG", O_BOOL, CFG(access_log), "BOOL",
      "One JSON line per request on standard error (default true)"},
     {"cors-origin", "REPLGW_CORS_ORIGINS", O_STR, CFG(cors_origins), "LIST",
@@ -113,6 +116,7 @@ static void set_defaults(struct srv_config *cfg)
     cfg->threads = cpus < 1 ? 1 : cpus > SRV_MAX_THREADS ? SRV_MAX_THREADS : (unsigned)cpus;
     cfg->group_cache = API_CACHE_DEFAULT_SLOTS;
     cfg->connection_timeout = 30;
+    cfg->body_timeout = 60;
     cfg->access_log = true;
     cfg->shutdown_grace = 10;
     cfg->max_per_ip = 256;

@@ -377,6 +377,36 @@ static void test_idle_connection_timeout(void **state)
     h_cleanup(&s);
 }
 
+/* A body that trickles in, a byte well inside the idle timeout each time, is cut off once it
+ * has taken --body-timeout; nothing of it is written. */
+static void test_slow_body_is_cut_off(void **state)
+{
+    static const char *const args[] = {"--body-timeout", "1", "--connection-timeout", "5", NULL};
+    static const char head[] = "POST /logical-elements HTTP/1.1\r\nHost: a\r\n"
+                               "Content-Type: application/json\r\nContent-Length: 64\r\n\r\n";
+    struct pollfd pfd = {.events = POLLIN};
+    struct h_server s;
+    int sent = 0;
+    char byte;
+
+    (void)state;
+    assert_int_equal(h_start(&s, args), 0);
+    pfd.fd = h_connect(&s);
+    assert_true(pfd.fd >= 0);
+    assert_int_equal(send(pfd.fd, head, sizeof(head) - 1, MSG_NOSIGNAL), (ssize_t)(sizeof(head) - 1));
+    /* Up to 40 bytes, one each 200 ms (8 s in all), until the server closes the stream. */
+    while (sent < 40 && send(pfd.fd, " ", 1, MSG_NOSIGNAL) == 1) {
+        sent++;
+        if (poll(&pfd, 1, 200) == 1 && recv(pfd.fd, &byte, 1, 0) <= 0)
+            break;
+    }
+    assert_true(sent < 40);
+    close(pfd.fd);
+    assert_int_equal(h_db_count(&s, "SELECT count(*) FROM element"), 0);
+    assert_int_equal(h_status(&s, "GET", "/livez", NULL, NULL), 200);
+    h_cleanup(&s);
+}
+
 static void test_unusable_database_paths_fail_clearly(void **state)
 {
     char cmd[512], line[512];
@@ -453,6 +483,7 @@ int main(void)
         cmocka_unit_test(test_connections_per_address),
         cmocka_unit_test(test_total_connections),
         cmocka_unit_test(test_idle_connection_timeout),
+        cmocka_unit_test(test_slow_body_is_cut_off),
         cmocka_unit_test(test_ambiguous_framing_is_refused),
         cmocka_unit_test(test_unusable_database_paths_fail_clearly),
         cmocka_unit_test(test_errors_leak_no_internals),

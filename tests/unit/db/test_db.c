@@ -97,6 +97,21 @@ static int64_t raw_count(struct fixture *f, const char *sql)
     return n;
 }
 
+/* Asserts that group g holds exactly the elements first, then second, in that order. */
+static void assert_members(struct db *db, int64_t g, int64_t first, int64_t second)
+{
+    struct db_member *m;
+    size_t n;
+
+    assert_int_equal(db_member_list(db, g, &m, &n), DB_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(m[0].element_id, first);
+    assert_int_equal(m[1].element_id, second);
+    for (size_t i = 0; i < n; i++)
+        db_member_clear(&m[i]);
+    free(m);
+}
+
 /* What migration 10 did, undone: member's columns in the order of migration 4. */
 #define BACK_TO_SCHEMA_9                                                                          \
     "CREATE TABLE member_v4 ("                                                                   \
@@ -820,9 +835,7 @@ static void test_members_of_an_older_schema_migrate(void **state)
     struct fixture *f = *state;
     int64_t g = add_group(f->db, "g"), a = add_element(f->db, "a"), b = add_element(f->db, "b");
     int64_t c = add_element(f->db, "c");
-    struct db_member *m;
     char sql[2048];
-    size_t n;
     int64_t count;
 
     snprintf(sql, sizeof(sql),
@@ -836,13 +849,7 @@ static void test_members_of_an_older_schema_migrate(void **state)
              "PRAGMA user_version = 3",
              (long long)g, (long long)a, (long long)g, (long long)b);
     reopen_after(f, sql);
-    assert_int_equal(db_member_list(f->db, g, &m, &n), DB_OK);
-    assert_int_equal(n, 2);
-    assert_int_equal(m[0].element_id, b);
-    assert_int_equal(m[1].element_id, a);
-    for (size_t i = 0; i < n; i++)
-        db_member_clear(&m[i]);
-    free(m);
+    assert_members(f->db, g, b, a);
     assert_int_equal(db_member_insert(f->db, g, a, 3), DB_CONFLICT); /* the element again */
     assert_int_equal(db_member_insert(f->db, g, c, 2), DB_CONFLICT); /* the position again */
     assert_int_equal(db_member_insert(f->db, g, c, 3), DB_OK);
@@ -964,21 +971,13 @@ static void test_member_layout_passes_integrity_check(void **state)
 {
     struct fixture *f = *state;
     int64_t g = add_group(f->db, "g"), a = add_element(f->db, "a"), b = add_element(f->db, "b");
-    struct db_member *m;
-    size_t n;
     char buf[256];
 
     assert_int_equal(db_member_insert(f->db, g, a, 2), DB_OK);
     assert_int_equal(db_member_insert(f->db, g, b, 1), DB_OK);
     assert_string_equal(integrity(f, buf, sizeof(buf)), "ok");
     reopen_after(f, BACK_TO_SCHEMA_9 "PRAGMA user_version = 9");
-    assert_int_equal(db_member_list(f->db, g, &m, &n), DB_OK);
-    assert_int_equal(n, 2);
-    assert_int_equal(m[0].element_id, b);
-    assert_int_equal(m[1].element_id, a);
-    for (size_t i = 0; i < n; i++)
-        db_member_clear(&m[i]);
-    free(m);
+    assert_members(f->db, g, b, a);
     assert_string_equal(integrity(f, buf, sizeof(buf)), "ok");
     assert_int_equal(raw_count(f, "SELECT count(*) FROM pragma_table_info('member')"
                                   " WHERE name = 'element_id' AND cid = 2"),
