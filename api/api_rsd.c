@@ -29,18 +29,17 @@ static enum cim_rv add_big_uint(struct cim_rsd *rsd, const struct cim_prop_def *
     return cim_rsd_add_uint(rsd, def, u, err);
 }
 
-/* 2^64: the first double above every uint64. */
-#define TWO_64 18446744073709551616.0
+/* 2^53: below it a double holds every whole number exactly. */
+#define TWO_53 9007199254740992.0
 
 /* Whether v is a JSON number with no fraction written with one ("2.0", "1E2"): an integer to
- * JSON Schema, so to the contract, though jansson reads it as a real. */
+ * JSON Schema, so to the contract, though jansson reads it as a double. Only below 2^53, where
+ * the double is the number written: 9007199254740993.0 would be stored as ...992. */
 static bool is_integral_real(const json_t *v)
 {
     double d = json_is_real(v) ? json_real_value(v) : 0.5;
 
-    if (d >= 0)
-        return d >= TWO_64 || (double)(uint64_t)d == d; /* past 2^53 every double is whole */
-    return d <= -TWO_64 / 2 || (double)(int64_t)d == d;
+    return d > -TWO_53 && d < TWO_53 && (double)(int64_t)d == d;
 }
 
 /* Whether v has the JSON type of def's CIM type (a big-integer mark, api_json_big_int, is an
@@ -78,10 +77,6 @@ static int add_json_value(struct cim_rsd *rsd, const struct cim_prop_def *def, c
     case CIM_T_UINT64:
         if (api_json_big_int(v, &literal))
             rv = add_big_uint(rsd, def, literal, param, err);
-        else if (json_is_real(v) && json_real_value(v) >= TWO_64)
-            rv = cim_err_set(err, CIM_RV_INVALID_PARAMETER, param, "%s must be at most %" PRIu64,
-                             param,
-                             def->type == CIM_T_UINT16 ? (uint64_t)UINT16_MAX : UINT64_MAX);
         else if (json_is_real(v))
             rv = json_real_value(v) < 0
                      ? cim_err_set(err, CIM_RV_INVALID_PARAMETER, param,
@@ -131,9 +126,10 @@ int api_rsd_check_json(const json_t *j, struct api_reply *reply)
             continue;
         snprintf(param, sizeof(param), PARAM ".%s", def->name);
         api_reply_problem(reply, API_P_BAD_REQUEST, true, param, "%s must be %s", param,
-                          def->type == CIM_T_BOOLEAN                                 ? "true or false"
-                          : def->type == CIM_T_UINT16 || def->type == CIM_T_UINT64 ? "an integer"
-                                                                                     : "a string");
+                          def->type == CIM_T_BOOLEAN ? "true or false"
+                          : def->type == CIM_T_UINT16 || def->type == CIM_T_UINT64
+                              ? "an integer (from 2^53 up, written without a fraction or exponent)"
+                              : "a string");
         return -1;
     }
     return 0;

@@ -13,6 +13,8 @@ static json_t *group_features(const struct cim_caps *caps)
 
     if (j && caps->empty_groups && json_array_append_new(j, json_integer(5)))
         goto fail;
+    if (j && caps->composite_groups && json_array_append_new(j, json_integer(7)))
+        goto fail;
     if (j && caps->temporary_groups && json_array_append_new(j, json_integer(13)))
         goto fail;
     if (j && caps->nameable && json_array_append_new(j, json_integer(14)))

@@ -55,6 +55,7 @@ struct cim_caps {
     bool nameable;            /* group feature 14 */
     bool empty_groups;        /* group feature 5 */
     bool temporary_groups;    /* group feature 13 */
+    bool composite_groups;    /* group feature 7: members hosted by other systems */
     bool multiple_membership; /* group feature 23 */
     uint64_t max_members;     /* elements per group; 0 = unlimited */
     uint64_t max_groups;      /* groups in the store; 0 = unlimited */
@@ -69,6 +70,7 @@ struct cim_service {
     struct cim_caps caps; /* copied; its strings borrowed */
     int64_t system_id;
     char *system_path;    /* owned: the hosting CIM_ComputerSystem's object path */
+    char *system_keys;    /* owned: its keys as they end a hosted element's path (cim_hosts) */
     double started;       /* Unix time the service started */
 };
 
@@ -223,6 +225,14 @@ enum cim_rv cim_resolve_members(struct cim_service *svc, const char *const *refs
                                 int64_t *ids, char **paths, struct cim_err *err);
 enum cim_rv cim_check_access_point(const struct cim_service *svc, const char *ref,
                                    struct cim_err *err);
+/* Unless the service offers Composite Groups (CIM-NOTES Implications 3): each of the n member
+ * paths must be of an element hosted by system row system_id, the group's; else 5 naming
+ * Members[i]. */
+enum cim_rv cim_check_member_systems(struct cim_service *svc, int64_t system_id,
+                                     char *const *paths, size_t n, struct cim_err *err);
+/* The keys of a system (SystemCreationClassName, SystemName) as they end the path of an
+ * element it hosts (cim_element.c formats element paths): a new string, NULL on OOM. */
+char *cim_system_keys(const char *ns, const char *sys_class, const char *sys_name);
 
 /* CreateGroup's inputs. -1 in a flag means absent (use the default). Strings borrowed. */
 struct cim_create_req {

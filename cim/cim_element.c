@@ -294,6 +294,60 @@ out:
     return CIM_RV_SUCCESS;
 }
 
+char *cim_system_keys(const char *ns, const char *sys_class, const char *sys_name)
+{
+    struct cim_keybinding keys[] = {{"SystemCreationClassName", (char *)sys_class, CIM_KEY_STRING},
+                                    {"SystemName", (char *)sys_name, CIM_KEY_STRING}};
+    char *path = cim_path_format(ns, "x", keys, RG_ARRAY_LEN(keys)), *tail;
+
+    if (!path)
+        return NULL;
+    /* "/{ns}:x.{keys}": the keys sort after CreationClassName and DeviceID, so they end every
+     * element path formatted by make_paths. */
+    tail = rg_strdup(strstr(path, ":x.") + 3);
+    free(path);
+    return tail;
+}
+
+enum cim_rv cim_check_member_systems(struct cim_service *svc, int64_t system_id,
+                                     char *const *paths, size_t n, struct cim_err *err)
+{
+    struct db_system sys;
+    char *keys = svc->system_keys, *other = NULL;
+    enum cim_rv rv = CIM_RV_SUCCESS;
+    size_t klen;
+    int rc;
+
+    if (svc->caps.composite_groups || n == 0)
+        return CIM_RV_SUCCESS;
+    if (system_id != svc->system_id) { /* a group made under another --system-name */
+        if ((rc = db_system_get(svc->db, system_id, &sys)) != DB_OK)
+            return cim_rv_from_db(rc, err, "read hosting system");
+        keys = other = cim_system_keys(svc->caps.ns, sys.creation_class, sys.name);
+        db_system_clear(&sys);
+        if (!keys)
+            return cim_err_set(err, CIM_RV_FAILED, NULL, "out of memory");
+    }
+    klen = strlen(keys);
+    for (size_t i = 0; i < n && rv == CIM_RV_SUCCESS; i++) {
+        size_t plen = strlen(paths[i]);
+
+        /* Class names and, as host names, system names compare without case. */
+        if (plen <= klen || paths[i][plen - klen - 1] != ',' ||
+            rg_strcasecmp(paths[i] + plen - klen, keys) != 0) {
+            char param[32];
+
+            snprintf(param, sizeof(param), "Members[%zu]", i);
+            rv = cim_err_set(err, CIM_RV_INVALID_PARAMETER, param,
+                             "%s is hosted by another system than the group (%s): this service "
+                             "does not offer Composite Groups (group feature 7)",
+                             param, keys);
+        }
+    }
+    free(other);
+    return rv;
+}
+
 /* "/logical-elements/{id}" with an optional scheme://authority before it. Returns the id, 0 when
  * text is not in this form, -1 when it is but the id is malformed: not a positive decimal
  * number without a leading zero, as the element's own URL (/logical-elements/03 is 404). */

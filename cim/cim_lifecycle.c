@@ -91,6 +91,7 @@ struct members_ctx {
     int64_t id;
     const struct cim_members_req *req;
     int64_t *ids;
+    char **paths; /* AddMembers: the members' paths, to check who hosts them */
     bool deleted;
     struct cim_err *err;
 };
@@ -113,15 +114,19 @@ static int add_members_txn(struct db *db, void *cls)
     struct members_ctx *c = cls;
     const struct cim_caps *caps = &c->svc->caps;
     struct db_group row;
-    int64_t seq, count;
+    int64_t seq, count, system_id;
     size_t added = 0;
     enum cim_rv rv;
     int rc;
 
     if ((rv = load_for_change(db, c->id, c->req->if_gen, &row, c->err)) != CIM_RV_SUCCESS)
         return rv;
+    system_id = row.system_id;
     db_group_clear(&row);
-    rv = cim_resolve_members(c->svc, c->req->members, c->req->n_members, c->ids, NULL, c->err);
+    rv = cim_resolve_members(c->svc, c->req->members, c->req->n_members, c->ids, c->paths,
+                             c->err);
+    if (rv == CIM_RV_SUCCESS)
+        rv = cim_check_member_systems(c->svc, system_id, c->paths, c->req->n_members, c->err);
     if (rv != CIM_RV_SUCCESS)
         return rv;
     rc = db_member_max_seq(db, c->id, &seq);
@@ -218,9 +223,16 @@ static enum cim_rv run_members(struct cim_service *svc, int64_t id,
     if ((rv = check_members_req(svc, req, err)) != CIM_RV_SUCCESS)
         return rv;
     c.ids = calloc(req->n_members, sizeof(*c.ids));
-    if (!c.ids)
+    c.paths = fn == add_members_txn ? calloc(req->n_members, sizeof(*c.paths)) : NULL;
+    if (!c.ids || (fn == add_members_txn && !c.paths)) {
+        free(c.ids);
+        free(c.paths);
         return cim_err_set(err, CIM_RV_FAILED, NULL, "out of memory");
+    }
     rv = txn_outcome(db_txn_run(svc->db, fn, &c), err, "change members");
+    for (size_t i = 0; c.paths && i < req->n_members; i++)
+        free(c.paths[i]);
+    free(c.paths);
     free(c.ids);
     if (rv != CIM_RV_SUCCESS)
         return rv;

@@ -67,7 +67,8 @@ int cim_service_init(struct cim_service *svc, struct db *db, const struct cim_ca
     svc->caps = *caps;
     svc->started = (double)time(NULL);
     svc->system_path = cim_path_format(caps->ns, CIM_SYSTEM_CLASS, keys, RG_ARRAY_LEN(keys));
-    if (!svc->system_path) {
+    svc->system_keys = cim_system_keys(caps->ns, CIM_SYSTEM_CLASS, caps->system_name);
+    if (!svc->system_path || !svc->system_keys) {
         snprintf(why, why_len, "out of memory");
         goto fail;
     }
@@ -87,6 +88,7 @@ void cim_service_fini(struct cim_service *svc)
     if (!svc)
         return;
     free(svc->system_path);
+    free(svc->system_keys);
     memset(svc, 0, sizeof(*svc));
 }
 

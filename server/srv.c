@@ -483,7 +483,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
          * connection), so only a body announced as too large or framed in a way that cannot
          * be trusted, or a request that arrives while the server stops, is answered here. */
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-        const char *fault;
+        const char *twice;
 
         st = calloc(1, sizeof(*st));
         if (!st)
@@ -498,8 +498,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             api_reply_clear(&reply);
             return ret;
         }
-        if ((fault = srv_header_fault(conn))) {
-            api_reply_problem(&reply, API_P_BAD_HEADER, false, NULL, "%s", fault);
+        if ((twice = srv_header_twice(conn))) {
+            api_reply_problem(&reply, API_P_BAD_HEADER, false, twice,
+                              "%s is given twice: it may appear once (a proxy in front may read "
+                              "the other)",
+                              twice);
             ret = finish(srv, conn, method, url, st, &reply, NULL, &x);
             api_reply_clear(&reply);
             return ret;

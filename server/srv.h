@@ -108,9 +108,9 @@ enum srv_framing {
 enum srv_framing srv_framing(unsigned n_length, unsigned n_coding, const char *te);
 /* srv_framing of the request on conn. */
 enum srv_framing srv_request_framing(struct MHD_Connection *conn);
-/* Why the header fields of the request on conn cannot be taken as they came (NULL when they
- * can): Authorization, Host or Idempotency-Key given twice (RFC 9110 5.3: not list fields). */
-const char *srv_header_fault(struct MHD_Connection *conn);
+/* The name of a field the request on conn gives twice that may appear once (Authorization,
+ * Host or Idempotency-Key: RFC 9110 5.3, not list fields), or NULL. */
+const char *srv_header_twice(struct MHD_Connection *conn);
 /* MHD's unescape callback (MHD_OPTION_UNESCAPE_CALLBACK): "%HH" to its byte, except "%00". */
 size_t srv_unescape(void *cls, struct MHD_Connection *conn, char *s);
 

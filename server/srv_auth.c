@@ -94,6 +94,11 @@ int srv_auth_load(const char *path, struct srv_auth *out, char *why, size_t why_
         }
         out->tokens[out->n++] = t;
     }
+    /* A folder opens, then fails to read (EISDIR): that is no empty file. */
+    if (ferror(f)) {
+        snprintf(why, why_len, "cannot read the tokens file %s: %s", path, strerror(errno));
+        goto out;
+    }
     rc = 0;
 out:
     fclose(f);

@@ -39,6 +39,8 @@ static const struct opt opts[] = {
      "Empty replication groups allowed (group feature 5; default true)"},
     {"temporary-groups", "REPLGW_TEMPORARY_GROUPS", O_BOOL, CFG(caps.temporary_groups), "BOOL",
      "Persistent=false allowed (group feature 13; default true)"},
+    {"composite-groups", "REPLGW_COMPOSITE_GROUPS", O_BOOL, CFG(caps.composite_groups), "BOOL",
+     "Members may be elements of other systems (group feature 7; default false)"},
     {"multiple-membership", "REPLGW_MULTIPLE_MEMBERSHIP", O_BOOL, CFG(caps.multiple_membership),
      "BOOL", "An element may be in several groups (group feature 23; default false)"},
     {"max-members", "REPLGW_MAX_MEMBERS", O_ULONG, CFG(caps.max_members), "N",
@@ -227,9 +229,15 @@ static int apply(struct srv_config *cfg, const struct opt *o, char *value, enum 
         }
         /* Each source may give a comma-separated list; repeated flags or lines add up. */
         for (char *save = NULL, *tok = strtok_r(value, ",", &save); tok;
-             tok = strtok_r(NULL, ",", &save))
+             tok = strtok_r(NULL, ",", &save)) {
+            size_t n;
+
+            tok += strspn(tok, " \t"); /* "peer1, peer2" names peer2, not " peer2" */
+            for (n = strlen(tok); n > 0 && (tok[n - 1] == ' ' || tok[n - 1] == '\t'); n--)
+                tok[n - 1] = '\0';
             if (add_access_point(cfg, tok) != 0)
                 return -1;
+        }
         return 0;
     case O_PERSISTENCY:
         if (strcmp(value, "persistent") == 0)
@@ -390,7 +398,6 @@ int srv_config_parse(struct srv_config *cfg, int argc, char **argv, FILE *out, F
     for (int a = 1; a < argc; a++) {
         char *arg = argv[a], *value = NULL;
         const struct opt *o;
-        bool negated = false;
         size_t len;
 
         if (strcmp(arg, "--config") == 0) {
@@ -411,12 +418,15 @@ int srv_config_parse(struct srv_config *cfg, int argc, char **argv, FILE *out, F
         if (arg[len] == '=')
             value = arg + len + 1;
         o = find_opt(arg, len);
-        if (!o && len > 3 && strncmp(arg, "no-", 3) == 0 && (o = find_opt(arg + 3, len - 3)) &&
-            o->type == O_BOOL && !value) {
-            negated = true;
+        if (!o && len > 3 && strncmp(arg, "no-", 3) == 0 && (o = find_opt(arg + 3, len - 3))) {
+            if (o->type != O_BOOL || value) { /* --no-port, --no-nameable=true */
+                fprintf(err, "replgw: --%.*s takes no value and only a boolean option has it\n",
+                        (int)len, arg);
+                return -1;
+            }
             value = "false";
         }
-        if (!o || (negated && o->type != O_BOOL)) {
+        if (!o) {
             fprintf(err, "replgw: unknown option '--%.*s' (see --help)\n", (int)len, arg);
             return -1;
         }

@@ -2,6 +2,7 @@
  * Content-Type), CORS origins, conditional GET (If-None-Match) and the unescaping of the URL. */
 #include "server/srv.h"
 
+#include <ctype.h>
 #include <stdbool.h>
 #include <string.h>
 #include <strings.h>
@@ -158,9 +159,44 @@ bool srv_origin_allowed(const char *list, const char *origin)
         return true;
     olen = strlen(origin);
     for (const char *p = list; (item = next_item(&p, &len));)
-        if (len == olen && strncmp(item, origin, len) == 0)
+        if (len == olen && strncasecmp(item, origin, len) == 0) /* scheme, host: no case */
             return true;
     return false;
+}
+
+/* Whether the len bytes at item are an origin: http or https "://", a host (a name of letters,
+ * digits, '-' and '.', or a bracketed IPv6 address), and an optional ":port" of 1 to 65535. */
+static bool is_origin(const char *item, size_t len)
+{
+    size_t at = strncasecmp(item, "https://", 8) == 0 ? 8
+                : strncasecmp(item, "http://", 7) == 0 ? 7
+                                                        : 0;
+    size_t host = at;
+    unsigned long port = 0;
+
+    if (at == 0)
+        return false;
+    if (at < len && item[at] == '[') {
+        while (at < len && item[at] != ']')
+            at++;
+        if (at++ == len)
+            return false;
+    } else {
+        while (at < len && (isalnum((unsigned char)item[at]) || item[at] == '-' ||
+                            item[at] == '.'))
+            at++;
+    }
+    if (at == host)
+        return false;
+    if (at < len && item[at] == ':') {
+        size_t digits = ++at;
+
+        while (at < len && isdigit((unsigned char)item[at]) && port <= 65535)
+            port = port * 10 + (unsigned long)(item[at++] - '0');
+        if (at == digits || port == 0 || port > 65535)
+            return false;
+    }
+    return at == len;
 }
 
 const char *srv_origin_list_fault(const char *list)
@@ -170,17 +206,11 @@ const char *srv_origin_list_fault(const char *list)
 
     if (!list || strcmp(list, "*") == 0)
         return NULL;
-    for (const char *p = list; (item = next_item(&p, &len));) {
-        size_t scheme = strncmp(item, "https://", 8) == 0 ? 8
-                        : strncmp(item, "http://", 7) == 0 ? 7
-                                                            : 0;
-
-        /* An origin is scheme://host[:port]: no path, not even the "/" a browser never sends. */
-        if (scheme == 0 || len == scheme || memchr(item + scheme, '/', len - scheme) ||
-            memchr(item, ' ', len) || memchr(item, '*', len))
+    /* No path, not even the "/" a browser never sends, no query, no user. */
+    for (const char *p = list; (item = next_item(&p, &len));)
+        if (!is_origin(item, len))
             return "each --cors-origin must be an origin, http://host or https://host with an "
                    "optional :port and no path, or the list must be * alone";
-    }
     return NULL;
 }
 
@@ -285,7 +315,7 @@ enum srv_framing srv_request_framing(struct MHD_Connection *conn)
 static const char *const single_fields[] = {"Authorization", "Host", "Idempotency-Key"};
 
 struct field_scan {
-    const char *fault;
+    const char *twice;
     unsigned seen[RG_ARRAY_LEN(single_fields)];
 };
 
@@ -298,18 +328,17 @@ static enum MHD_Result scan_field(void *cls, enum MHD_ValueKind kind, const char
     (void)value;
     for (size_t i = 0; i < RG_ARRAY_LEN(single_fields); i++) {
         if (strcasecmp(key, single_fields[i]) == 0 && scan->seen[i]++) {
-            scan->fault = "a header field that may appear once (Authorization, Host, "
-                          "Idempotency-Key) appears twice";
+            scan->twice = single_fields[i];
             return MHD_NO;
         }
     }
     return MHD_YES;
 }
 
-const char *srv_header_fault(struct MHD_Connection *conn)
+const char *srv_header_twice(struct MHD_Connection *conn)
 {
     struct field_scan scan = {NULL, {0}};
 
     MHD_get_connection_values(conn, MHD_HEADER_KIND, scan_field, &scan);
-    return scan.fault;
+    return scan.twice;
 }

@@ -542,6 +542,49 @@ static void test_create_default_persistency_from_capabilities(void **state)
     h_free(s);
 }
 
+/* CIM-NOTES Implications 3: without Composite Groups (group feature 7) a group's members are
+ * hosted by its own system; with --composite-groups they may come from others. */
+static void test_create_member_of_another_system(void **state)
+{
+    static const char *const composite[] = {"--composite-groups", NULL};
+    struct h_server *s = *state, *c;
+    struct h_resp r;
+
+    add_volume(s, "v1");
+    post_group(s, "{\"Members\":[\"/logical-elements/1\"]}", &r);
+    assert_int_equal(r.status, 201); /* SystemName defaulted to the service's */
+    h_resp_free(&r);
+    assert_int_equal(h_status(s, "POST", "/logical-elements", NULL,
+                              "{\"DeviceID\":\"far\",\"SystemName\":\"array2\"}"),
+                     201);
+    post_group(s, "{\"Members\":[\"/logical-elements/1\",\"/logical-elements/2\"]}", &r);
+    assert_problem(&r, 422, 5, "Members[1]");
+    h_resp_free(&r);
+    assert_int_equal(h_status(s, "POST", "/replication-groups/1/add-members", NULL,
+                              "{\"Members\":[\"/logical-elements/2\"]}"),
+                     422);
+    assert_int_equal(h_db_count(s, COUNT_MEMBERS), 1);
+    /* The system's name compares without case, as host names do. */
+    assert_int_equal(h_status(s, "POST", "/logical-elements", NULL,
+                              "{\"DeviceID\":\"near\",\"SystemName\":\"TGT01\"}"),
+                     201);
+    assert_int_equal(h_status(s, "POST", "/replication-groups/1/add-members", NULL,
+                              "{\"Members\":[\"/logical-elements/3\"]}"),
+                     200);
+
+    c = h_new(composite);
+    assert_int_equal(h_status(c, "POST", "/logical-elements", NULL,
+                              "{\"DeviceID\":\"far\",\"SystemName\":\"array2\"}"),
+                     201);
+    post_group(c, "{\"Members\":[\"/logical-elements/1\"]}", &r);
+    assert_int_equal(r.status, 201);
+    h_resp_free(&r);
+    assert_int_equal(h_req(c, "GET", "/capabilities", NULL, NULL, &r), 0);
+    assert_non_null(strstr(r.body, "\"SupportedGroupFeatures\":[5,7,13,14]"));
+    h_resp_free(&r);
+    h_free(c);
+}
+
 /* ---- ServiceAccessPoint ---- */
 
 #define PEER9_SAP                                                                                  \
@@ -683,7 +726,7 @@ static void test_create_rsd_uint64_range(void **state)
     h_resp_free(&r);
     assert_int_equal(h_db_count(s, COUNT_SETTINGS), 1);
     /* A whole number written with a fraction or an exponent is an integer (JSON Schema's
-     * integer); one with a fraction is not, and a whole one past the range is refused. */
+     * integer); one with a fraction is not. */
     post_group(s, "{\"ReplicationSettingData\":{\"DeltaUpdateBlocks\":1E2,"
                   "\"OnGroupOrListError\":2.0}}",
                &r);
@@ -693,8 +736,12 @@ static void test_create_rsd_uint64_range(void **state)
     post_group(s, "{\"ReplicationSettingData\":{\"DeltaUpdateBlocks\":2.5}}", &r);
     assert_problem(&r, 400, 5, "ReplicationSettingData.DeltaUpdateBlocks");
     h_resp_free(&r);
+    /* From 2^53 up a double is not the number written: such a one is not taken. */
+    post_group(s, "{\"ReplicationSettingData\":{\"DeltaUpdateBlocks\":9007199254740993.0}}", &r);
+    assert_problem(&r, 400, 5, "ReplicationSettingData.DeltaUpdateBlocks");
+    h_resp_free(&r);
     post_group(s, "{\"ReplicationSettingData\":{\"DeltaUpdateBlocks\":1e30}}", &r);
-    assert_problem(&r, 422, 5, "ReplicationSettingData.DeltaUpdateBlocks");
+    assert_problem(&r, 400, 5, "ReplicationSettingData.DeltaUpdateBlocks");
     h_resp_free(&r);
     post_group(s, "{\"ReplicationSettingData\":{\"DeltaUpdateBlocks\":-3.0}}", &r);
     assert_problem(&r, 422, 5, "ReplicationSettingData.DeltaUpdateBlocks");
@@ -987,6 +1034,7 @@ int main(void)
         T_OWN(test_create_empty_members_when_empty_groups_disallowed),
         T(test_create_member_of_another_group_is_in_use),
         T_OWN(test_create_multiple_membership_allowed),
+        T(test_create_member_of_another_system),
         T_OWN(test_create_over_max_members),
         T_OWN(test_create_over_max_groups),
         T_OWN(test_create_temporary_not_supported),

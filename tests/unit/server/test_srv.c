@@ -182,7 +182,7 @@ static void test_config_flags(void **state)
 {
     static const char *const args[] = {"--port=0", "--no-nameable", "--multiple-membership",
                                        "--max-members", "8", "--access-point", "a",
-                                       "--access-point=b", "--access-point", "a,c",
+                                       "--access-point=b", "--access-point", "a, c ",
                                        "--default-persistency", "none", "--threads", "4",
                                        NULL};
     struct srv_config cfg;
@@ -252,6 +252,13 @@ static void test_origins(void **state)
     assert_null(srv_origin_list_fault("*"));
     assert_non_null(srv_origin_list_fault("https://a.example/"));
     assert_non_null(srv_origin_list_fault("https://"));
+    assert_non_null(srv_origin_list_fault("https://a.example?x"));
+    assert_non_null(srv_origin_list_fault("https://u@a.example"));
+    assert_non_null(srv_origin_list_fault("https://a.example:99999"));
+    assert_non_null(srv_origin_list_fault("https://a.example:0"));
+    assert_non_null(srv_origin_list_fault("https://a.example:"));
+    assert_null(srv_origin_list_fault("HTTPS://A.example:8443, http://[::1]:3000"));
+    assert_true(srv_origin_allowed("https://A.Example", "https://a.example"));
 }
 
 static void test_framing(void **state)
@@ -277,6 +284,8 @@ static void test_config_rejects_bad_input(void **state)
         {"--max-connections", "0", NULL}, {"--cors-origin", "https://a.example/", NULL},
         {"--cors-origin", "a.example", NULL}, {"--cors-origin", "https://a.example, *", NULL},
         {"--cors-origin", "https://a.example/path", NULL},
+        {"--no-multiple-membership=true", NULL, NULL}, {"--no-port", "1", NULL},
+        {"--access-point", "a, ,b", NULL},
     };
     struct srv_config cfg;
 
