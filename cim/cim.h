@@ -225,11 +225,10 @@ enum cim_rv cim_resolve_members(struct cim_service *svc, const char *const *refs
                                 int64_t *ids, char **paths, struct cim_err *err);
 enum cim_rv cim_check_access_point(const struct cim_service *svc, const char *ref,
                                    struct cim_err *err);
-/* Unless the service offers Composite Groups (CIM-NOTES Implications 3): each of the n member
- * paths must be of an element hosted by system row system_id, the group's; else 5 naming
- * Members[i]. */
-enum cim_rv cim_check_member_systems(struct cim_service *svc, int64_t system_id,
-                                     char *const *paths, size_t n, struct cim_err *err);
+/* Unless the service offers Composite Groups (CIM-NOTES Implications 3): Members[i], whose
+ * element has path, must be hosted by system row system_id, the group's; else 5 naming it. */
+enum cim_rv cim_check_member_system(struct cim_service *svc, int64_t system_id,
+                                    const char *path, size_t i, struct cim_err *err);
 /* The keys of a system (SystemCreationClassName, SystemName) as they end the path of an
  * element it hosts (cim_element.c formats element paths): a new string, NULL on OOM. */
 char *cim_system_keys(const char *ns, const char *sys_class, const char *sys_name);

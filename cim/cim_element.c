@@ -309,16 +309,16 @@ char *cim_system_keys(const char *ns, const char *sys_class, const char *sys_nam
     return tail;
 }
 
-enum cim_rv cim_check_member_systems(struct cim_service *svc, int64_t system_id,
-                                     char *const *paths, size_t n, struct cim_err *err)
+enum cim_rv cim_check_member_system(struct cim_service *svc, int64_t system_id,
+                                    const char *path, size_t i, struct cim_err *err)
 {
     struct db_system sys;
-    char *keys = svc->system_keys, *other = NULL;
+    char *keys = svc->system_keys, *other = NULL, param[32];
+    size_t klen, plen = strlen(path);
     enum cim_rv rv = CIM_RV_SUCCESS;
-    size_t klen;
     int rc;
 
-    if (svc->caps.composite_groups || n == 0)
+    if (svc->caps.composite_groups)
         return CIM_RV_SUCCESS;
     if (system_id != svc->system_id) { /* a group made under another --system-name */
         if ((rc = db_system_get(svc->db, system_id, &sys)) != DB_OK)
@@ -329,20 +329,14 @@ enum cim_rv cim_check_member_systems(struct cim_service *svc, int64_t system_id,
             return cim_err_set(err, CIM_RV_FAILED, NULL, "out of memory");
     }
     klen = strlen(keys);
-    for (size_t i = 0; i < n && rv == CIM_RV_SUCCESS; i++) {
-        size_t plen = strlen(paths[i]);
-
-        /* Class names and, as host names, system names compare without case. */
-        if (plen <= klen || paths[i][plen - klen - 1] != ',' ||
-            rg_strcasecmp(paths[i] + plen - klen, keys) != 0) {
-            char param[32];
-
-            snprintf(param, sizeof(param), "Members[%zu]", i);
-            rv = cim_err_set(err, CIM_RV_INVALID_PARAMETER, param,
-                             "%s is hosted by another system than the group (%s): this service "
-                             "does not offer Composite Groups (group feature 7)",
-                             param, keys);
-        }
+    /* Class names and, as host names, system names compare without case. */
+    if (plen <= klen || path[plen - klen - 1] != ',' ||
+        rg_strcasecmp(path + plen - klen, keys) != 0) {
+        snprintf(param, sizeof(param), "Members[%zu]", i);
+        rv = cim_err_set(err, CIM_RV_INVALID_PARAMETER, param,
+                         "%s is hosted by another system than the group (%s): this service does "
+                         "not offer Composite Groups (group feature 7)",
+                         param, keys);
     }
     free(other);
     return rv;

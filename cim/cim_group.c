@@ -247,9 +247,8 @@ static enum cim_rv resolve_members(struct create_ctx *c)
     enum cim_rv rv = cim_resolve_members(c->svc, req->members, req->n_members, c->element_ids,
                                          c->paths, c->err);
 
-    if (rv == CIM_RV_SUCCESS)
-        rv = cim_check_member_systems(c->svc, c->svc->system_id, c->paths, req->n_members,
-                                      c->err);
+    for (size_t i = 0; rv == CIM_RV_SUCCESS && i < req->n_members; i++)
+        rv = cim_check_member_system(c->svc, c->svc->system_id, c->paths[i], i, c->err);
     for (size_t i = 0; rv == CIM_RV_SUCCESS && i < req->n_members &&
                        !c->svc->caps.multiple_membership;
          i++) {

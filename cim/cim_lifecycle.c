@@ -125,8 +125,6 @@ static int add_members_txn(struct db *db, void *cls)
     db_group_clear(&row);
     rv = cim_resolve_members(c->svc, c->req->members, c->req->n_members, c->ids, c->paths,
                              c->err);
-    if (rv == CIM_RV_SUCCESS)
-        rv = cim_check_member_systems(c->svc, system_id, c->paths, c->req->n_members, c->err);
     if (rv != CIM_RV_SUCCESS)
         return rv;
     rc = db_member_max_seq(db, c->id, &seq);
@@ -145,9 +143,13 @@ static int add_members_txn(struct db *db, void *cls)
             rc = db_member_group_count(db, c->ids[i], &groups);
         if (rc != DB_OK)
             return cim_rv_from_db(rc, c->err, "check membership");
-        /* CIM AddMembers: an element already in the group is not an error. */
+        /* CIM AddMembers: an element already in the group is not an error (even one of
+         * another system, added while the service offered Composite Groups). */
         if (present)
             continue;
+        rv = cim_check_member_system(c->svc, system_id, c->paths[i], i, c->err);
+        if (rv != CIM_RV_SUCCESS)
+            return rv;
         if (groups > 0 && !caps->multiple_membership)
             return cim_err_set(c->err, CIM_RV_IN_USE, param,
                                "%s already belongs to another replication group", param);

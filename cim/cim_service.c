@@ -53,9 +53,13 @@ int cim_service_init(struct cim_service *svc, struct db *db, const struct cim_ca
     int rc;
 
     memset(svc, 0, sizeof(*svc));
+    /* As an element's SystemName must be (its default is this name). */
     if (!caps->system_name || !*caps->system_name ||
-        strlen(caps->system_name) > CIM_MAX_NAME_BYTES) {
-        snprintf(why, why_len, "the system name must be 1 to %d bytes", CIM_MAX_NAME_BYTES);
+        strlen(caps->system_name) > CIM_MAX_NAME_BYTES ||
+        !rg_utf8_is_clean_text(caps->system_name, strlen(caps->system_name))) {
+        snprintf(why, why_len,
+                 "the system name must be 1 to %d bytes of UTF-8 without control characters",
+                 CIM_MAX_NAME_BYTES);
         return -1;
     }
     if (!caps->temporary_groups && caps->default_persistency == CIM_PERSISTENCY_NOT_PERSISTENT) {

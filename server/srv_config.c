@@ -420,7 +420,8 @@ int srv_config_parse(struct srv_config *cfg, int argc, char **argv, FILE *out, F
         o = find_opt(arg, len);
         if (!o && len > 3 && strncmp(arg, "no-", 3) == 0 && (o = find_opt(arg + 3, len - 3))) {
             if (o->type != O_BOOL || value) { /* --no-port, --no-nameable=true */
-                fprintf(err, "replgw: --%.*s takes no value and only a boolean option has it\n",
+                fprintf(err, "replgw: --%.*s: only a boolean option has a --no- form, and it "
+                             "takes no value\n",
                         (int)len, arg);
                 return -1;
             }

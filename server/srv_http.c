@@ -193,7 +193,8 @@ static bool is_origin(const char *item, size_t len)
 
         while (at < len && isdigit((unsigned char)item[at]) && port <= 65535)
             port = port * 10 + (unsigned long)(item[at++] - '0');
-        if (at == digits || port == 0 || port > 65535)
+        /* A browser leaves the scheme's own port out of Origin: with it, no match. */
+        if (at == digits || port == 0 || port > 65535 || port == (host == 8 ? 443u : 80u))
             return false;
     }
     return at == len;

@@ -582,6 +582,17 @@ static void test_create_member_of_another_system(void **state)
     assert_int_equal(h_req(c, "GET", "/capabilities", NULL, NULL, &r), 0);
     assert_non_null(strstr(r.body, "\"SupportedGroupFeatures\":[5,7,13,14]"));
     h_resp_free(&r);
+    /* Composite Groups off again: the foreign member it holds may be sent again (a client
+     * re-applying its list), and the local one beside it is added. */
+    assert_int_equal(h_stop(c), 0);
+    c->n_args = 0;
+    assert_int_equal(h_restart(c), 0);
+    assert_int_equal(h_status(c, "POST", "/logical-elements", NULL, "{\"DeviceID\":\"near\"}"),
+                     201);
+    assert_int_equal(h_status(c, "POST", "/replication-groups/1/add-members", NULL,
+                              "{\"Members\":[\"/logical-elements/1\",\"/logical-elements/2\"]}"),
+                     200);
+    assert_int_equal(h_db_count(c, COUNT_MEMBERS), 2);
     h_free(c);
 }
 

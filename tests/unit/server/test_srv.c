@@ -257,6 +257,9 @@ static void test_origins(void **state)
     assert_non_null(srv_origin_list_fault("https://a.example:99999"));
     assert_non_null(srv_origin_list_fault("https://a.example:0"));
     assert_non_null(srv_origin_list_fault("https://a.example:"));
+    assert_non_null(srv_origin_list_fault("https://a.example:443"));
+    assert_non_null(srv_origin_list_fault("http://a.example:80"));
+    assert_null(srv_origin_list_fault("http://a.example:443"));
     assert_null(srv_origin_list_fault("HTTPS://A.example:8443, http://[::1]:3000"));
     assert_true(srv_origin_allowed("https://A.Example", "https://a.example"));
 }
