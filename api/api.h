@@ -96,7 +96,7 @@ typedef void (*api_handler)(struct api_ctx *ctx, const struct api_request *req,
 
 /* Group commit for the writer thread: see cim_service_batch_begin/end. api_batch_end fills err
  * when the commit failed (every change of the batch is then undone). */
-bool api_batch_begin(struct api_ctx *ctx);
+bool api_batch_begin(struct api_ctx *ctx, unsigned waited_ms);
 bool api_batch_end(struct api_ctx *ctx, bool commit, struct cim_err *err);
 
 /* Allocates ctx->cache with slots entries (0: no cache) and frees it. api_cache_init returns 0,

@@ -184,12 +184,12 @@ void api_openapi(struct api_ctx *ctx, const struct api_request *req, struct api_
     reply->text_len = ctx->openapi_len;
 }
 
-bool api_batch_begin(struct api_ctx *ctx)
+bool api_batch_begin(struct api_ctx *ctx, unsigned waited_ms)
 {
     struct cim_err err;
 
     cim_err_clear(&err);
-    return cim_service_batch_begin(ctx->svc, &err) == CIM_RV_SUCCESS;
+    return cim_service_batch_begin(ctx->svc, waited_ms, &err) == CIM_RV_SUCCESS;
 }
 
 bool api_batch_end(struct api_ctx *ctx, bool commit, struct cim_err *err)

@@ -99,8 +99,10 @@ enum cim_rv cim_service_stats(struct cim_service *svc, struct cim_stats *out, st
 void cim_service_txn_stats(struct cim_service *svc, struct cim_stats *out);
 
 /* Group commit (db_batch_begin/end): the changes made until cim_service_batch_end share one
- * transaction and one fsync. cim_service_batch_end(commit=false) undoes them all. */
-enum cim_rv cim_service_batch_begin(struct cim_service *svc, struct cim_err *err);
+ * transaction and one fsync. cim_service_batch_end(commit=false) undoes them all. waited_ms:
+ * how long the oldest of the changes has waited already (db_batch_begin). */
+enum cim_rv cim_service_batch_begin(struct cim_service *svc, unsigned waited_ms,
+                                    struct cim_err *err);
 enum cim_rv cim_service_batch_end(struct cim_service *svc, bool commit, struct cim_err *err);
 
 /* Reads between begin and end see one committed state of the store (db_read_begin). */

@@ -135,9 +135,10 @@ void cim_service_snapshot_end(struct cim_service *svc)
     db_read_end(svc->db);
 }
 
-enum cim_rv cim_service_batch_begin(struct cim_service *svc, struct cim_err *err)
+enum cim_rv cim_service_batch_begin(struct cim_service *svc, unsigned waited_ms,
+                                    struct cim_err *err)
 {
-    return cim_rv_from_db(db_batch_begin(svc->db), err, "begin");
+    return cim_rv_from_db(db_batch_begin(svc->db, waited_ms), err, "begin");
 }
 
 enum cim_rv cim_service_batch_end(struct cim_service *svc, bool commit, struct cim_err *err)

@@ -631,26 +631,28 @@ int db_store_counts(struct db *db, int64_t *groups, int64_t *members)
     return rc == DB_OK ? db_query_int(db, Q_MEMBER_TOTAL, NULL, members) : rc;
 }
 
-int db_batch_begin(struct db *db)
+int db_batch_begin(struct db *db, unsigned waited_ms)
 {
+    int wait = waited_ms >= (unsigned)db->busy_timeout_ms ? 0
+                                                          : db->busy_timeout_ms - (int)waited_ms;
     int rc;
 
     assert(!db->batch && !db->in_txn);
     db->batch_start = now_seconds();
     db->batch_spoiled = false;
-    if (db->busy_waived) {
-        sqlite3_busy_timeout(db->conn, db->busy_timeout_ms);
-        db->busy_waived = false;
-    }
+    /* The busy timeout counts from when the oldest change arrived: one queued behind a batch
+     * that waited for the lock has waited already. */
+    sqlite3_busy_timeout(db->conn, wait);
     rc = exec_q(db, Q_BEGIN, "begin batch");
     db->batch = rc == DB_OK;
-    /* The batch waited the whole busy timeout for the lock. Its changes then run alone (the
-     * caller's fallback), each without a wait of its own: one that still finds the lock taken
-     * answers 3 Timeout at once, not after its place in the queue times the timeout. */
-    if (rc == DB_BUSY) {
+    /* A batch that waited out the timeout leaves its changes to run alone (the caller's
+     * fallback), each without a wait of its own: one that still finds the lock taken answers
+     * 3 Timeout at once, not after its place in the queue times the timeout. Otherwise the
+     * timeout is the configured one again, for whatever runs outside a batch. */
+    if (rc == DB_BUSY)
         sqlite3_busy_timeout(db->conn, 0);
-        db->busy_waived = true;
-    }
+    else if (wait != db->busy_timeout_ms)
+        sqlite3_busy_timeout(db->conn, db->busy_timeout_ms);
     return rc;
 }
 

@@ -62,10 +62,11 @@ int db_txn_run(struct db *db, db_txn_fn fn, void *cls);
  * wrote something cannot be undone alone: it spoils the batch, and db_batch_end then rolls the
  * whole batch back and returns DB_ABORT, so the caller runs each change again on its own (a
  * callback that fails before writing, the common case of a refused request, spoils nothing).
- * Both return DB_OK or the error of BEGIN/COMMIT. When db_batch_begin gives DB_BUSY (it waited
- * the busy timeout), the transactions that follow it do not wait for the lock again until the
- * next db_batch_begin. */
-int db_batch_begin(struct db *db);
+ * Both return DB_OK or the error of BEGIN/COMMIT. db_batch_begin waits for the lock what is
+ * left of the busy timeout once waited_ms (how long the batch's oldest change has waited) is
+ * taken off; when it gives DB_BUSY, the transactions that follow it do not wait for the lock
+ * again until the next db_batch_begin. */
+int db_batch_begin(struct db *db, unsigned waited_ms);
 
 /* A read snapshot: the reads between db_read_begin and db_read_end see one committed state (a
  * list page and the groups on it agree). db_read_end never fails. */

@@ -83,7 +83,6 @@ struct db {
     ino_t ino;                  /* names it (db_ping) */
     struct db_path_slot *paths; /* DB_PATH_SLOTS, by id modulo; NULL without cache_paths */
     int busy_timeout_ms;        /* db_options.busy_timeout_ms */
-    bool busy_waived;           /* a batch waited it out: no wait until the next batch */
 };
 
 /* An element's path as db_element_path found it (id 0: empty). Paths never change and ids are

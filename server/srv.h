@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <pthread.h>
+#include <time.h>
 #include <stdio.h>
 
 #include "api/api.h"
@@ -168,6 +169,7 @@ struct srv_job {
     char id[64];
     const char *idem_key; /* NULL when none */
     struct api_reply reply;
+    struct timespec queued; /* when srv_writer_submit took it (CLOCK_MONOTONIC) */
     bool done; /* set by the writer before it resumes the connection */
 };
 

@@ -40,6 +40,18 @@ static size_t take_jobs(struct srv_writer *w, struct srv_job **batch)
     return n;
 }
 
+/* How long job has waited since it was queued, in milliseconds. */
+static unsigned waited_ms(const struct srv_job *job)
+{
+    struct timespec now;
+    double ms;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    ms = (double)(now.tv_sec - job->queued.tv_sec) * 1e3 +
+         (double)(now.tv_nsec - job->queued.tv_nsec) / 1e6;
+    return ms > 0 ? (unsigned)ms : 0;
+}
+
 static void *writer_main(void *arg)
 {
     struct srv_writer *w = arg;
@@ -58,7 +70,10 @@ static void *writer_main(void *arg)
         if (n == 0)
             break; /* stopping, and nothing left */
 
-        batched = api_batch_begin(w->ctx);
+        /* The first job is the oldest: the lock is waited for only what is left of the busy
+         * timeout from its arrival (a change queued behind a batch that waited out a locked
+         * database would otherwise wait a second timeout). */
+        batched = api_batch_begin(w->ctx, waited_ms(batch[0]));
         for (size_t i = 0; i < n; i++)
             run_job(w, batch[i]);
         if (batched && !api_batch_end(w->ctx, true, &err)) {
@@ -99,6 +114,7 @@ int srv_writer_start(struct srv_writer *w, struct api_ctx *ctx)
 bool srv_writer_submit(struct srv_writer *w, struct srv_job *job)
 {
     job->next = NULL;
+    clock_gettime(CLOCK_MONOTONIC, &job->queued);
     pthread_mutex_lock(&w->lock);
     if (w->stop) {
         pthread_mutex_unlock(&w->lock);

@@ -306,7 +306,7 @@ static void test_batch_commits_around_a_clean_failure(void **state)
     struct fixture *f = *state;
     int64_t n;
 
-    assert_int_equal(db_batch_begin(f->db), DB_OK);
+    assert_int_equal(db_batch_begin(f->db, 0), DB_OK);
     assert_int_equal(db_txn_run(f->db, insert_named, "a"), DB_OK);
     assert_int_equal(db_txn_run(f->db, fail_without_writing, NULL), DB_ABORT);
     assert_int_equal(db_txn_run(f->db, insert_named, "b"), DB_OK);
@@ -322,14 +322,14 @@ static void test_batch_spoiled_by_a_half_written_change(void **state)
     struct fixture *f = *state;
     int64_t n, id;
 
-    assert_int_equal(db_batch_begin(f->db), DB_OK);
+    assert_int_equal(db_batch_begin(f->db, 0), DB_OK);
     assert_int_equal(db_txn_run(f->db, insert_then_commit, &id), DB_OK);
     assert_int_equal(db_txn_run(f->db, insert_then_fail, NULL), DB_ABORT);
     assert_int_equal(db_batch_end(f->db, true), DB_ABORT);
     assert_int_equal(db_element_count(f->db, &n), DB_OK);
     assert_int_equal(n, 0);
 
-    assert_int_equal(db_batch_begin(f->db), DB_OK);
+    assert_int_equal(db_batch_begin(f->db, 0), DB_OK);
     assert_int_equal(db_txn_run(f->db, insert_then_commit, &id), DB_OK);
     assert_int_equal(db_batch_end(f->db, true), DB_OK);
     assert_int_equal(db_element_count(f->db, &n), DB_OK);
@@ -667,7 +667,7 @@ static void test_member_tally_follows_commits(void **state)
     assert_int_equal(db_txn_run(f->db, insert_member_txn, &c), DB_ABORT);
     assert_int_equal(tallied_members(f), 1);
 
-    assert_int_equal(db_batch_begin(f->db), DB_OK);
+    assert_int_equal(db_batch_begin(f->db, 0), DB_OK);
     c = (struct member_change){g1, b, 2, false};
     assert_int_equal(db_txn_run(f->db, insert_member_txn, &c), DB_OK);
     c = (struct member_change){g2, a, 1, false};
@@ -675,7 +675,7 @@ static void test_member_tally_follows_commits(void **state)
     assert_int_equal(db_batch_end(f->db, true), DB_OK);
     assert_int_equal(tallied_members(f), 3);
 
-    assert_int_equal(db_batch_begin(f->db), DB_OK);
+    assert_int_equal(db_batch_begin(f->db, 0), DB_OK);
     c = (struct member_change){g2, b, 2, false};
     assert_int_equal(db_txn_run(f->db, insert_member_txn, &c), DB_OK);
     c = (struct member_change){g2, d, 3, true}; /* fails after writing: the batch is spoiled */
@@ -804,7 +804,7 @@ static void test_cached_paths_follow_the_store(void **state)
     assert_int_equal(db_txn_run(f->db, add_and_find_then_fail, &t), DB_ABORT);
     free(t.path);
     assert_int_equal(db_element_path(f->db, t.id, &path), DB_NOTFOUND);
-    assert_int_equal(db_batch_begin(f->db), DB_OK);
+    assert_int_equal(db_batch_begin(f->db, 0), DB_OK);
     assert_int_equal(db_txn_run(f->db, add_and_find_then_fail, &t), DB_ABORT);
     free(t.path);
     db_batch_end(f->db, false);
@@ -998,10 +998,10 @@ static void test_group_tally_of_an_older_schema(void **state)
     tallied_persistence(f, &yes, &no);
     assert_int_equal(yes, 2);
     assert_int_equal(no, 1);
-    assert_int_equal(db_batch_begin(f->db), DB_OK);
+    assert_int_equal(db_batch_begin(f->db, 0), DB_OK);
     add_group_as(f->db, "d", false);
     db_batch_end(f->db, false);
-    assert_int_equal(db_batch_begin(f->db), DB_OK);
+    assert_int_equal(db_batch_begin(f->db, 0), DB_OK);
     add_group_as(f->db, "e", false);
     assert_int_equal(db_batch_end(f->db, true), DB_OK);
     tallied_persistence(f, &yes, &no);
