@@ -90,8 +90,8 @@ bool srv_accepts(const char *accept, const char *type);
 /* True for application/json and any +json type whose parameters declare no charset, or
  * UTF-8 (JSON's own). */
 bool srv_is_json_type(const char *content_type);
-/* True when origin is in the comma-separated list (blanks around items aside), or the list is
- * "*". */
+/* True when origin is in the comma-separated list (blanks around items aside, compared
+ * without case), or the list is "*". */
 bool srv_origin_allowed(const char *list, const char *origin);
 /* Why list cannot be a --cors-origin list (NULL when it can). */
 const char *srv_origin_list_fault(const char *list);

@@ -147,7 +147,6 @@ static const char *next_item(const char **p, size_t *len)
     return item;
 }
 
-/* True when origin is in the configured comma-separated list (or the list is "*"). */
 bool srv_origin_allowed(const char *list, const char *origin)
 {
     const char *item;
