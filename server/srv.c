@@ -337,7 +337,10 @@ static const struct srv_route *dispatch(struct srv *srv, struct MHD_Connection *
     enum srv_match m = srv_route_find(method, url, &route, id, sizeof(id), allow, allow_len);
     double wait;
 
-    if ((m != SRV_MATCH_OK || !route->open) &&
+    /* Probes are never refused; nor is OPTIONS, which changes nothing: a browser that gets a
+     * 429 for its CORS preflight gives the page a bare network error, not the 429 and its
+     * Retry-After, and counting preflights would halve a page's rate. */
+    if ((m != SRV_MATCH_OK || !route->open) && strcmp(method, "OPTIONS") != 0 &&
         (wait = client_wait(srv, conn)) > 0) {
         allow[0] = '\0';
         api_reply_problem(reply, API_P_TOO_MANY, false, NULL,
