@@ -216,6 +216,24 @@ static enum cim_rv check_request(const struct cim_service *svc, const struct cim
     return CIM_RV_SUCCESS;
 }
 
+/* Writes "Members[i]" to buf (PARAM_LEN bytes). By hand: a create names each member this way
+ * before it is resolved, and snprintf cost 6,000 instructions a create of 8. */
+static void member_param(char *buf, size_t i)
+{
+    char digits[24];
+    size_t n = 0, at = sizeof("Members[") - 1;
+
+    memcpy(buf, "Members[", at);
+    do {
+        digits[n++] = (char)('0' + i % 10);
+        i /= 10;
+    } while (i);
+    while (n)
+        buf[at++] = digits[--n];
+    buf[at++] = ']';
+    buf[at] = '\0';
+}
+
 enum cim_rv cim_resolve_members(struct cim_service *svc, const char *const *refs, size_t n,
                                 int64_t *ids, char **paths, struct cim_err *err)
 {
@@ -225,7 +243,7 @@ enum cim_rv cim_resolve_members(struct cim_service *svc, const char *const *refs
     /* Every reference must resolve before any two are compared: a list with a duplicate and
      * a reference that names nothing reports the latter, whatever their order. */
     for (size_t i = 0; i < n; i++) {
-        snprintf(param, sizeof(param), "Members[%zu]", i);
+        member_param(param, i);
         rv = cim_element_resolve(svc, refs[i], param, &ids[i], paths ? &paths[i] : NULL, err);
         if (rv != CIM_RV_SUCCESS)
             return rv;
