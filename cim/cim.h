@@ -227,10 +227,19 @@ enum cim_rv cim_resolve_members(struct cim_service *svc, const char *const *refs
                                 int64_t *ids, char **paths, struct cim_err *err);
 enum cim_rv cim_check_access_point(const struct cim_service *svc, const char *ref,
                                    struct cim_err *err);
+/* The keys (cim_system_keys) of system row system_id, a group's host, into *keys: the
+ * service's own, or for a group made under another --system-name a new string that *owned
+ * also points to (the caller frees it; NULL otherwise). */
+enum cim_rv cim_host_keys(struct cim_service *svc, int64_t system_id, const char **keys,
+                          char **owned, struct cim_err *err);
 /* Unless the service offers Composite Groups (CIM-NOTES Implications 3): Members[i], whose
- * element has path, must be hosted by system row system_id, the group's; else 5 naming it. */
-enum cim_rv cim_check_member_system(struct cim_service *svc, int64_t system_id,
+ * element has path, must be hosted by the system whose keys (cim_host_keys) are host_keys;
+ * else 5 naming it. */
+enum cim_rv cim_check_member_system(const struct cim_service *svc, const char *host_keys,
                                     const char *path, size_t i, struct cim_err *err);
+/* The parameter name of the i-th member of a request, "Members[i]", into buf. */
+#define CIM_PARAM_LEN 32
+void cim_member_param(char buf[CIM_PARAM_LEN], size_t i);
 /* The keys of a system (SystemCreationClassName, SystemName) as they end the path of an
  * element it hosts (cim_element.c formats element paths): a new string, NULL on OOM. */
 char *cim_system_keys(const char *ns, const char *sys_class, const char *sys_name);

@@ -13,7 +13,6 @@
 #include "cim/cim_path.h"
 #include "db/db.h"
 
-#define PARAM_LEN 32
 
 void cim_group_clear(struct cim_group *g)
 {
@@ -216,34 +215,16 @@ static enum cim_rv check_request(const struct cim_service *svc, const struct cim
     return CIM_RV_SUCCESS;
 }
 
-/* Writes "Members[i]" to buf (PARAM_LEN bytes). By hand: a create names each member this way
- * before it is resolved, and snprintf cost 6,000 instructions a create of 8. */
-static void member_param(char *buf, size_t i)
-{
-    char digits[24];
-    size_t n = 0, at = sizeof("Members[") - 1;
-
-    memcpy(buf, "Members[", at);
-    do {
-        digits[n++] = (char)('0' + i % 10);
-        i /= 10;
-    } while (i);
-    while (n)
-        buf[at++] = digits[--n];
-    buf[at++] = ']';
-    buf[at] = '\0';
-}
-
 enum cim_rv cim_resolve_members(struct cim_service *svc, const char *const *refs, size_t n,
                                 int64_t *ids, char **paths, struct cim_err *err)
 {
-    char param[PARAM_LEN];
+    char param[CIM_PARAM_LEN];
     enum cim_rv rv;
 
     /* Every reference must resolve before any two are compared: a list with a duplicate and
      * a reference that names nothing reports the latter, whatever their order. */
     for (size_t i = 0; i < n; i++) {
-        member_param(param, i);
+        cim_member_param(param, i);
         rv = cim_element_resolve(svc, refs[i], param, &ids[i], paths ? &paths[i] : NULL, err);
         if (rv != CIM_RV_SUCCESS)
             return rv;
@@ -251,7 +232,7 @@ enum cim_rv cim_resolve_members(struct cim_service *svc, const char *const *refs
     for (size_t i = 1; i < n; i++)
         for (size_t j = 0; j < i; j++)
             if (ids[j] == ids[i]) {
-                snprintf(param, sizeof(param), "Members[%zu]", i);
+                cim_member_param(param, i);
                 return cim_err_set(err, CIM_RV_INVALID_PARAMETER, param,
                                    "%s names the same element as Members[%zu]", param, j);
             }
@@ -266,7 +247,7 @@ static enum cim_rv resolve_members(struct create_ctx *c)
                                          c->paths, c->err);
 
     for (size_t i = 0; rv == CIM_RV_SUCCESS && i < req->n_members; i++)
-        rv = cim_check_member_system(c->svc, c->svc->system_id, c->paths[i], i, c->err);
+        rv = cim_check_member_system(c->svc, c->svc->system_keys, c->paths[i], i, c->err);
     for (size_t i = 0; rv == CIM_RV_SUCCESS && i < req->n_members &&
                        !c->svc->caps.multiple_membership;
          i++) {
@@ -278,9 +259,9 @@ static enum cim_rv resolve_members(struct create_ctx *c)
         /* CIM CreateGroup/ReturnValue=6: without group feature 23 "Element can be member of
          * multiple groups" an element in another group is In Use. */
         if (groups > 0) {
-            char param[PARAM_LEN];
+            char param[CIM_PARAM_LEN];
 
-            snprintf(param, sizeof(param), "Members[%zu]", i);
+            cim_member_param(param, i);
             return cim_err_set(c->err, CIM_RV_IN_USE, param,
                                "%s already belongs to another replication group", param);
         }
@@ -461,9 +442,9 @@ static int create_in_txn(struct db *db, void *cls)
         out->n_members = i + 1;
         rc = db_member_insert(db, out->id, m->element_id, m->seq);
         if (rc != DB_OK) {
-            char param[PARAM_LEN];
+            char param[CIM_PARAM_LEN];
 
-            snprintf(param, sizeof(param), "Members[%zu]", i);
+            cim_member_param(param, i);
             cim_rv_from_db(rc, c->err, "write member");
             snprintf(c->err->param, sizeof(c->err->param), "%s", param);
             return c->err->rv;

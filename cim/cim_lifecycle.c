@@ -10,7 +10,6 @@
 
 #include "db/db.h"
 
-#define PARAM_LEN 32
 
 /* Loads group id for a change and checks the If-Match precondition. */
 static enum cim_rv load_for_change(struct db *db, int64_t id, int64_t if_gen, struct db_group *row,
@@ -109,35 +108,26 @@ static enum cim_rv check_members_req(struct cim_service *svc, const struct cim_m
     return CIM_RV_SUCCESS;
 }
 
-static int add_members_txn(struct db *db, void *cls)
+/* add_members_txn once the members are resolved and their group's host is known. */
+static int add_each(struct db *db, struct members_ctx *c, const char *host_keys)
 {
-    struct members_ctx *c = cls;
     const struct cim_caps *caps = &c->svc->caps;
-    struct db_group row;
-    int64_t seq, count, system_id;
+    int64_t seq, count;
     size_t added = 0;
     enum cim_rv rv;
     int rc;
 
-    if ((rv = load_for_change(db, c->id, c->req->if_gen, &row, c->err)) != CIM_RV_SUCCESS)
-        return rv;
-    system_id = row.system_id;
-    db_group_clear(&row);
-    rv = cim_resolve_members(c->svc, c->req->members, c->req->n_members, c->ids, c->paths,
-                             c->err);
-    if (rv != CIM_RV_SUCCESS)
-        return rv;
     rc = db_member_max_seq(db, c->id, &seq);
     if (rc == DB_OK)
         rc = db_member_count(db, c->id, &count);
     if (rc != DB_OK)
         return cim_rv_from_db(rc, c->err, "read members");
     for (size_t i = 0; i < c->req->n_members; i++) {
-        char param[PARAM_LEN];
+        char param[CIM_PARAM_LEN];
         int64_t groups;
         bool present;
 
-        snprintf(param, sizeof(param), "Members[%zu]", i);
+        cim_member_param(param, i);
         rc = db_member_exists(db, c->id, c->ids[i], &present);
         if (rc == DB_OK)
             rc = db_member_group_count(db, c->ids[i], &groups);
@@ -147,7 +137,7 @@ static int add_members_txn(struct db *db, void *cls)
          * another system, added while the service offered Composite Groups). */
         if (present)
             continue;
-        rv = cim_check_member_system(c->svc, system_id, c->paths[i], i, c->err);
+        rv = cim_check_member_system(c->svc, host_keys, c->paths[i], i, c->err);
         if (rv != CIM_RV_SUCCESS)
             return rv;
         if (groups > 0 && !caps->multiple_membership)
@@ -166,6 +156,33 @@ static int add_members_txn(struct db *db, void *cls)
     }
     rc = added ? db_group_touch(db, c->id) : DB_OK;
     return rc == DB_OK ? 0 : cim_rv_from_db(rc, c->err, "update group");
+}
+
+static int add_members_txn(struct db *db, void *cls)
+{
+    struct members_ctx *c = cls;
+    struct db_group row;
+    int64_t system_id;
+    const char *host_keys;
+    char *owned_keys;
+    enum cim_rv rv;
+    int rc;
+
+    if ((rv = load_for_change(db, c->id, c->req->if_gen, &row, c->err)) != CIM_RV_SUCCESS)
+        return rv;
+    system_id = row.system_id;
+    db_group_clear(&row);
+    rv = cim_resolve_members(c->svc, c->req->members, c->req->n_members, c->ids, c->paths,
+                             c->err);
+    if (rv != CIM_RV_SUCCESS)
+        return rv;
+    /* The group's host, looked up once for all the members. */
+    if ((rv = cim_host_keys(c->svc, system_id, &host_keys, &owned_keys, c->err)) !=
+        CIM_RV_SUCCESS)
+        return rv;
+    rc = add_each(db, c, host_keys);
+    free(owned_keys);
+    return rc;
 }
 
 static int remove_members_txn(struct db *db, void *cls)
@@ -187,9 +204,9 @@ static int remove_members_txn(struct db *db, void *cls)
     if (rv != CIM_RV_SUCCESS)
         return rv;
     for (size_t i = 0; i < c->req->n_members; i++) {
-        char param[PARAM_LEN];
+        char param[CIM_PARAM_LEN];
 
-        snprintf(param, sizeof(param), "Members[%zu]", i);
+        cim_member_param(param, i);
         rc = db_member_delete(db, c->id, c->ids[i]);
         /* CIM RemoveMembers/ReturnValue=8: member not in group. */
         if (rc == DB_NOTFOUND)
