@@ -241,6 +241,7 @@ static const char *const sql[Q_COUNT] = {
     [Q_ROLLBACK] = "ROLLBACK",
     [Q_PAGES] = "SELECT p.page_count, m.max_page_count, f.freelist_count"
                 " FROM pragma_page_count() p, pragma_max_page_count() m, pragma_freelist_count() f",
+    [Q_DATA_VERSION] = "PRAGMA data_version",
 };
 
 int db_map(struct db *db, int sqlite_rc, const char *what)
@@ -554,7 +555,8 @@ int db_open(const char *path, const struct db_options *opt, struct db **out, cha
     rc = migrate(db, why, why_len);
     if (rc != DB_OK)
         goto out;
-    if (opt->cache_paths && !(db->paths = calloc(DB_PATH_SLOTS, sizeof(*db->paths)))) {
+    if ((opt->cache_paths && !(db->paths = calloc(DB_PATH_SLOTS, sizeof(*db->paths)))) ||
+        (opt->cache_counts && !(db->counts = calloc(DB_COUNT_SLOTS, sizeof(*db->counts))))) {
         snprintf(why, why_len, "out of memory");
         rc = DB_FAILED;
         goto out;
@@ -589,6 +591,13 @@ void db_close(struct db *db)
     if (db->paths) {
         db_forget_paths(db);
         free(db->paths);
+    }
+    if (db->counts) {
+        for (size_t i = 0; i < DB_COUNT_SLOTS; i++) {
+            free(db->counts[i].name);
+            free(db->counts[i].prefix);
+        }
+        free(db->counts);
     }
     sqlite3_close(db->conn);
     pthread_mutex_destroy(&db->stats_lock);

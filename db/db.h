@@ -37,6 +37,9 @@ struct db_options {
     /* Keep the paths db_element_path found in memory. Only for the one connection that writes:
      * another would not see an element deleted, and go on finding it. */
     bool cache_paths;
+    /* Keep the counts of the last few filtered lists while the store is unchanged: a dashboard
+     * walking the pages of a prefix that matches a million groups counts them once. */
+    bool cache_counts;
 };
 
 /* Opens (creating if needed) the database at path and brings its schema up to date. On success

@@ -295,11 +295,81 @@ int db_group_page(struct db *db, int64_t after_id, int limit, const struct db_gr
     return list_rows(db, st, after_id, limit, f, bits, refs, n);
 }
 
+/* The store's state as count slots record it (struct db_count_slot). */
+static int store_state(struct db *db, int64_t *data_version, int64_t *changes)
+{
+    sqlite3_stmt *st = db_stmt(db, Q_DATA_VERSION);
+    int step, rel;
+
+    if (!st)
+        return DB_ERR;
+    step = sqlite3_step(st);
+    if (step == SQLITE_ROW)
+        *data_version = sqlite3_column_int64(st, 0);
+    rel = db_release(db, st, "read data version");
+    if (step != SQLITE_ROW)
+        return db_map(db, step, "read data version");
+    *changes = sqlite3_total_changes64(db->conn);
+    return rel;
+}
+
+static bool same_text(const char *a, const char *b)
+{
+    return a && b ? strcmp(a, b) == 0 : a == b;
+}
+
+static struct db_count_slot *count_find(struct db *db, const struct db_group_filter *f,
+                                        unsigned bits, int64_t data_version, int64_t changes)
+{
+    for (size_t i = 0; i < DB_COUNT_SLOTS; i++) {
+        struct db_count_slot *c = &db->counts[i];
+
+        if (c->bits == bits && c->data_version == data_version && c->changes == changes &&
+            c->persistent == (bits & DB_F_PERSISTENT ? f->persistent : -1) &&
+            c->member == (bits & DB_F_MEMBER ? f->member : 0) &&
+            same_text(c->name, bits & DB_F_NAME ? f->name : NULL) &&
+            same_text(c->prefix, bits & DB_F_PREFIX ? f->prefix : NULL))
+            return c;
+    }
+    return NULL;
+}
+
+/* Keeps n as f's count in the next slot round; without memory for the filter's text, keeps
+ * nothing (the next request counts again). */
+static void count_keep(struct db *db, const struct db_group_filter *f, unsigned bits,
+                       int64_t data_version, int64_t changes, int64_t n)
+{
+    struct db_count_slot *c = &db->counts[db->count_next++ % DB_COUNT_SLOTS];
+    char *name = bits & DB_F_NAME ? rg_strdup(f->name) : NULL;
+    char *prefix = bits & DB_F_PREFIX ? rg_strdup(f->prefix) : NULL;
+
+    free(c->name);
+    free(c->prefix);
+    *c = (struct db_count_slot){0};
+    if ((bits & DB_F_NAME && !name) || (bits & DB_F_PREFIX && !prefix)) {
+        free(name);
+        free(prefix);
+        return;
+    }
+    *c = (struct db_count_slot){bits,
+                                name,
+                                prefix,
+                                bits & DB_F_PERSISTENT ? f->persistent : -1,
+                                bits & DB_F_MEMBER ? f->member : 0,
+                                data_version,
+                                changes,
+                                n};
+}
+
 int db_group_count(struct db *db, const struct db_group_filter *f, int64_t *n)
 {
     unsigned bits = filter_bits(f);
+    int64_t data_version = 0, changes = 0;
+    struct db_count_slot *hit;
     sqlite3_stmt *st;
     int step, rel;
+    /* A name matches one group at most, read through its unique index: nothing to save. */
+    bool cached = db->counts && bits && bits != DB_F_NAME;
 
     /* The groups of one element are counted on its row, those of each persistence in the
      * tally the schema's triggers keep. */
@@ -307,8 +377,16 @@ int db_group_count(struct db *db, const struct db_group_filter *f, int64_t *n)
         return db_member_group_count(db, f->member, n);
     if (bits == DB_F_PERSISTENT)
         return db_lookup_id(db, Q_GROUP_TALLY_PERSISTENT, f->persistent, n, "count groups");
-    st = bits ? group_stmt(db, bits, DB_GS_COUNT) : db_stmt(db, Q_GROUP_TALLY);
     *n = 0;
+    if (cached) {
+        if ((rel = store_state(db, &data_version, &changes)) != DB_OK)
+            return rel;
+        if ((hit = count_find(db, f, bits, data_version, changes))) {
+            *n = hit->n;
+            return DB_OK;
+        }
+    }
+    st = bits ? group_stmt(db, bits, DB_GS_COUNT) : db_stmt(db, Q_GROUP_TALLY);
     if (!st)
         return DB_ERR;
     if (bind_filter(st, f, bits) != DB_OK) {
@@ -321,6 +399,8 @@ int db_group_count(struct db *db, const struct db_group_filter *f, int64_t *n)
     rel = db_release(db, st, "count groups");
     if (step != SQLITE_ROW)
         return db_map(db, step, "count groups");
+    if (rel == DB_OK && cached)
+        count_keep(db, f, bits, data_version, changes, *n);
     return rel;
 }
 

@@ -57,6 +57,7 @@ enum db_q {
     Q_COMMIT,
     Q_ROLLBACK,
     Q_PAGES,
+    Q_DATA_VERSION,
     Q_COUNT
 };
 
@@ -83,7 +84,23 @@ struct db {
     ino_t ino;                  /* names it (db_ping) */
     struct db_path_slot *paths; /* DB_PATH_SLOTS, by id modulo; NULL without cache_paths */
     int busy_timeout_ms;        /* db_options.busy_timeout_ms */
+    struct db_count_slot *counts; /* DB_COUNT_SLOTS; NULL without cache_counts */
+    unsigned count_next;          /* the slot the next count not found replaces */
 };
+
+/* A count of a filtered list as db_group_count made it, and the state of the store it counted:
+ * PRAGMA data_version (moved by other connections' commits) and sqlite3_total_changes64 (by
+ * this connection's own changes, committed or not). The same filter on the same state has the
+ * same count. A slot with bits 0 is empty: unfiltered counts are read from the tally. */
+struct db_count_slot {
+    unsigned bits;
+    char *name, *prefix; /* owned */
+    int persistent;
+    int64_t member;
+    int64_t data_version, changes;
+    int64_t n;
+};
+#define DB_COUNT_SLOTS 8
 
 /* An element's path as db_element_path found it (id 0: empty). Paths never change and ids are
  * never reused, so an entry stays true until its element is deleted (db_element_delete drops

@@ -92,6 +92,7 @@ int main(int argc, char **argv)
     dbopt.busy_timeout_ms = (int)cfg.busy_timeout_ms;
     dbopt.max_pages = (long)cfg.db_max_pages;
     dbopt.cache_paths = false;
+    dbopt.cache_counts = cfg.group_cache > 0;
     for (unsigned i = 0; i < cfg.threads; i++) {
         if (reader_open(&readers[i], &cfg, &dbopt, why, sizeof(why)) != 0) {
             fprintf(stderr, "replgw: %s\n", why);
@@ -102,6 +103,7 @@ int main(int argc, char **argv)
     /* The writer thread's own connection: changes, batched into one commit each. It alone sees
      * every element deleted, so it alone keeps the paths it found. */
     dbopt.cache_paths = true;
+    dbopt.cache_counts = false;
     if (db_open(cfg.db_path, &dbopt, &writer_db, why, sizeof(why)) != DB_OK ||
         cim_service_init(&writer_svc, writer_db, &cfg.caps, why, sizeof(why)) != 0) {
         fprintf(stderr, "replgw: %s\n", why);

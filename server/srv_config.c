@@ -73,7 +73,8 @@ static const struct opt opts[] = {
      "Threads serving requests, each with its own read connection (default: one per CPU, at "
      "most 16)"},
     {"group-cache", "REPLGW_GROUP_CACHE", O_ULONG, CFG(group_cache), "N",
-     "Serialized groups kept per request thread for GET and lists (default 4096; 0 = none)"},
+     "Serialized groups kept per request thread for GET and lists, with the counts of its last "
+     "8 filtered lists (default 4096; 0 = neither)"},
     {"connection-timeout", "REPLGW_CONNECTION_TIMEOUT", O_UINT, CFG(connection_timeout), "S",
      "Idle connection timeout in seconds (default 30; 0 = none)"},
     {"body-timeout", "REPLGW_BODY_TIMEOUT", O_UINT, CFG(body_timeout), "S",

@@ -13,7 +13,7 @@
 #include <sqlite3.h>
 
 #include "db/db.h"
-#include "db/db_int.h" /* DB_PATH_SLOTS */
+#include "db/db_int.h" /* DB_PATH_SLOTS, DB_COUNT_SLOTS, struct db */
 
 struct fixture {
     char dir[64];
@@ -811,6 +811,73 @@ static void test_cached_paths_follow_the_store(void **state)
     assert_int_equal(db_element_path(f->db, t.id, &path), DB_NOTFOUND);
 }
 
+/* Counts the statements that count matching groups (SQLITE_TRACE_STMT of a connection). */
+static int count_statements(unsigned type, void *cls, void *p, void *x)
+{
+    (void)type;
+    (void)x;
+    if (strstr(sqlite3_sql(p), "count(*)"))
+        ++*(int *)cls;
+    return 0;
+}
+
+static int64_t count_prefix(struct db *db, const char *prefix, int persistent)
+{
+    struct db_group_filter flt = {NULL, prefix, persistent, 0};
+    int64_t n;
+
+    assert_int_equal(db_group_count(db, &flt, &n), DB_OK);
+    return n;
+}
+
+static int add_group_then_fail(struct db *db, void *cls)
+{
+    add_group(db, cls);
+    return 1;
+}
+
+/* With cache_counts a filtered count is kept while the store is unchanged, and counted again
+ * after any change: another connection's commit, this connection's own write, or its
+ * rolled-back one; more filters than slots, and two filters that differ only in Persistent,
+ * each keep their own count. */
+static void test_cached_counts_follow_the_store(void **state)
+{
+    static const struct db_options cached = {.busy_timeout_ms = 100, .cache_counts = true};
+    struct fixture *f = *state;
+    struct db *reader;
+    char why[256], prefix[16];
+    int counted = 0;
+
+    assert_int_equal(db_open(f->path, &cached, &reader, why, sizeof(why)), DB_OK);
+    sqlite3_trace_v2(reader->conn, SQLITE_TRACE_STMT, count_statements, &counted);
+    add_group(f->db, "ab1");
+    add_group_as(f->db, "ab2", false);
+    for (int i = 0; i < 2; i++) { /* counted, then kept */
+        assert_int_equal(count_prefix(reader, "ab", -1), 2);
+        assert_int_equal(count_prefix(reader, "ab", 0), 1);
+        assert_int_equal(counted, 2);
+    }
+    add_group(f->db, "ab3");
+    assert_int_equal(count_prefix(reader, "ab", -1), 3);
+    assert_int_equal(counted, 3);
+    assert_int_equal(db_read_begin(reader), DB_OK); /* a snapshot sees its own state */
+    assert_int_equal(count_prefix(reader, "ab", -1), 3);
+    add_group(f->db, "ab4");
+    assert_int_equal(count_prefix(reader, "ab", -1), 3);
+    db_read_end(reader);
+    assert_int_equal(count_prefix(reader, "ab", -1), 4);
+    add_group(reader, "ab5");
+    assert_int_equal(count_prefix(reader, "ab", -1), 5);
+    assert_int_equal(db_txn_run(reader, add_group_then_fail, "ab6"), DB_ABORT);
+    assert_int_equal(count_prefix(reader, "ab", -1), 5);
+    for (int i = 0; i < DB_COUNT_SLOTS + 2; i++) {
+        snprintf(prefix, sizeof(prefix), "ab%d", i % 7);
+        assert_int_equal(count_prefix(reader, prefix, -1), i % 7 >= 1 && i % 7 <= 5);
+    }
+    assert_int_equal(count_prefix(reader, "ab", 1), 4);
+    db_close(reader);
+}
+
 /* A database written by schema version 5 (no group counts) gets them from its member rows. */
 static void test_element_group_count_of_an_older_schema(void **state)
 {
@@ -1107,6 +1174,7 @@ int main(void)
         T(test_member_layout_passes_integrity_check),
         T(test_element_state_of_an_older_schema),
         T(test_cached_paths_follow_the_store),
+        T(test_cached_counts_follow_the_store),
         T(test_pages_of_few_and_of_many_matches),
     };
 
