@@ -122,26 +122,9 @@ void api_elements_get(struct api_ctx *ctx, const struct api_request *req, struct
     cim_element_clear(&element);
 }
 
-static json_t *ids_to_json(const int64_t *ids, size_t n)
-{
-    json_t *j = json_array();
-
-    for (size_t i = 0; j && i < n; i++) {
-        char id[24];
-
-        snprintf(id, sizeof(id), "%lld", (long long)ids[i]);
-        if (json_array_append_new(j, json_string(id))) {
-            json_decref(j);
-            return NULL;
-        }
-    }
-    return j;
-}
-
 void api_elements_delete(struct api_ctx *ctx, const struct api_request *req,
                          struct api_reply *reply)
 {
-    struct cim_removal removal;
     struct cim_err err;
     int64_t id;
 
@@ -151,24 +134,13 @@ void api_elements_delete(struct api_ctx *ctx, const struct api_request *req,
                           req->id);
         return;
     }
-    if (cim_element_delete(ctx->svc, id, api_if_match(req->if_match, 'e', id), &removal, &err) !=
+    if (cim_element_delete(ctx->svc, id, api_if_match(req->if_match, 'e', id), &err) !=
         CIM_RV_SUCCESS) {
         api_reply_cim(reply, &err, API_M_NONE);
         return;
     }
     api_reply_clear(reply);
-    /* 204 for an element in no group; otherwise 200 listing the groups it left. */
-    if (removal.n_changed + removal.n_deleted == 0) {
-        reply->status = 204;
-    } else {
-        reply->status = 200;
-        reply->body = json_pack("{s:o, s:o}", "ChangedGroups",
-                                ids_to_json(removal.changed, removal.n_changed), "DeletedGroups",
-                                ids_to_json(removal.deleted, removal.n_deleted));
-        if (!reply->body)
-            api_reply_problem(reply, API_P_INTERNAL, false, NULL, "out of memory");
-    }
-    cim_removal_clear(&removal);
+    reply->status = 204;
 }
 
 void api_elements_list(struct api_ctx *ctx, const struct api_request *req,

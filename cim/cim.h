@@ -163,21 +163,12 @@ enum cim_rv cim_element_get(struct cim_service *svc, int64_t id, struct cim_elem
 enum cim_rv cim_element_list(struct cim_service *svc, int64_t after_id, int limit,
                              struct cim_element **out, size_t *n, int64_t *total,
                              struct cim_err *err);
-/* What deleting an element did to the groups it belonged to. */
-struct cim_removal {
-    int64_t *changed; /* groups the element was removed from and that remain */
-    size_t n_changed;
-    int64_t *deleted; /* groups deleted because they became empty */
-    size_t n_deleted;
-};
-void cim_removal_clear(struct cim_removal *r);
-
 /* Deletes an element: removes it from every group it belongs to, deleting each group that
  * becomes empty when its DeleteOnEmptyElement is set or empty groups are not allowed, all in one
- * transaction. NOT_FOUND when absent, PRECONDITION when if_gen does not match. *out lists the
- * groups changed and deleted. */
+ * transaction; each group it left that remains gets a new Generation. NOT_FOUND when absent,
+ * PRECONDITION when if_gen does not match. */
 enum cim_rv cim_element_delete(struct cim_service *svc, int64_t id, int64_t if_gen,
-                               struct cim_removal *out, struct cim_err *err);
+                               struct cim_err *err);
 
 /* Resolves a reference in any accepted form (WBEM URI, WMI path, /logical-elements/{id} URL)
  * to a stored element id and, unless path is NULL, its canonical path (a new string, caller

@@ -370,20 +370,10 @@ enum cim_rv cim_group_modify(struct cim_service *svc, int64_t id, const struct c
 
 /* ==== deleting an element ==== */
 
-void cim_removal_clear(struct cim_removal *r)
-{
-    if (!r)
-        return;
-    free(r->changed);
-    free(r->deleted);
-    memset(r, 0, sizeof(*r));
-}
-
 struct element_delete_ctx {
     struct cim_service *svc;
     int64_t id;
     int64_t if_gen;
-    struct cim_removal *out;
     struct cim_err *err;
 };
 
@@ -413,14 +403,6 @@ static int element_delete_txn(struct db *db, void *cls)
     }
     if (rc == DB_OK)
         rc = db_member_groups_of(db, c->id, -1, &groups, &seqs, &n);
-    if (rc == DB_OK && n > 0) {
-        c->out->changed = calloc(n, sizeof(int64_t));
-        c->out->deleted = calloc(n, sizeof(int64_t));
-        if (!c->out->changed || !c->out->deleted) {
-            rv = cim_err_set(c->err, CIM_RV_FAILED, NULL, "out of memory");
-            goto out;
-        }
-    }
     for (size_t i = 0; rc == DB_OK && i < n; i++) {
         struct db_group row;
         int64_t left;
@@ -431,33 +413,24 @@ static int element_delete_txn(struct db *db, void *cls)
         if (rc == DB_OK)
             rc = db_member_count(db, groups[i], &left);
         /* Each group's own DeleteOnEmptyElement applies (and the no-empty-groups rule). */
-        if (rc == DB_OK && left == 0 && (row.delete_on_empty || !c->svc->caps.empty_groups)) {
+        if (rc == DB_OK && left == 0 && (row.delete_on_empty || !c->svc->caps.empty_groups))
             rc = db_group_delete(db, groups[i]);
-            c->out->deleted[c->out->n_deleted++] = groups[i];
-        } else if (rc == DB_OK) {
+        else if (rc == DB_OK)
             rc = db_group_touch(db, groups[i]);
-            c->out->changed[c->out->n_changed++] = groups[i];
-        }
         db_group_clear(&row);
     }
     if (rc == DB_OK)
         rc = db_element_delete(db, c->id);
     rv = cim_rv_from_db(rc, c->err, "delete element");
-out:
     free(groups);
     free(seqs);
     return rv;
 }
 
 enum cim_rv cim_element_delete(struct cim_service *svc, int64_t id, int64_t if_gen,
-                               struct cim_removal *out, struct cim_err *err)
+                               struct cim_err *err)
 {
-    struct element_delete_ctx c = {svc, id, if_gen, out, err};
-    enum cim_rv rv;
+    struct element_delete_ctx c = {svc, id, if_gen, err};
 
-    memset(out, 0, sizeof(*out));
-    rv = txn_outcome(db_txn_run(svc->db, element_delete_txn, &c), err, "delete element");
-    if (rv != CIM_RV_SUCCESS)
-        cim_removal_clear(out);
-    return rv;
+    return txn_outcome(db_txn_run(svc->db, element_delete_txn, &c), err, "delete element");
 }
