@@ -53,6 +53,7 @@ struct req_state {
     char request_id[REQUEST_ID_MAX + 1];
     struct srv_job *job; /* a change handed to the writer; the connection waits suspended */
     const struct srv_route *job_route;
+    char *if_match, *if_none_match; /* repeated lines joined (srv_header_list), or NULL */
 };
 
 /* What a response carries besides the api_reply. */
@@ -331,7 +332,8 @@ static const struct srv_route *dispatch(struct srv *srv, struct MHD_Connection *
     struct api_ctx *ctx;
     struct query_acc query = {.n = 0};
     struct api_request req = {0};
-    const char *idem_key;
+    const char *idem_key, *if_none_match = NULL;
+    bool no_memory = false;
     char id[64];
     const char *accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept");
     enum srv_match m = srv_route_find(method, url, &route, id, sizeof(id), allow, allow_len);
@@ -383,7 +385,13 @@ static const struct srv_route *dispatch(struct srv *srv, struct MHD_Connection *
                           "send the request body as application/json (UTF-8)");
         return route;
     }
-    req.if_match = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-Match");
+    req.if_match = srv_header_list(conn, "If-Match", &st->if_match, &no_memory);
+    if (!no_memory)
+        if_none_match = srv_header_list(conn, "If-None-Match", &st->if_none_match, &no_memory);
+    if (no_memory) {
+        api_reply_problem(reply, API_P_INTERNAL, false, NULL, "out of memory");
+        return route;
+    }
     if (route->conditional && srv->cfg->require_if_match && !req.if_match) {
         api_reply_problem(reply, API_P_PRECONDITION_REQUIRED, false, NULL,
                           "this server requires If-Match with the ETag you last read");
@@ -415,8 +423,7 @@ static const struct srv_route *dispatch(struct srv *srv, struct MHD_Connection *
     route->handler(ctx, &req, reply);
     /* A conditional GET whose representation has not changed. */
     if (strcmp(method, "GET") == 0 && reply->status == 200 && reply->etag &&
-        srv_none_match_hits(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-None-Match"),
-                        reply->etag)) {
+        srv_none_match_hits(if_none_match, reply->etag)) {
         json_decref(reply->body);
         reply->body = NULL;
         free(reply->text);
@@ -580,6 +587,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
             free(st->job);
         }
         free(st->body.p);
+        free(st->if_match);
+        free(st->if_none_match);
         free(st);
         *con_cls = NULL;
         atomic_fetch_sub(&srv->in_flight, 1);

@@ -112,6 +112,11 @@ enum srv_framing srv_request_framing(struct MHD_Connection *conn);
 /* The name of a field the request on conn gives twice that may appear once (Authorization,
  * Host or Idempotency-Key: RFC 9110 5.3, not list fields), or NULL. */
 const char *srv_header_twice(struct MHD_Connection *conn);
+/* The value of a list-valued field such as If-Match, whose lines a request may repeat (RFC 9110
+ * section 5.3: as one comma-separated list): NULL when absent, the one line's value, or all the
+ * lines' values joined by ", " into a new *joined (caller frees; *failed when out of memory). */
+const char *srv_header_list(struct MHD_Connection *conn, const char *name, char **joined,
+                            bool *failed);
 /* MHD's unescape callback (MHD_OPTION_UNESCAPE_CALLBACK): "%HH" to its byte, except "%00". */
 size_t srv_unescape(void *cls, struct MHD_Connection *conn, char *s);
 

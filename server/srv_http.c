@@ -310,6 +310,53 @@ enum srv_framing srv_request_framing(struct MHD_Connection *conn)
     return srv_framing(h.length, h.coding, h.te);
 }
 
+struct field_list {
+    const char *name;
+    const char *first; /* the first line's value, as MHD holds it */
+    unsigned n;
+    struct rg_buf all; /* from the second line on: every line's value, comma-joined */
+};
+
+static enum MHD_Result join_field(void *cls, enum MHD_ValueKind kind, const char *key,
+                                  const char *value)
+{
+    struct field_list *l = cls;
+
+    (void)kind;
+    if (strcasecmp(key, l->name) != 0)
+        return MHD_YES;
+    if (!value)
+        value = "";
+    if (l->n++ == 0) {
+        l->first = value;
+        return MHD_YES;
+    }
+    if (l->n == 2)
+        rg_buf_add(&l->all, l->first, strlen(l->first));
+    rg_buf_add(&l->all, ", ", 2);
+    rg_buf_add(&l->all, value, strlen(value));
+    return MHD_YES;
+}
+
+const char *srv_header_list(struct MHD_Connection *conn, const char *name, char **joined,
+                            bool *failed)
+{
+    struct field_list l = {name, NULL, 0, {0}};
+
+    *joined = NULL;
+    *failed = false;
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, join_field, &l);
+    if (l.n < 2)
+        return l.first;
+    if (l.all.failed) {
+        free(l.all.p);
+        *failed = true;
+        return NULL;
+    }
+    *joined = l.all.p;
+    return l.all.p;
+}
+
 /* Fields a request may carry once: a second one would be read by some and not by others (a
  * proxy that adds its own Authorization would have the client's used here). */
 static const char *const single_fields[] = {"Authorization", "Host", "Idempotency-Key"};

@@ -140,6 +140,33 @@ static void test_if_none_match_gives_304(void **state)
     assert_int_equal(h_status(s, "GET", "/replication-groups/1", hdr, NULL), 200);
 }
 
+/* If-Match and If-None-Match given as several lines are one list (RFC 9110 section 5.3): the
+ * current tag on the second line counts as it does in a list on one line. */
+static void test_repeated_condition_lines_are_one_list(void **state)
+{
+    struct h_server *s = *state;
+    struct h_resp r;
+    char etag[64], hdr[256];
+
+    assert_int_equal(h_status(s, "POST", "/replication-groups", NULL, "{}"), 201);
+    call(s, "GET", "/replication-groups/1", NULL, NULL, &r);
+    assert_non_null(h_header(&r, "ETag", etag, sizeof(etag)));
+    h_resp_free(&r);
+    snprintf(hdr, sizeof(hdr), "If-None-Match: \"x\"\r\nIf-None-Match: W/%s\r\n", etag);
+    assert_int_equal(h_status(s, "GET", "/replication-groups/1", hdr, NULL), 304);
+    assert_int_equal(h_status(s, "GET", "/replication-groups/1",
+                              "If-None-Match: \"x\"\r\nIf-None-Match: \"y\"\r\n", NULL),
+                     200);
+    snprintf(hdr, sizeof(hdr), "If-Match: \"x\"\r\nIf-Match: \"y\", %s\r\n", etag);
+    assert_int_equal(h_status(s, "PATCH", "/replication-groups/1", hdr, "{\"ElementName\":\"n\"}"),
+                     200);
+    /* The same lines again: the tag is stale now. */
+    assert_int_equal(h_status(s, "PATCH", "/replication-groups/1", hdr, "{\"ElementName\":\"m\"}"),
+                     412);
+    snprintf(hdr, sizeof(hdr), "If-Match: \"x\"\r\nIf-Match: \"g1.2\"\r\n");
+    assert_int_equal(h_status(s, "DELETE", "/replication-groups/1", hdr, NULL), 204);
+}
+
 static void test_require_if_match(void **state)
 {
     static const char *const args[] = {"--require-if-match", NULL};
@@ -435,6 +462,7 @@ int main(void)
         T(test_idempotency_key_reuse_and_errors),
         cmocka_unit_test(test_idempotency_keys_expire),
         T(test_if_none_match_gives_304),
+        T(test_repeated_condition_lines_are_one_list),
         cmocka_unit_test(test_require_if_match),
         T(test_list_filters),
         T(test_pagination_stable_under_changes),
