@@ -88,13 +88,13 @@ void api_groups_modify(struct api_ctx *ctx, const struct api_request *req, struc
         patch_flag(j_req, "DeleteOnUnassociated", &mreq.delete_on_unassoc, reply))
         goto out;
     value = json_object_get(j_req, "ElementName");
+    /* null, as for the flags, is the default: the name a group created without one gets. */
+    mreq.default_name = json_is_null(value);
+    if (mreq.default_name)
+        value = NULL;
     if (value && !json_is_string(value)) {
-        if (json_is_null(value))
-            api_reply_problem(reply, API_P_BAD_REQUEST, false, "ElementName",
-                              "ElementName cannot be removed; give a new name");
-        else
-            api_reply_problem(reply, API_P_BAD_REQUEST, false, "ElementName",
-                              "ElementName must be a string");
+        api_reply_problem(reply, API_P_BAD_REQUEST, false, "ElementName",
+                          "ElementName must be a string");
         goto out;
     }
     /* With its length: cim_group_modify refuses a NUL in the name as a control character. */

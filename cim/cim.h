@@ -211,6 +211,12 @@ char *cim_group_path(const struct cim_service *svc, int64_t id);
  * strlen(name)); a NUL among them is a control character like any other. */
 enum cim_rv cim_check_group_name(const struct cim_service *svc, const char *name, size_t len,
                                  const char *param, struct cim_err *err);
+/* The attempt-th name (from 1) a group id gets when no client names it: "RG-{id}", then, when
+ * clients already took it, "RG-{id}-2" to "RG-{id}-4", then "RG-{id}-{16 random hex digits}"
+ * (so that no client can take every name a group could get ahead of it). */
+#define CIM_GENERATED_NAME_MAX 64
+#define CIM_GENERATED_NAME_ATTEMPTS 100
+void cim_generated_name(int64_t id, int attempt, char name[CIM_GENERATED_NAME_MAX]);
 /* Resolves refs in order into ids (n entries) and, unless paths is NULL, paths (n entries, each
  * a new string or NULL that the caller frees, on failure too); a second reference to one
  * element is 5 naming Members[i] of the later one, once every reference has resolved. */
@@ -291,6 +297,7 @@ enum cim_rv cim_group_remove_members(struct cim_service *svc, int64_t id,
 struct cim_modify_req {
     const char *element_name;
     size_t element_name_len; /* as cim_create_req.group_name_len */
+    bool default_name;       /* ElementName null: the name CreateGroup gives a group unnamed */
     int persistent;
     int delete_on_empty;
     int delete_on_unassoc;

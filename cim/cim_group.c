@@ -269,8 +269,7 @@ static enum cim_rv resolve_members(struct create_ctx *c)
     return rv;
 }
 
-/* The suffix of a generated name after the sequential ones were taken: 64 random bits, so
- * that no client can take every name a group could get ahead of it. */
+/* The suffix of a generated name after the sequential ones were taken: 64 random bits. */
 static unsigned long long name_salt(int64_t id, int attempt)
 {
     unsigned long long r;
@@ -281,24 +280,29 @@ static unsigned long long name_salt(int64_t id, int attempt)
     return r ^ ((unsigned long long)id << 32) ^ (unsigned long long)attempt;
 }
 
-/* Writes row, a group created without GroupName, named "RG-{id}" after the id it is about to
- * get; when a client already chose that name for another group, "RG-{id}-2" to "RG-{id}-4",
- * then "RG-{id}-{16 random hex digits}". The name goes in with the row: naming it after its
- * INSERT rewrote the row and its name index entry. */
+void cim_generated_name(int64_t id, int attempt, char name[CIM_GENERATED_NAME_MAX])
+{
+    if (attempt <= 1)
+        snprintf(name, CIM_GENERATED_NAME_MAX, "RG-%lld", (long long)id);
+    else if (attempt <= 4)
+        snprintf(name, CIM_GENERATED_NAME_MAX, "RG-%lld-%d", (long long)id, attempt);
+    else
+        snprintf(name, CIM_GENERATED_NAME_MAX, "RG-%lld-%016llx", (long long)id,
+                 name_salt(id, attempt));
+}
+
+/* Writes row, a group created without GroupName, under the first of its generated names no
+ * other group has. The name goes in with the row: naming it after its INSERT rewrote the row
+ * and its name index entry. */
 static enum cim_rv insert_generated(struct create_ctx *c, struct db *db, struct db_group *row)
 {
     int64_t id;
     int rc = db_group_next_id(db, &id);
 
-    for (int attempt = 1; rc == DB_OK && attempt <= 100; attempt++) {
-        char name[64];
+    for (int attempt = 1; rc == DB_OK && attempt <= CIM_GENERATED_NAME_ATTEMPTS; attempt++) {
+        char name[CIM_GENERATED_NAME_MAX];
 
-        if (attempt == 1)
-            snprintf(name, sizeof(name), "RG-%lld", (long long)id);
-        else if (attempt <= 4)
-            snprintf(name, sizeof(name), "RG-%lld-%d", (long long)id, attempt);
-        else
-            snprintf(name, sizeof(name), "RG-%lld-%016llx", (long long)id, name_salt(id, attempt));
+        cim_generated_name(id, attempt, name);
         row->id = id;
         row->element_name = name;
         rc = db_group_insert(db, row);

@@ -285,6 +285,29 @@ struct modify_ctx {
     struct cim_err *err;
 };
 
+/* Renames row (whose own name is row->element_name) to the first of its generated names that
+ * is its own already or no other group's, bumping its Generation unless it keeps its name. */
+static int rename_to_default(struct db *db, struct db_group *row, bool *renamed)
+{
+    char *own = row->element_name;
+    int rc = DB_CONFLICT;
+
+    *renamed = false;
+    for (int attempt = 1; rc == DB_CONFLICT && attempt <= CIM_GENERATED_NAME_ATTEMPTS;
+         attempt++) {
+        char name[CIM_GENERATED_NAME_MAX];
+
+        cim_generated_name(row->id, attempt, name);
+        if (strcmp(name, own) == 0)
+            return DB_OK;
+        row->element_name = name;
+        rc = db_group_update(db, row);
+        row->element_name = own;
+    }
+    *renamed = rc == DB_OK;
+    return rc;
+}
+
 /* -1 keeps the current value, -2 the default, 0/1 set it. */
 static bool apply_flag(int requested, bool current, bool dflt)
 {
@@ -328,6 +351,18 @@ static int modify_txn(struct db *db, void *cls)
             rv = cim_check_group_name(c->svc, row.element_name, len, "ElementName", c->err);
             goto out;
         }
+    }
+    if (c->req->default_name) {
+        bool renamed;
+
+        rc = rename_to_default(db, &row, &renamed);
+        if (rc == DB_CONFLICT)
+            rv = cim_err_set(c->err, CIM_RV_FAILED, "ElementName",
+                             "could not generate a unique name");
+        else if (rc != DB_OK || renamed)
+            rv = cim_rv_from_db(rc, c->err, "update group");
+        if (rc != DB_OK || renamed)
+            goto out;
     }
     /* A PATCH that changes nothing writes nothing: the Generation, and so every client's
      * If-Match and cached copy, stays good (an automation tool re-applying its state). */

@@ -439,6 +439,39 @@ static void test_patch_without_change_keeps_generation(void **state)
     h_resp_free(&r);
 }
 
+/* ElementName null is the default, as for the flags: the name CreateGroup gives a group it is
+ * not given one for, "RG-{id}", or the next of its generated names when another group holds
+ * that one; a group that has its default name already keeps it and its Generation. */
+static void test_patch_null_name_is_the_generated_one(void **state)
+{
+    struct h_server *s = *state;
+    struct h_resp r;
+
+    expect(s, "POST", "/replication-groups", "{\"GroupName\":\"a\"}", 201);
+    expect(s, "POST", "/replication-groups", "{\"GroupName\":\"RG-3\"}", 201);
+    expect(s, "POST", "/replication-groups", "{}", 201); /* RG-3 taken: RG-3-2 */
+    for (int i = 0; i < 2; i++) {
+        call(s, "PATCH", "/replication-groups/1", "{\"ElementName\":null}", &r);
+        assert_int_equal(r.status, 200);
+        assert_string_equal(h_str(r.json, "ElementName"), "RG-1");
+        assert_int_equal(h_int(r.json, "Generation"), 2);
+        h_resp_free(&r);
+    }
+    call(s, "PATCH", "/replication-groups/3", "{\"ElementName\":null,\"Persistent\":false}", &r);
+    assert_string_equal(h_str(r.json, "ElementName"), "RG-3-2");
+    assert_false(h_bool(r.json, "Persistent"));
+    h_resp_free(&r);
+    expect(s, "PATCH", "/replication-groups/2", "{\"ElementName\":\"b\"}", 200);
+    call(s, "PATCH", "/replication-groups/3", "{\"ElementName\":null}", &r);
+    assert_string_equal(h_str(r.json, "ElementName"), "RG-3");
+    assert_int_equal(h_int(r.json, "Generation"), 3);
+    h_resp_free(&r);
+    /* Group 2, named by its client twice, gets the name it would have had unnamed. */
+    call(s, "PATCH", "/replication-groups/2", "{\"ElementName\":null}", &r);
+    assert_string_equal(h_str(r.json, "ElementName"), "RG-2");
+    h_resp_free(&r);
+}
+
 static void test_patch_errors(void **state)
 {
     struct h_server *s = *state;
@@ -454,9 +487,6 @@ static void test_patch_errors(void **state)
     h_resp_free(&r);
     call(s, "PATCH", "/replication-groups/2", "{\"ElementName\":\"b\\u0000c\"}", &r);
     assert_problem(&r, 422, -1, "ElementName");
-    h_resp_free(&r);
-    call(s, "PATCH", "/replication-groups/2", "{\"ElementName\":null}", &r);
-    assert_problem(&r, 400, -1, "ElementName");
     h_resp_free(&r);
     call(s, "PATCH", "/replication-groups/2", "{\"InstanceID\":\"REPLGW:9\"}", &r);
     assert_problem(&r, 400, -1, "InstanceID");
@@ -813,6 +843,7 @@ int main(void)
         T(test_order_after_adds_and_removes),
         T(test_patch_renames_and_bumps_generation),
         T(test_patch_without_change_keeps_generation),
+        T(test_patch_null_name_is_the_generated_one),
         T(test_patch_errors),
         cmocka_unit_test(test_patch_name_when_not_nameable),
         cmocka_unit_test(test_patch_without_temporary_groups),
