@@ -53,7 +53,7 @@ static int exec_ids(struct db *db, enum db_q q, int64_t a, int64_t b, const char
     return rc;
 }
 
-/* Runs a one-number query bound to one or two ids. */
+/* Runs a one-number query bound to none, one or two ids (as many as it has parameters). */
 static int query_ids(struct db *db, enum db_q q, int64_t a, int64_t b, int64_t *n)
 {
     sqlite3_stmt *st = db_stmt(db, q);
@@ -62,7 +62,8 @@ static int query_ids(struct db *db, enum db_q q, int64_t a, int64_t b, int64_t *
     *n = 0;
     if (!st)
         return DB_ERR;
-    sqlite3_bind_int64(st, 1, a);
+    if (sqlite3_bind_parameter_count(st) > 0)
+        sqlite3_bind_int64(st, 1, a);
     if (sqlite3_bind_parameter_count(st) > 1)
         sqlite3_bind_int64(st, 2, b);
     step = sqlite3_step(st);
@@ -304,19 +305,10 @@ int db_group_page(struct db *db, int64_t after_id, int limit, const struct db_gr
 /* The store's state as count slots record it (struct db_count_slot). */
 static int store_state(struct db *db, int64_t *data_version, int64_t *changes)
 {
-    sqlite3_stmt *st = db_stmt(db, Q_DATA_VERSION);
-    int step, rel;
+    int rc = query_ids(db, Q_DATA_VERSION, 0, 0, data_version);
 
-    if (!st)
-        return DB_ERR;
-    step = sqlite3_step(st);
-    if (step == SQLITE_ROW)
-        *data_version = sqlite3_column_int64(st, 0);
-    rel = db_release(db, st, "read data version");
-    if (step != SQLITE_ROW)
-        return db_map(db, step, "read data version");
     *changes = sqlite3_total_changes64(db->conn);
-    return rel;
+    return rc;
 }
 
 static bool same_text(const char *a, const char *b)
