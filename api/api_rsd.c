@@ -127,9 +127,11 @@ int api_rsd_check_json(const json_t *j, struct api_reply *reply)
         snprintf(param, sizeof(param), PARAM ".%s", def->name);
         api_reply_problem(reply, API_P_BAD_REQUEST, true, param, "%s must be %s", param,
                           def->type == CIM_T_BOOLEAN ? "true or false"
-                          : def->type == CIM_T_UINT16 || def->type == CIM_T_UINT64
-                              ? "an integer (from 2^53 up, written without a fraction or exponent)"
-                              : "a string");
+                          : def->type != CIM_T_UINT16 && def->type != CIM_T_UINT64 ? "a string"
+                          : json_is_real(value)
+                              ? "a whole number (from 2^53 up, written without a fraction or "
+                                "exponent)"
+                              : "an integer");
         return -1;
     }
     return 0;

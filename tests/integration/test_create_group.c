@@ -749,6 +749,12 @@ static void test_create_rsd_uint64_range(void **state)
     h_resp_free(&r);
     post_group(s, "{\"ReplicationSettingData\":{\"DeltaUpdateBlocks\":2.5}}", &r);
     assert_problem(&r, 400, 5, "ReplicationSettingData.DeltaUpdateBlocks");
+    assert_non_null(strstr(h_str(r.json, "detail"), "must be a whole number"));
+    h_resp_free(&r);
+    /* The detail of a value that is no number at all says only what it must be. */
+    post_group(s, "{\"ReplicationSettingData\":{\"Multihop\":\"x\"}}", &r);
+    assert_problem(&r, 400, 5, "ReplicationSettingData.Multihop");
+    assert_string_equal(h_str(r.json, "detail"), "ReplicationSettingData.Multihop must be an integer");
     h_resp_free(&r);
     /* From 2^53 up a double is not the number written: such a one is not taken. */
     post_group(s, "{\"ReplicationSettingData\":{\"DeltaUpdateBlocks\":9007199254740993.0}}", &r);
