@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "cim/cim_path.h"
@@ -41,6 +42,39 @@ char *cim_service_access_point_path(const struct cim_service *svc, const char *n
     };
 
     return cim_path_format(svc->caps.ns, "CIM_RemoteServiceAccessPoint", keys, RG_ARRAY_LEN(keys));
+}
+
+/* The elements a store holds are in the namespace of the service that registered them (their
+ * paths are stored as answered). Served under another --namespace, a group's body would mix
+ * the two and keep its ETag: refused, naming the namespace to start with. */
+static int check_namespace(const struct cim_service *svc, char *why, size_t why_len)
+{
+    struct db_element *first = NULL;
+    size_t n = 0, ns_len = strlen(svc->caps.ns);
+    int rc = db_element_list(svc->db, 0, 1, &first, &n), bad = 0;
+
+    if (rc != DB_OK) {
+        snprintf(why, why_len, "cannot read the logical elements of the database");
+        return -1;
+    }
+    if (n == 1) {
+        const char *path = first[0].path;
+
+        if (path[0] != '/' || strncasecmp(path + 1, svc->caps.ns, ns_len) != 0 ||
+            path[1 + ns_len] != ':') {
+            const char *end = strchr(path + 1, ':');
+
+            snprintf(why, why_len,
+                     "the database's logical elements are in namespace '%.*s', not '%s': start "
+                     "with --namespace %.*s",
+                     end ? (int)(end - path - 1) : 0, path + 1, svc->caps.ns,
+                     end ? (int)(end - path - 1) : 0, path + 1);
+            bad = 1;
+        }
+        db_element_clear(&first[0]);
+    }
+    free(first);
+    return bad ? -1 : 0;
 }
 
 int cim_service_init(struct cim_service *svc, struct db *db, const struct cim_caps *caps,
@@ -81,6 +115,8 @@ int cim_service_init(struct cim_service *svc, struct db *db, const struct cim_ca
         snprintf(why, why_len, "cannot record the hosting system in the database");
         goto fail;
     }
+    if (check_namespace(svc, why, why_len) != 0)
+        goto fail;
     return 0;
 fail:
     cim_service_fini(svc);

@@ -32,7 +32,8 @@ static const struct opt opts[] = {
     {"system-name", "REPLGW_SYSTEM_NAME", O_STR, CFG(caps.system_name), "NAME",
      "Name of the hosting CIM_ComputerSystem (default: the host name)"},
     {"namespace", "REPLGW_NAMESPACE", O_STR, CFG(caps.ns), "NS",
-     "CIM namespace (default root/cimv2/storage/iscsitarget)"},
+     "CIM namespace (default root/cimv2/storage/iscsitarget); a database holding elements keeps "
+     "theirs"},
     {"nameable", "REPLGW_NAMEABLE", O_BOOL, CFG(caps.nameable), "BOOL",
      "Groups are nameable (group feature 14; default true). false: any GroupName is 7"},
     {"empty-groups", "REPLGW_EMPTY_GROUPS", O_BOOL, CFG(caps.empty_groups), "BOOL",

@@ -417,6 +417,32 @@ static void test_slow_body_is_cut_off(void **state)
     h_cleanup(&s);
 }
 
+/* A store's elements keep the namespace they were registered in: started with another
+ * --namespace, the server says which to use instead of serving bodies that mix the two; the
+ * same namespace in another case is the same one. */
+static void test_another_namespace_is_refused(void **state)
+{
+    struct h_server s;
+    char cmd[1024], line[512];
+
+    (void)state;
+    assert_int_equal(h_start(&s, NULL), 0);
+    assert_int_equal(h_status(&s, "POST", "/logical-elements", NULL, "{\"DeviceID\":\"v1\"}"),
+                     201);
+    assert_int_equal(h_stop(&s), 0);
+    snprintf(cmd, sizeof(cmd), "%s --port 0 --db %s --namespace root/other 2>&1", bin(), s.db);
+    assert_int_not_equal(run(cmd, line, sizeof(line)), 0);
+    assert_non_null(strstr(line, "namespace 'root/cimv2/storage/iscsitarget', not 'root/other'"));
+    assert_non_null(strstr(line, "--namespace root/cimv2/storage/iscsitarget"));
+    /* Started (and stopped by timeout, 124) in the same namespace spelt in capitals. */
+    snprintf(cmd, sizeof(cmd),
+             "timeout 2 %s --port 0 --db %s --namespace ROOT/CIMV2/STORAGE/ISCSITARGET >/dev/null "
+             "2>&1",
+             bin(), s.db);
+    assert_int_equal(run(cmd, line, sizeof(line)), 124);
+    h_cleanup(&s);
+}
+
 static void test_unusable_database_paths_fail_clearly(void **state)
 {
     char cmd[512], line[512];
@@ -495,6 +521,7 @@ int main(void)
         cmocka_unit_test(test_idle_connection_timeout),
         cmocka_unit_test(test_slow_body_is_cut_off),
         cmocka_unit_test(test_ambiguous_framing_is_refused),
+        cmocka_unit_test(test_another_namespace_is_refused),
         cmocka_unit_test(test_unusable_database_paths_fail_clearly),
         cmocka_unit_test(test_errors_leak_no_internals),
     };
