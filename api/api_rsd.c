@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define PARAM "ReplicationSettingData"
 
@@ -117,8 +118,8 @@ int api_rsd_check_json(const json_t *j, struct api_reply *reply)
 
         if (!def) {
             snprintf(param, sizeof(param), PARAM ".%s", key);
-            api_reply_problem(reply, API_P_BAD_REQUEST, true, param,
-                              "CIM_ReplicationSettingData has no property '%.64s'", key);
+            api_reply_problem(reply, API_P_BAD_REQUEST, true, param, "'%.64s' %s", key,
+                              cim_rsd_undefined_why(key, strlen(key)));
             return -1;
         }
         /* null means "not given", as everywhere in the API. */

@@ -51,6 +51,10 @@ void cim_rsd_free(struct cim_rsd *rsd);
 
 /* Returns the definition of the property named name (case-insensitive), or NULL. */
 const struct cim_prop_def *cim_rsd_find_def(const char *name);
+/* What a name without a definition is, for its error: "is not a property of
+ * CIM_ReplicationSettingData", or, for the inherited array ComponentSetting[] (of embedded
+ * instances), that it is not taken here. name holds len bytes. */
+const char *cim_rsd_undefined_why(const char *name, size_t len);
 
 /* Replaces rsd's class. Accepts CIM_ReplicationSettingData or a subclass named
  * <Schema>_ReplicationSettingData (case-insensitive, stored as given); else 5. */

@@ -386,8 +386,8 @@ static enum cim_rv parse_property(struct mof *m, struct cim_rsd *rsd)
         locate(m, pos, &line, &col);
         snprintf(param, sizeof(param), CIM_RSD_PARAM ".%.*s", len, m->text + m->tok.start);
         return cim_err_set(m->err, CIM_RV_INVALID_PARAMETER, param,
-                           CIM_RSD_PARAM ": %.*s is not a property of " CIM_RSD_CLASS " at %zu:%zu",
-                           len, m->text + m->tok.start, line, col);
+                           CIM_RSD_PARAM ": %.*s %s at %zu:%zu", len, m->text + m->tok.start,
+                           cim_rsd_undefined_why(m->text + m->tok.start, m->tok.len), line, col);
     }
     /* Checked here rather than left to the adds, because a property set to NULL is never
      * added yet may not be given twice either. */

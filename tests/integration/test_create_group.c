@@ -779,6 +779,10 @@ static void test_create_rsd_invalid(void **state)
     post_group(s, "{\"ReplicationSettingData\":{\"NoSuchProperty\":1}}", &r);
     assert_problem(&r, 400, 5, "ReplicationSettingData.NoSuchProperty");
     h_resp_free(&r);
+    post_group(s, "{\"ReplicationSettingData\":{\"ComponentSetting\":[\"x\"]}}", &r);
+    assert_problem(&r, 400, 5, "ReplicationSettingData.ComponentSetting");
+    assert_non_null(strstr(h_str(r.json, "detail"), "that this service does not take"));
+    h_resp_free(&r);
     post_group(s, "{\"ReplicationSettingData\":{\"ConsistentPointInTime\":\"yes\"}}", &r);
     assert_problem(&r, 400, 5, "ReplicationSettingData.ConsistentPointInTime");
     h_resp_free(&r);

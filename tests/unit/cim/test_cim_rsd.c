@@ -907,6 +907,10 @@ static void test_mof_rejects_unknown_property(void **state)
 {
     parse_fails(*state, HEAD "NoSuchProp = 1; };", PARAM ".NoSuchProp",
                 "NoSuchProp is not a property of CIM_ReplicationSettingData at 1:42");
+    /* An inherited property this service does not take is not called unknown. */
+    parse_fails(*state, HEAD "componentSetting = {\"x\"}; };", PARAM ".componentSetting",
+                "componentSetting is a property of CIM_ReplicationSettingData (an array of "
+                "embedded instances) that this service does not take at 1:42");
 }
 
 /* CIM CIM_ReplicationSettingData value maps (CIM-NOTES §6) */
