@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include "cim/cim_path.h"
@@ -50,7 +49,9 @@ char *cim_service_access_point_path(const struct cim_service *svc, const char *n
 static int check_namespace(const struct cim_service *svc, char *why, size_t why_len)
 {
     struct db_element *first = NULL;
-    size_t n = 0, ns_len = strlen(svc->caps.ns);
+    struct cim_path path;
+    size_t n = 0;
+    char parse_why[128];
     int rc = db_element_list(svc->db, 0, 1, &first, &n), bad = 0;
 
     if (rc != DB_OK) {
@@ -58,18 +59,20 @@ static int check_namespace(const struct cim_service *svc, char *why, size_t why_
         return -1;
     }
     if (n == 1) {
-        const char *path = first[0].path;
-
-        if (path[0] != '/' || strncasecmp(path + 1, svc->caps.ns, ns_len) != 0 ||
-            path[1 + ns_len] != ':') {
-            const char *end = strchr(path + 1, ':');
-
-            snprintf(why, why_len,
-                     "the database's logical elements are in namespace '%.*s', not '%s': start "
-                     "with --namespace %.*s",
-                     end ? (int)(end - path - 1) : 0, path + 1, svc->caps.ns,
-                     end ? (int)(end - path - 1) : 0, path + 1);
+        /* Read as a member reference is: cim_path_parse, the namespace compared without case. */
+        if (cim_path_parse(first[0].path, &path, parse_why, sizeof(parse_why)) != 0) {
+            snprintf(why, why_len, "a logical element's stored path does not parse: %s",
+                     parse_why);
             bad = 1;
+        } else {
+            if (path.ns && rg_strcasecmp(path.ns, svc->caps.ns) != 0) {
+                snprintf(why, why_len,
+                         "the database's logical elements are in namespace '%s', not '%s': "
+                         "start with --namespace %s",
+                         path.ns, svc->caps.ns, path.ns);
+                bad = 1;
+            }
+            cim_path_free(&path);
         }
         db_element_clear(&first[0]);
     }
