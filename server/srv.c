@@ -332,7 +332,7 @@ static const struct srv_route *dispatch(struct srv *srv, struct MHD_Connection *
     struct api_ctx *ctx;
     struct query_acc query = {.n = 0};
     struct api_request req = {0};
-    const char *idem_key, *if_none_match = NULL;
+    const char *idem_key;
     bool no_memory = false;
     char id[64];
     const char *accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept");
@@ -386,8 +386,6 @@ static const struct srv_route *dispatch(struct srv *srv, struct MHD_Connection *
         return route;
     }
     req.if_match = srv_header_list(conn, "If-Match", &st->if_match, &no_memory);
-    if (!no_memory)
-        if_none_match = srv_header_list(conn, "If-None-Match", &st->if_none_match, &no_memory);
     if (no_memory) {
         api_reply_problem(reply, API_P_INTERNAL, false, NULL, "out of memory");
         return route;
@@ -421,9 +419,13 @@ static const struct srv_route *dispatch(struct srv *srv, struct MHD_Connection *
         return route;
     }
     route->handler(ctx, &req, reply);
-    /* A conditional GET whose representation has not changed. */
+    /* A conditional GET whose representation has not changed. If-None-Match is looked for
+     * only here: each look walks every header of the request (without memory to join its
+     * lines, the full 200 goes, which is never wrong). */
     if (strcmp(method, "GET") == 0 && reply->status == 200 && reply->etag &&
-        srv_none_match_hits(if_none_match, reply->etag)) {
+        srv_none_match_hits(srv_header_list(conn, "If-None-Match", &st->if_none_match,
+                                            &no_memory),
+                            reply->etag)) {
         json_decref(reply->body);
         reply->body = NULL;
         free(reply->text);
