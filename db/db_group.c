@@ -316,54 +316,61 @@ static bool same_text(const char *a, const char *b)
     return a && b ? strcmp(a, b) == 0 : a == b;
 }
 
-static struct db_count_slot *count_find(struct db *db, const struct db_group_filter *f,
-                                        unsigned bits, int64_t data_version, int64_t changes)
+/* The slot f would have on the store as it is: the filters that are not set read as unset, so
+ * equal filters have equal keys. Its strings are f's (borrowed). */
+static struct db_count_slot count_key(const struct db_group_filter *f, unsigned bits,
+                                      int64_t data_version, int64_t changes)
+{
+    return (struct db_count_slot){bits,
+                                  bits & DB_F_NAME ? (char *)f->name : NULL,
+                                  bits & DB_F_PREFIX ? (char *)f->prefix : NULL,
+                                  bits & DB_F_PERSISTENT ? f->persistent : -1,
+                                  bits & DB_F_MEMBER ? f->member : 0,
+                                  data_version,
+                                  changes,
+                                  0};
+}
+
+static struct db_count_slot *count_find(struct db *db, const struct db_count_slot *key)
 {
     for (size_t i = 0; i < DB_COUNT_SLOTS; i++) {
         struct db_count_slot *c = &db->counts[i];
 
-        if (c->bits == bits && c->data_version == data_version && c->changes == changes &&
-            c->persistent == (bits & DB_F_PERSISTENT ? f->persistent : -1) &&
-            c->member == (bits & DB_F_MEMBER ? f->member : 0) &&
-            same_text(c->name, bits & DB_F_NAME ? f->name : NULL) &&
-            same_text(c->prefix, bits & DB_F_PREFIX ? f->prefix : NULL))
+        if (c->bits == key->bits && c->data_version == key->data_version &&
+            c->changes == key->changes && c->persistent == key->persistent &&
+            c->member == key->member && same_text(c->name, key->name) &&
+            same_text(c->prefix, key->prefix))
             return c;
     }
     return NULL;
 }
 
-/* Keeps n as f's count in the next slot round; without memory for the filter's text, keeps
- * nothing (the next request counts again). */
-static void count_keep(struct db *db, const struct db_group_filter *f, unsigned bits,
-                       int64_t data_version, int64_t changes, int64_t n)
+/* Keeps n as key's count in the next slot round, with copies of its strings; without memory
+ * for them, keeps nothing (the next request counts again). */
+static void count_keep(struct db *db, const struct db_count_slot *key, int64_t n)
 {
     struct db_count_slot *c = &db->counts[db->count_next++ % DB_COUNT_SLOTS];
-    char *name = bits & DB_F_NAME ? rg_strdup(f->name) : NULL;
-    char *prefix = bits & DB_F_PREFIX ? rg_strdup(f->prefix) : NULL;
+    char *name = key->name ? rg_strdup(key->name) : NULL;
+    char *prefix = key->prefix ? rg_strdup(key->prefix) : NULL;
 
     free(c->name);
     free(c->prefix);
     *c = (struct db_count_slot){0};
-    if ((bits & DB_F_NAME && !name) || (bits & DB_F_PREFIX && !prefix)) {
+    if ((key->name && !name) || (key->prefix && !prefix)) {
         free(name);
         free(prefix);
         return;
     }
-    *c = (struct db_count_slot){bits,
-                                name,
-                                prefix,
-                                bits & DB_F_PERSISTENT ? f->persistent : -1,
-                                bits & DB_F_MEMBER ? f->member : 0,
-                                data_version,
-                                changes,
-                                n};
+    *c = *key;
+    c->name = name;
+    c->prefix = prefix;
+    c->n = n;
 }
 
 int db_group_count(struct db *db, const struct db_group_filter *f, int64_t *n)
 {
     unsigned bits = filter_bits(f);
-    int64_t data_version = 0, changes = 0;
-    struct db_count_slot *hit;
+    struct db_count_slot key = {0}, *hit;
     sqlite3_stmt *st;
     int step, rel;
     /* A name matches one group at most, read through its unique index: nothing to save. */
@@ -377,9 +384,12 @@ int db_group_count(struct db *db, const struct db_group_filter *f, int64_t *n)
         return db_lookup_id(db, Q_GROUP_TALLY_PERSISTENT, f->persistent, n, "count groups");
     *n = 0;
     if (cached) {
+        int64_t data_version, changes;
+
         if ((rel = store_state(db, &data_version, &changes)) != DB_OK)
             return rel;
-        if ((hit = count_find(db, f, bits, data_version, changes))) {
+        key = count_key(f, bits, data_version, changes);
+        if ((hit = count_find(db, &key))) {
             *n = hit->n;
             return DB_OK;
         }
@@ -398,7 +408,7 @@ int db_group_count(struct db *db, const struct db_group_filter *f, int64_t *n)
     if (step != SQLITE_ROW)
         return db_map(db, step, "count groups");
     if (rel == DB_OK && cached)
-        count_keep(db, f, bits, data_version, changes, *n);
+        count_keep(db, &key, *n);
     return rel;
 }
 

@@ -94,7 +94,7 @@ struct db {
  * same count. A slot with bits 0 is empty: unfiltered counts are read from the tally. */
 struct db_count_slot {
     unsigned bits;
-    char *name, *prefix; /* owned */
+    char *name, *prefix; /* owned in db->counts; borrowed in a count_key (db_group.c) */
     int persistent;
     int64_t member;
     int64_t data_version, changes;
