@@ -356,13 +356,11 @@ static int modify_txn(struct db *db, void *cls)
         bool renamed;
 
         rc = rename_to_default(db, &row, &renamed);
-        if (rc == DB_CONFLICT)
-            rv = cim_err_set(c->err, CIM_RV_FAILED, "ElementName",
-                             "could not generate a unique name");
-        else if (rc != DB_OK || renamed)
-            rv = cim_rv_from_db(rc, c->err, "update group");
+        rv = rc == DB_CONFLICT ? cim_err_set(c->err, CIM_RV_FAILED, "ElementName",
+                                             "could not generate a unique name")
+                               : cim_rv_from_db(rc, c->err, "update group");
         if (rc != DB_OK || renamed)
-            goto out;
+            goto out; /* renamed: the flags went with the name's UPDATE */
     }
     /* A PATCH that changes nothing writes nothing: the Generation, and so every client's
      * If-Match and cached copy, stays good (an automation tool re-applying its state). */
