@@ -171,7 +171,7 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct api_reply 
         free(text);
         return MHD_NO;
     }
-    if (len)
+    if (len && reply->status != 304)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
     if (reply->location)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, reply->location);
@@ -421,16 +421,13 @@ static const struct srv_route *dispatch(struct srv *srv, struct MHD_Connection *
     route->handler(ctx, &req, reply);
     /* A conditional GET whose representation has not changed. If-None-Match is looked for
      * only here: each look walks every header of the request (without memory to join its
-     * lines, the full 200 goes, which is never wrong). */
+     * lines, the full 200 goes, which is never wrong). The 304 keeps the body: MHD sends none
+     * for a 304 but gives its length as Content-Length, which RFC 9110 8.6 allows only when it
+     * is the 200's. */
     if (strcmp(method, "GET") == 0 && reply->status == 200 && reply->etag &&
         srv_none_match_hits(srv_header_list(conn, "If-None-Match", &st->if_none_match,
                                             &no_memory),
                             reply->etag)) {
-        json_decref(reply->body);
-        reply->body = NULL;
-        free(reply->text);
-        reply->text = NULL;
-        reply->text_len = 0;
         reply->status = 304;
     }
     return route;

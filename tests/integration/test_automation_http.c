@@ -135,13 +135,20 @@ static void test_if_none_match_gives_304(void **state)
 {
     struct h_server *s = *state;
     struct h_resp r;
-    char etag[64], hdr[128];
+    char etag[64], hdr[128], length[32], full[32];
 
     create_group_1(s, etag);
+    call(s, "GET", "/replication-groups/1", NULL, NULL, &r);
+    snprintf(full, sizeof(full), "%zu", r.body_len);
+    h_resp_free(&r);
     snprintf(hdr, sizeof(hdr), "If-None-Match: %s\r\n", etag);
     call(s, "GET", "/replication-groups/1", hdr, NULL, &r);
     assert_int_equal(r.status, 304);
     assert_int_equal(r.body_len, 0);
+    /* RFC 9110 8.6: a 304's Content-Length, if any, is the length the 200 would have had. */
+    assert_non_null(h_header(&r, "Content-Length", length, sizeof(length)));
+    assert_string_equal(length, full);
+    assert_null(h_header(&r, "Content-Type", length, sizeof(length)));
     h_resp_free(&r);
     assert_int_equal(h_status(s, "PATCH", "/replication-groups/1", NULL, "{\"ElementName\":\"n\"}"),
                      200);
