@@ -256,9 +256,20 @@ bool api_path_id(const char *s, int64_t *id);
  * (caller frees), NULL on OOM. */
 char *api_etag(char kind, int64_t id, int64_t generation);
 
-/* The precondition an If-Match header sets on object kind/id: CIM_IF_NONE when absent,
- * CIM_IF_ANY for "*", the generation of the first tag naming this object, else CIM_IF_NEVER. */
-int64_t api_if_match(const char *header, char kind, int64_t id);
+/* An If-Match header as cim's precondition on object kind/id: it holds when a member of the
+ * list is "*" or the object's current ETag (api_etag's text; strong comparison, so a W/ tag
+ * never holds). */
+struct api_if_match {
+    struct cim_cond cond; /* first: cim is given &cond */
+    const char *header;   /* borrowed: the request's If-Match, lines joined */
+    char kind;
+    int64_t id;
+};
+
+/* Sets *m up for header (NULL when the request has no If-Match) and returns the precondition
+ * to give cim: NULL when there is none. */
+const struct cim_cond *api_if_match(struct api_if_match *m, const char *header, char kind,
+                                    int64_t id);
 
 #define API_DEFAULT_LIMIT 100
 #define API_MAX_FILTERS 8

@@ -628,33 +628,38 @@ char *api_next_link(const char *path, int limit, long long cursor, const struct 
     return buf;
 }
 
-int64_t api_if_match(const char *header, char kind, int64_t id)
+/* Whether a member of the If-Match list is "*" or the object's ETag at this generation: the
+ * tag is compared as the text this server sends, so every tag of the list is looked at (a
+ * client may send all it holds, older versions first). */
+static bool if_match_holds(const struct cim_cond *cond, int64_t generation)
 {
-    const char *p = header;
+    const struct api_if_match *m = (const struct api_if_match *)cond;
+    char want[64];
+    size_t want_len = (size_t)snprintf(want, sizeof(want), "\"%c%lld.%lld\"", m->kind,
+                                       (long long)m->id, (long long)generation);
 
-    if (!header)
-        return CIM_IF_NONE;
-    /* A list of entity tags; ours are strong, "\"<kind><id>.<generation>\"", each number in
-     * its canonical form: a tag is compared as the text this server sends, not as numbers. */
-    while (*p) {
-        char want[48];
+    for (const char *p = m->header; *p;) {
         size_t len;
 
         p += strspn(p, " \t,");
-        if (*p == '*')
-            return CIM_IF_ANY;
-        len = (size_t)snprintf(want, sizeof(want), "\"%c%lld.", kind, (long long)id);
-        if (strncmp(p, want, len) == 0) {
-            const char *g = p + len;
-            size_t digits = strspn(g, "0123456789");
-            long long gen;
-
-            if (digits > 0 && digits < 19 && g[0] != '0' && g[digits] == '"' &&
-                (g[digits + 1] == '\0' || strchr(" \t,", g[digits + 1])) &&
-                sscanf(g, "%lld", &gen) == 1)
-                return gen;
-        }
+        len = strcspn(p, ",");
+        while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+            len--;
+        if ((len == 1 && *p == '*') || (len == want_len && memcmp(p, want, len) == 0))
+            return true;
         p += strcspn(p, ",");
     }
-    return CIM_IF_NEVER;
+    return false;
+}
+
+const struct cim_cond *api_if_match(struct api_if_match *m, const char *header, char kind,
+                                    int64_t id)
+{
+    if (!header)
+        return NULL;
+    m->cond.holds = if_match_holds;
+    m->header = header;
+    m->kind = kind;
+    m->id = id;
+    return &m->cond;
 }

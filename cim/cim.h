@@ -26,11 +26,12 @@ struct db;
 /* The request's If-Match named another version of the object (412). */
 #define CIM_RV_PRECONDITION ((enum cim_rv)0x8002)
 
-/* Preconditions on a change, from If-Match: none, any existing version ("*"), a version that
- * can never match (a tag for another object), or generation n (n > 0). */
-#define CIM_IF_NONE 0
-#define CIM_IF_ANY (-1)
-#define CIM_IF_NEVER (-2)
+/* A precondition on a change (If-Match), judged on the object's Generation as the change's
+ * transaction reads it: the change goes ahead only when holds() is true. The api embeds it in
+ * a struct of its own that holds the request's tags. A NULL precondition always holds. */
+struct cim_cond {
+    bool (*holds)(const struct cim_cond *cond, int64_t generation);
+};
 
 #define CIM_DEFAULT_NAMESPACE "root/cimv2/storage/iscsitarget"
 #define CIM_SYSTEM_CLASS "CIM_ComputerSystem"
@@ -166,9 +167,9 @@ enum cim_rv cim_element_list(struct cim_service *svc, int64_t after_id, int limi
 /* Deletes an element: removes it from every group it belongs to, deleting each group that
  * becomes empty when its DeleteOnEmptyElement is set or empty groups are not allowed, all in one
  * transaction; each group it left that remains gets a new Generation. NOT_FOUND when absent,
- * PRECONDITION when if_gen does not match. */
-enum cim_rv cim_element_delete(struct cim_service *svc, int64_t id, int64_t if_gen,
-                               struct cim_err *err);
+ * PRECONDITION when if_match does not hold. */
+enum cim_rv cim_element_delete(struct cim_service *svc, int64_t id,
+                               const struct cim_cond *if_match, struct cim_err *err);
 
 /* Resolves a reference in any accepted form (WBEM URI, WMI path, /logical-elements/{id} URL)
  * to a stored element id and, unless path is NULL, its canonical path (a new string, caller
@@ -263,9 +264,9 @@ enum cim_rv cim_group_create(struct cim_service *svc, const struct cim_create_re
 /* ---- the group life cycle (cim_lifecycle.c), CIM-NOTES §5 ---- */
 
 /* DeleteGroup: a non-empty group needs remove_elements (else 6 naming RemoveElements); member
- * elements are never deleted. NOT_FOUND when absent; PRECONDITION when if_gen does not match. */
+ * elements are never deleted. NOT_FOUND when absent; PRECONDITION when if_match does not hold. */
 enum cim_rv cim_group_delete(struct cim_service *svc, int64_t id, bool remove_elements,
-                             int64_t if_gen, struct cim_err *err);
+                             const struct cim_cond *if_match, struct cim_err *err);
 
 /* AddMembers / RemoveMembers inputs. Strings borrowed. */
 struct cim_members_req {
@@ -273,7 +274,7 @@ struct cim_members_req {
     size_t n_members;
     const char *service_access_point;
     int delete_on_empty; /* RemoveMembers: -1 absent (the group's own flag applies) */
-    int64_t if_gen;      /* CIM_IF_* or a generation */
+    const struct cim_cond *if_match; /* NULL: none */
 };
 
 /* AddMembers: appends the members after the last AssignedSequence, in order. An element already
@@ -301,7 +302,7 @@ struct cim_modify_req {
     int persistent;
     int delete_on_empty;
     int delete_on_unassoc;
-    int64_t if_gen;
+    const struct cim_cond *if_match; /* NULL: none */
 };
 enum cim_rv cim_group_modify(struct cim_service *svc, int64_t id, const struct cim_modify_req *req,
                              struct cim_group *out, struct cim_err *err);

@@ -11,9 +11,15 @@
 #include "db/db.h"
 
 
+/* The If-Match precondition on an object of this Generation. */
+static bool cond_holds(const struct cim_cond *cond, int64_t generation)
+{
+    return !cond || cond->holds(cond, generation);
+}
+
 /* Loads group id for a change and checks the If-Match precondition. */
-static enum cim_rv load_for_change(struct db *db, int64_t id, int64_t if_gen, struct db_group *row,
-                                   struct cim_err *err)
+static enum cim_rv load_for_change(struct db *db, int64_t id, const struct cim_cond *if_match,
+                                   struct db_group *row, struct cim_err *err)
 {
     int rc = db_group_get(db, id, row);
 
@@ -22,12 +28,14 @@ static enum cim_rv load_for_change(struct db *db, int64_t id, int64_t if_gen, st
                            "no replication group with id %lld", (long long)id);
     if (rc != DB_OK)
         return cim_rv_from_db(rc, err, "read group");
-    if (if_gen == CIM_IF_NEVER || (if_gen > 0 && if_gen != row->generation)) {
+    if (!cond_holds(if_match, row->generation)) {
         long long generation = (long long)row->generation;
 
         db_group_clear(row);
         return cim_err_set(err, CIM_RV_PRECONDITION, NULL,
-                           "the group has changed (generation %lld); read it again", generation);
+                           "If-Match names no current version of the group (its generation is "
+                           "%lld); read it again",
+                           generation);
     }
     return CIM_RV_SUCCESS;
 }
@@ -45,7 +53,7 @@ static enum cim_rv txn_outcome(int rc, struct cim_err *err, const char *what)
 struct delete_group_ctx {
     int64_t id;
     bool remove_elements;
-    int64_t if_gen;
+    const struct cim_cond *if_match;
     struct cim_err *err;
 };
 
@@ -57,7 +65,7 @@ static int delete_group_txn(struct db *db, void *cls)
     enum cim_rv rv;
     int rc;
 
-    if ((rv = load_for_change(db, c->id, c->if_gen, &row, c->err)) != CIM_RV_SUCCESS)
+    if ((rv = load_for_change(db, c->id, c->if_match, &row, c->err)) != CIM_RV_SUCCESS)
         return rv;
     db_group_clear(&row);
     rc = db_member_count(db, c->id, &members);
@@ -76,9 +84,9 @@ static int delete_group_txn(struct db *db, void *cls)
 }
 
 enum cim_rv cim_group_delete(struct cim_service *svc, int64_t id, bool remove_elements,
-                             int64_t if_gen, struct cim_err *err)
+                             const struct cim_cond *if_match, struct cim_err *err)
 {
-    struct delete_group_ctx c = {id, remove_elements, if_gen, err};
+    struct delete_group_ctx c = {id, remove_elements, if_match, err};
 
     return txn_outcome(db_txn_run(svc->db, delete_group_txn, &c), err, "delete group");
 }
@@ -168,7 +176,7 @@ static int add_members_txn(struct db *db, void *cls)
     enum cim_rv rv;
     int rc;
 
-    if ((rv = load_for_change(db, c->id, c->req->if_gen, &row, c->err)) != CIM_RV_SUCCESS)
+    if ((rv = load_for_change(db, c->id, c->req->if_match, &row, c->err)) != CIM_RV_SUCCESS)
         return rv;
     system_id = row.system_id;
     db_group_clear(&row);
@@ -194,7 +202,7 @@ static int remove_members_txn(struct db *db, void *cls)
     enum cim_rv rv;
     int rc;
 
-    if ((rv = load_for_change(db, c->id, c->req->if_gen, &row, c->err)) != CIM_RV_SUCCESS)
+    if ((rv = load_for_change(db, c->id, c->req->if_match, &row, c->err)) != CIM_RV_SUCCESS)
         return rv;
     /* CIM RemoveMembers/DeleteOnEmptyElement: the request's value overrides the group's. */
     delete_on_empty = c->req->delete_on_empty >= 0 ? c->req->delete_on_empty > 0
@@ -323,7 +331,7 @@ static int modify_txn(struct db *db, void *cls)
     enum cim_rv rv;
     int rc;
 
-    if ((rv = load_for_change(db, c->id, c->req->if_gen, &row, c->err)) != CIM_RV_SUCCESS)
+    if ((rv = load_for_change(db, c->id, c->req->if_match, &row, c->err)) != CIM_RV_SUCCESS)
         return rv;
     before = row;
     row.persistent = apply_flag(c->req->persistent, row.persistent,
@@ -406,7 +414,7 @@ enum cim_rv cim_group_modify(struct cim_service *svc, int64_t id, const struct c
 struct element_delete_ctx {
     struct cim_service *svc;
     int64_t id;
-    int64_t if_gen;
+    const struct cim_cond *if_match;
     struct cim_err *err;
 };
 
@@ -425,10 +433,10 @@ static int element_delete_txn(struct db *db, void *cls)
         if (rc == DB_NOTFOUND)
             return cim_err_set(c->err, CIM_RV_NOT_FOUND, NULL, "no logical element with id %lld",
                                (long long)c->id);
-        if (rc == DB_OK && (c->if_gen == CIM_IF_NEVER ||
-                            (c->if_gen > 0 && c->if_gen != row.generation)))
+        if (rc == DB_OK && !cond_holds(c->if_match, row.generation))
             rv = cim_err_set(c->err, CIM_RV_PRECONDITION, NULL,
-                             "the element has changed (generation %lld); read it again",
+                             "If-Match names no current version of the element (its generation "
+                             "is %lld); read it again",
                              (long long)row.generation);
         db_element_clear(&row);
         if (rv != CIM_RV_SUCCESS)
@@ -460,10 +468,10 @@ static int element_delete_txn(struct db *db, void *cls)
     return rv;
 }
 
-enum cim_rv cim_element_delete(struct cim_service *svc, int64_t id, int64_t if_gen,
-                               struct cim_err *err)
+enum cim_rv cim_element_delete(struct cim_service *svc, int64_t id,
+                               const struct cim_cond *if_match, struct cim_err *err)
 {
-    struct element_delete_ctx c = {svc, id, if_gen, err};
+    struct element_delete_ctx c = {svc, id, if_match, err};
 
     return txn_outcome(db_txn_run(svc->db, element_delete_txn, &c), err, "delete element");
 }

@@ -573,7 +573,7 @@ static void test_if_match(void **state)
     assert_int_equal(
         h_req(s, "PATCH", "/replication-groups/1", hdr, "{\"ElementName\":\"y\"}", &r), 0);
     assert_int_equal(r.status, 412);
-    assert_non_null(strstr(h_str(r.json, "detail"), "generation 2"));
+    assert_non_null(strstr(h_str(r.json, "detail"), "generation is 2"));
     h_resp_free(&r);
     assert_int_equal(h_req(s, "DELETE", "/replication-groups/1", hdr, NULL, &r), 0);
     assert_int_equal(r.status, 412);

@@ -462,6 +462,35 @@ static void test_query_segments_and_nul(void **state)
     api_reply_clear(&r);
 }
 
+/* If-Match holds when any member of the list is "*" or the current tag, whatever comes before
+ * it: older versions of the same object, other objects, malformed members. */
+static void test_if_match_list(void **state)
+{
+    struct api_if_match m;
+    const struct cim_cond *c;
+
+    (void)state;
+    assert_null(api_if_match(&m, NULL, 'g', 4));
+    c = api_if_match(&m, "\"g4.1\", \"g4.8\"", 'g', 4);
+    assert_true(c->holds(c, 8));
+    assert_true(c->holds(c, 1));
+    assert_false(c->holds(c, 9));
+    c = api_if_match(&m, "x,\t\"g1.8\" ,\"g4.8\"\t", 'g', 4);
+    assert_true(c->holds(c, 8));
+    c = api_if_match(&m, "\"g1.8\"", 'g', 4);
+    assert_false(c->holds(c, 8));
+    c = api_if_match(&m, "\"e4.8\"", 'g', 4);
+    assert_false(c->holds(c, 8));
+    c = api_if_match(&m, "W/\"g4.8\"", 'g', 4); /* strong comparison */
+    assert_false(c->holds(c, 8));
+    c = api_if_match(&m, "\"g4.08\", \"g4.8x\", \"g4.8", 'g', 4);
+    assert_false(c->holds(c, 8));
+    c = api_if_match(&m, "\"\"", 'g', 4);
+    assert_false(c->holds(c, 8));
+    c = api_if_match(&m, " * ", 'e', 7);
+    assert_true(c->holds(c, 3));
+}
+
 static void test_capabilities_and_livez(void **state)
 {
     struct fixture *f = *state;
@@ -502,6 +531,7 @@ int main(void)
         cmocka_unit_test(test_next_link_encodes_filter),
         T(test_capabilities_and_livez),
         cmocka_unit_test(test_query_segments_and_nul),
+        cmocka_unit_test(test_if_match_list),
     };
 
     return cmocka_run_group_tests_name("api", tests, NULL, NULL);

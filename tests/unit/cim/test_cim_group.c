@@ -407,8 +407,8 @@ static void test_element_delete_leaves_groups(void **state)
     req.delete_on_empty = 1;
     assert_int_equal(create(f, &req, &err), CIM_RV_SUCCESS);
     cim_err_clear(&err);
-    assert_int_equal(cim_element_delete(&f->svc, 1, CIM_IF_NONE, &err), CIM_RV_SUCCESS);
-    assert_int_equal(cim_element_delete(&f->svc, 2, CIM_IF_NONE, &err), CIM_RV_SUCCESS);
+    assert_int_equal(cim_element_delete(&f->svc, 1, NULL, &err), CIM_RV_SUCCESS);
+    assert_int_equal(cim_element_delete(&f->svc, 2, NULL, &err), CIM_RV_SUCCESS);
     assert_int_equal(cim_group_get(&f->svc, 2, &g, &err), CIM_RV_NOT_FOUND);
     assert_int_equal(cim_group_get(&f->svc, 1, &g, &err), CIM_RV_SUCCESS);
     assert_int_equal(g.n_members, 0);
@@ -416,7 +416,7 @@ static void test_element_delete_leaves_groups(void **state)
     cim_err_clear(&err);
     assert_int_equal(cim_group_get(&f->svc, 2, &g, &err), CIM_RV_NOT_FOUND);
     cim_err_clear(&err);
-    assert_int_equal(cim_element_delete(&f->svc, 99, CIM_IF_NONE, &err), CIM_RV_NOT_FOUND);
+    assert_int_equal(cim_element_delete(&f->svc, 99, NULL, &err), CIM_RV_NOT_FOUND);
 }
 
 int main(void)
