@@ -380,8 +380,15 @@ int db_group_count(struct db *db, const struct db_group_filter *f, int64_t *n)
      * tally the schema's triggers keep. */
     if (bits == DB_F_MEMBER)
         return db_member_group_count(db, f->member, n);
-    if (bits == DB_F_PERSISTENT)
-        return db_lookup_id(db, Q_GROUP_TALLY_PERSISTENT, f->persistent, n, "count groups");
+    /* The tally holds what committed: the groups the open transaction (a writer's batch) has
+     * created so far are added to it at the commit, and counted here meanwhile. */
+    if (bits == DB_F_PERSISTENT) {
+        int rc = db_lookup_id(db, Q_GROUP_TALLY_PERSISTENT, f->persistent, n, "count groups");
+
+        if (rc == DB_OK)
+            *n += f->persistent ? db->persistent_delta : db->group_delta - db->persistent_delta;
+        return rc;
+    }
     *n = 0;
     if (cached) {
         int64_t data_version, changes;
@@ -403,7 +410,7 @@ int db_group_count(struct db *db, const struct db_group_filter *f, int64_t *n)
     }
     step = sqlite3_step(st);
     if (step == SQLITE_ROW)
-        *n = sqlite3_column_int64(st, 0);
+        *n = sqlite3_column_int64(st, 0) + (bits ? 0 : db->group_delta);
     rel = db_release(db, st, "count groups");
     if (step != SQLITE_ROW)
         return db_map(db, step, "count groups");

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -506,6 +507,45 @@ static void test_create_over_max_groups(void **state)
     assert_problem(&r, 422, 5, NULL);
     h_resp_free(&r);
     assert_int_equal(h_db_count(s, COUNT_GROUPS), 1);
+    h_free(s);
+}
+
+/* Creates sent together reach the writer as one batch: the limit counts the groups the batch
+ * created before each, not only those of the last commit. */
+#define RACERS 12
+
+static void *post_empty(void *cls)
+{
+    struct h_server *s = cls;
+    struct h_resp r;
+    intptr_t status = h_req(s, "POST", "/replication-groups", NULL, "{}", &r) == 0 ? r.status : -1;
+
+    h_resp_free(&r);
+    return (void *)status;
+}
+
+static void test_create_max_groups_holds_under_concurrency(void **state)
+{
+    static const char *const args[] = {"--max-groups", "3", NULL};
+    struct h_server *s = h_new(args);
+    pthread_t threads[RACERS];
+    int created = 0, refused = 0;
+
+    (void)state;
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < RACERS; i++)
+            assert_int_equal(pthread_create(&threads[i], NULL, post_empty, s), 0);
+        for (int i = 0; i < RACERS; i++) {
+            void *status;
+
+            assert_int_equal(pthread_join(threads[i], &status), 0);
+            created += (intptr_t)status == 201;
+            refused += (intptr_t)status == 422;
+        }
+    }
+    assert_int_equal(created, 3);
+    assert_int_equal(refused, 3 * RACERS - 3);
+    assert_int_equal(h_db_count(s, COUNT_GROUPS), 3);
     h_free(s);
 }
 
@@ -1085,6 +1125,7 @@ int main(void)
         T(test_create_member_of_another_system),
         T_OWN(test_create_over_max_members),
         T_OWN(test_create_over_max_groups),
+        T_OWN(test_create_max_groups_holds_under_concurrency),
         T_OWN(test_create_temporary_not_supported),
         T_OWN(test_create_default_persistency_from_capabilities),
         T(test_create_access_point_without_remote_creation),

@@ -315,6 +315,42 @@ static void test_batch_commits_around_a_clean_failure(void **state)
     assert_int_equal(n, 2);
 }
 
+static int64_t count_groups(struct db *db, int persistent)
+{
+    struct db_group_filter flt = {NULL, NULL, persistent, 0};
+    int64_t n;
+
+    assert_int_equal(db_group_count(db, persistent < 0 ? NULL : &flt, &n), DB_OK);
+    return n;
+}
+
+static int insert_group(struct db *db, void *cls)
+{
+    add_group_as(db, cls, strcmp(cls, "temp") != 0);
+    return 0;
+}
+
+/* The tally takes a batch's groups at its commit; a count inside the batch (a limit checked
+ * before each create) already sees those created before it, and after a rollback none. */
+static void test_group_counts_inside_a_batch(void **state)
+{
+    struct fixture *f = *state;
+
+    add_group(f->db, "before");
+    for (int commit = 1; commit >= 0; commit--) {
+        assert_int_equal(db_batch_begin(f->db, 0), DB_OK);
+        assert_int_equal(db_txn_run(f->db, insert_group, commit ? "a" : "c"), DB_OK);
+        assert_int_equal(db_txn_run(f->db, insert_group, commit ? "temp" : "d"), DB_OK);
+        assert_int_equal(count_groups(f->db, -1), commit ? 3 : 5);
+        assert_int_equal(count_groups(f->db, 1), commit ? 2 : 4);
+        assert_int_equal(count_groups(f->db, 0), 1);
+        assert_int_equal(db_batch_end(f->db, commit), DB_OK);
+    }
+    assert_int_equal(count_groups(f->db, -1), 3);
+    assert_int_equal(count_groups(f->db, 1), 2);
+    assert_int_equal(count_groups(f->db, 0), 1);
+}
+
 /* A change that fails after writing cannot be undone alone: the whole batch goes, and the
  * caller is told to run each change again. Later batches work as before. */
 static void test_batch_spoiled_by_a_half_written_change(void **state)
@@ -1150,6 +1186,7 @@ int main(void)
         T(test_txn_rolls_back_when_callback_fails),
         T(test_txn_busy_when_locked_elsewhere),
         T(test_batch_commits_around_a_clean_failure),
+        T(test_group_counts_inside_a_batch),
         T(test_batch_spoiled_by_a_half_written_change),
         T(test_element_key_is_unique),
         T(test_element_path_reads_only_when_asked),
