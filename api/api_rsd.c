@@ -141,6 +141,7 @@ int api_rsd_check_json(const json_t *j, struct api_reply *reply)
 int api_rsd_from_json(const json_t *j, struct cim_rsd *rsd, enum api_method m,
                       struct api_reply *reply)
 {
+    bool given[CIM_RSD_MAX_PROPS] = {false};
     struct cim_err err;
     const char *key;
     json_t *value;
@@ -158,8 +159,13 @@ int api_rsd_from_json(const json_t *j, struct cim_rsd *rsd, enum api_method m,
     }
     /* Every property is known and of its type (api_rsd_check_json): now their values. */
     json_object_foreach((json_t *)j, key, value) {
-        if (!json_is_null(value) &&
-            add_json_value(rsd, cim_rsd_find_def(key), value, &err, m, reply) != 0)
+        const struct cim_prop_def *def = cim_rsd_find_def(key);
+
+        if (cim_rsd_mark_given(given, def, &err) != CIM_RV_SUCCESS) {
+            api_reply_cim(reply, &err, m);
+            return -1;
+        }
+        if (!json_is_null(value) && add_json_value(rsd, def, value, &err, m, reply) != 0)
             return -1;
     }
     return 0;

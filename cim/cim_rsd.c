@@ -253,6 +253,17 @@ size_t cim_rsd_def_index(const struct cim_prop_def *def)
     return (size_t)(def - defs);
 }
 
+enum cim_rv cim_rsd_mark_given(bool given[CIM_RSD_MAX_PROPS], const struct cim_prop_def *def,
+                               struct cim_err *err)
+{
+    size_t i = cim_rsd_def_index(def);
+
+    if (given[i])
+        return cim_rsd_fail_prop(err, def, "%s is given more than once", def->name);
+    given[i] = true;
+    return CIM_RV_SUCCESS;
+}
+
 /* Callers may hand in any pointer, so look for it entry by entry: comparing it with the table's
  * bounds would be undefined for a pointer into another object. */
 static bool is_table_def(const struct cim_prop_def *def)

@@ -56,6 +56,11 @@ const struct cim_prop_def *cim_rsd_find_def(const char *name);
  * instances), that it is not taken here. name holds len bytes. */
 const char *cim_rsd_undefined_why(const char *name, size_t len);
 
+/* Records in given (indexed by property, all false at first) that def's property was given,
+ * even as null, which is never added: a second time, in any spelling, is 5 naming it. */
+enum cim_rv cim_rsd_mark_given(bool given[CIM_RSD_MAX_PROPS], const struct cim_prop_def *def,
+                               struct cim_err *err);
+
 /* Replaces rsd's class. Accepts CIM_ReplicationSettingData or a subclass named
  * <Schema>_ReplicationSettingData (case-insensitive, stored as given); else 5. */
 enum cim_rv cim_rsd_set_class(struct cim_rsd *rsd, const char *class_name, struct cim_err *err);

@@ -37,7 +37,7 @@ struct mof {
     size_t pos; /* where the next token is looked for */
     struct mof_token tok;
     char *buf; /* len + 1 bytes: decoded strings are never longer than their literals */
-    bool seen[CIM_RSD_MAX_PROPS]; /* indexed by cim_rsd_def_index */
+    bool seen[CIM_RSD_MAX_PROPS]; /* cim_rsd_mark_given's record */
     struct cim_err *err;
 };
 
@@ -375,6 +375,7 @@ static enum cim_rv parse_property(struct mof *m, struct cim_rsd *rsd)
 {
     const struct cim_prop_def *def = cim_rsd_find_def_n(m->text + m->tok.start, m->tok.len);
     size_t pos = m->tok.start;
+    struct cim_err inner;
     enum cim_rv rv;
 
     if (!def) {
@@ -389,11 +390,9 @@ static enum cim_rv parse_property(struct mof *m, struct cim_rsd *rsd)
                            CIM_RSD_PARAM ": %.*s %s at %zu:%zu", len, m->text + m->tok.start,
                            cim_rsd_undefined_why(m->text + m->tok.start, m->tok.len), line, col);
     }
-    /* Checked here rather than left to the adds, because a property set to NULL is never
-     * added yet may not be given twice either. */
-    if (m->seen[cim_rsd_def_index(def)])
-        return fail_at(m, def, pos, "%s is given more than once", def->name);
-    m->seen[cim_rsd_def_index(def)] = true;
+    cim_err_clear(&inner);
+    if (cim_rsd_mark_given(m->seen, def, &inner) != CIM_RV_SUCCESS)
+        return relay_at(m, pos, &inner);
     rv = next_token(m);
     if (rv == CIM_RV_SUCCESS)
         rv = expect(m, TOK_EQUALS, "'=' after property name");

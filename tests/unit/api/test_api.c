@@ -289,6 +289,31 @@ static void test_rsd_round_trip(void **state)
     api_reply_clear(&r);
 }
 
+/* A property named twice, in any spelling, is refused as the MOF form refuses it, even when
+ * one of the two is null and so never added. */
+static void test_rsd_property_given_twice(void **state)
+{
+    struct fixture *f = *state;
+    static const char *const bodies[] = {
+        "{\"ReplicationSettingData\":{\"Multihop\":1,\"MULTIHOP\":2}}",
+        "{\"ReplicationSettingData\":{\"Multihop\":1,\"MULTIHOP\":null}}",
+        "{\"ReplicationSettingData\":{\"multihop\":null,\"Multihop\":1}}",
+        "{\"ReplicationSettingData\":{\"multihop\":null,\"Multihop\":null}}",
+    };
+    struct api_reply r;
+
+    for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+        call(f, api_groups_create, NULL, bodies[i], &r);
+        assert_int_equal(r.status, 422);
+        assert_int_equal(num(&r, "ReturnValue"), 5);
+        assert_string_equal(str(&r, "Parameter"), "ReplicationSettingData.Multihop");
+        api_reply_clear(&r);
+    }
+    call(f, api_groups_create, NULL, "{\"ReplicationSettingData\":{\"Multihop\":null}}", &r);
+    assert_int_equal(r.status, 201);
+    api_reply_clear(&r);
+}
+
 /* jansson refuses integers outside int64; the uint64 properties still take the whole range,
  * and a big integer anywhere else is refused naming its field. */
 static void test_rsd_integers_beyond_int64(void **state)
@@ -525,6 +550,7 @@ int main(void)
         T(test_strict_json),
         T(test_prepared_body),
         T(test_rsd_round_trip),
+        T(test_rsd_property_given_twice),
         T(test_rsd_integers_beyond_int64),
         T(test_bad_types_before_bad_values),
         T(test_get_and_list),
