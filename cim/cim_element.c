@@ -362,17 +362,21 @@ enum cim_rv cim_check_member_system(const struct cim_service *svc, const char *h
                        param, host_keys);
 }
 
-/* "/logical-elements/{id}" with an optional scheme://authority before it. Returns the id, 0 when
+/* "/logical-elements/{id}" with an optional scheme://authority before it (the scheme in any
+ * case, as RFC 3986 compares it). Returns the id, 0 when
  * text is not in this form, -1 when it is but the id is malformed: not a positive decimal
  * number without a leading zero, as the element's own URL (/logical-elements/03 is 404). */
 static int64_t parse_element_url(const char *text)
 {
     const char *p = text;
+    size_t scheme = rg_strncasecmp(p, "http://", 7) == 0    ? 7
+                    : rg_strncasecmp(p, "https://", 8) == 0 ? 8
+                                                            : 0;
     char *end;
     long long id;
 
-    if (strncmp(p, "http://", 7) == 0 || strncmp(p, "https://", 8) == 0) {
-        p = strchr(p + 7 + (p[4] == 's'), '/');
+    if (scheme) {
+        p = strchr(p + scheme, '/');
         if (!p)
             return 0;
     }

@@ -32,8 +32,8 @@ static const struct opt opts[] = {
     {"system-name", "REPLGW_SYSTEM_NAME", O_STR, CFG(caps.system_name), "NAME",
      "Name of the hosting CIM_ComputerSystem (default: the host name)"},
     {"namespace", "REPLGW_NAMESPACE", O_STR, CFG(caps.ns), "NS",
-     "CIM namespace (default root/cimv2/storage/iscsitarget); a database holding elements keeps "
-     "theirs"},
+     "CIM namespace (default root/cimv2/storage/iscsitarget); a database holding elements must "
+     "be served in theirs"},
     {"nameable", "REPLGW_NAMEABLE", O_BOOL, CFG(caps.nameable), "BOOL",
      "Groups are nameable (group feature 14; default true). false: any GroupName is 7"},
     {"empty-groups", "REPLGW_EMPTY_GROUPS", O_BOOL, CFG(caps.empty_groups), "BOOL",
@@ -45,9 +45,9 @@ static const struct opt opts[] = {
     {"multiple-membership", "REPLGW_MULTIPLE_MEMBERSHIP", O_BOOL, CFG(caps.multiple_membership),
      "BOOL", "An element may be in several groups (group feature 23; default false)"},
     {"max-members", "REPLGW_MAX_MEMBERS", O_ULONG, CFG(caps.max_members), "N",
-     "Most elements per group (default 0 = unlimited)"},
+     "Most elements per group (default 0 = unlimited; at most 2^63-1)"},
     {"max-groups", "REPLGW_MAX_GROUPS", O_ULONG, CFG(caps.max_groups), "N",
-     "Most groups in the store (default 0 = unlimited)"},
+     "Most groups in the store (default 0 = unlimited; at most 2^63-1)"},
     {"default-persistency", "REPLGW_DEFAULT_PERSISTENCY", O_PERSISTENCY,
      CFG(caps.default_persistency), "P",
      "Persistent when absent: persistent (default), not-persistent or none"},
@@ -207,16 +207,21 @@ static int apply(struct srv_config *cfg, const struct opt *o, char *value, enum 
             return -1;
         *(unsigned *)field = (unsigned)v;
         return 0;
-    case O_ULONG:
-        if (parse_ulong(value, ~0ul, &v) != 0)
+    case O_ULONG: {
+        /* The service's limits are counts the database holds as int64 and /capabilities shows
+         * as JSON integers, which jansson keeps signed. */
+        bool cap = o->off == CFG(caps.max_members) || o->off == CFG(caps.max_groups);
+
+        if (parse_ulong(value, cap ? (unsigned long)INT64_MAX : ~0ul, &v) != 0)
             return -1;
-        if (o->off == CFG(caps.max_members) || o->off == CFG(caps.max_groups))
+        if (cap)
             *(uint64_t *)field = v;
         else if (o->off == CFG(limits.max_string) || o->off == CFG(limits.max_members))
             *(size_t *)field = v;
         else
             *(unsigned long *)field = v;
         return 0;
+    }
     case O_BOOL:
         if (!is_bool_word(value))
             return -1;

@@ -76,8 +76,15 @@ int rg_hex_value(char c)
 
 int rg_strcasecmp(const char *a, const char *b)
 {
+    return rg_strncasecmp(a, b, SIZE_MAX);
+}
+
+int rg_strncasecmp(const char *a, const char *b, size_t n)
+{
     unsigned char ca, cb;
 
+    if (n == 0)
+        return 0;
     do {
         ca = (unsigned char)*a++;
         cb = (unsigned char)*b++;
@@ -85,7 +92,7 @@ int rg_strcasecmp(const char *a, const char *b)
             ca = (unsigned char)(ca - 'A' + 'a');
         if (cb >= 'A' && cb <= 'Z')
             cb = (unsigned char)(cb - 'A' + 'a');
-    } while (ca && ca == cb);
+    } while (ca && ca == cb && --n);
     return ca - cb;
 }
 

@@ -34,6 +34,8 @@ char *rg_asprintf(const char *fmt, ...) RG_PRINTF(1, 2);
 
 /* Case-insensitive ASCII comparison, as CIM uses for namespace, class and property names. */
 int rg_strcasecmp(const char *a, const char *b);
+/* rg_strcasecmp on at most the first n bytes of each. */
+int rg_strncasecmp(const char *a, const char *b, size_t n);
 /* The value of hex digit c (either case), or -1 when it is none. */
 int rg_hex_value(char c);
 

@@ -130,6 +130,9 @@ static void test_resolve_all_three_forms(void **state)
     snprintf(url, sizeof(url), "http://127.0.0.1:8080/logical-elements/%lld", (long long)id);
     assert_int_equal(cim_element_resolve(&f->svc, url, "M", &got, NULL, &err), CIM_RV_SUCCESS);
     assert_int_equal(got, id);
+    snprintf(url, sizeof(url), "HTTPS://gw.example/logical-elements/%lld", (long long)id);
+    assert_int_equal(cim_element_resolve(&f->svc, url, "M", &got, NULL, &err), CIM_RV_SUCCESS);
+    assert_int_equal(got, id);
 }
 
 static void test_resolve_rejections_name_the_parameter(void **state)

@@ -289,12 +289,19 @@ static void test_config_rejects_bad_input(void **state)
         {"--cors-origin", "https://a.example/path", NULL},
         {"--no-multiple-membership=true", NULL, NULL}, {"--no-port", "1", NULL},
         {"--access-point", "a, ,b", NULL},
+        /* Beyond int64, which counts in the store and integers in /capabilities are. */
+        {"--max-groups", "9223372036854775808", NULL},
+        {"--max-members", "18446744073709551615", NULL},
     };
+    static const char *const largest[] = {"--max-groups", "9223372036854775807", "--max-members",
+                                          "9223372036854775807", NULL};
     struct srv_config cfg;
 
     (void)state;
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         assert_int_equal(parse(&cfg, bad[i]), -1);
+    assert_int_equal(parse(&cfg, largest), 0);
+    assert_true(cfg.caps.max_groups == INT64_MAX && cfg.caps.max_members == INT64_MAX);
 }
 
 /* Writes text to a new temporary file; returns its path (static storage, one at a time). */

@@ -56,6 +56,10 @@ static void test_strings(void **state)
     (void)state;
     assert_int_equal(rg_strcasecmp("Root/CIMv2", "root/cimv2"), 0);
     assert_true(rg_strcasecmp("a", "b") < 0);
+    assert_int_equal(rg_strncasecmp("HTTPS://x", "https://y", 8), 0);
+    assert_true(rg_strncasecmp("http:", "https", 5) < 0);
+    assert_int_equal(rg_strncasecmp("ab", "ab", 9), 0);
+    assert_int_equal(rg_strncasecmp("a", "b", 0), 0);
     assert_null(rg_strdup(NULL));
     s = rg_asprintf("%s-%d", "RG", 7);
     assert_string_equal(s, "RG-7");
