@@ -640,6 +640,23 @@ int db_store_counts(struct db *db, int64_t *groups, int64_t *members)
     return rc == DB_OK ? db_query_int(db, Q_MEMBER_TOTAL, NULL, members) : rc;
 }
 
+/* DB_FAILED when the database file opened is no longer at its path (deleted, or replaced):
+ * a write would go to an unlinked inode, acknowledged and then lost at the next start. One
+ * stat per transaction, against an fsync per commit. */
+static int check_file(struct db *db, const char *what)
+{
+    const char *file = sqlite3_db_filename(db->conn, "main");
+    struct stat now;
+
+    if (!file || !*file)
+        return DB_OK;
+    if (stat(file, &now) != 0 || now.st_dev != db->dev || now.st_ino != db->ino) {
+        rg_log(RG_LOG_WARN, "db: %s: %s is no longer the database file opened", what, file);
+        return DB_FAILED;
+    }
+    return DB_OK;
+}
+
 int db_batch_begin(struct db *db, unsigned waited_ms)
 {
     int wait = waited_ms >= (unsigned)db->busy_timeout_ms ? 0
@@ -647,6 +664,8 @@ int db_batch_begin(struct db *db, unsigned waited_ms)
     int rc;
 
     assert(!db->batch && !db->in_txn);
+    if ((rc = check_file(db, "begin batch")) != DB_OK)
+        return rc;
     db->batch_start = now_seconds();
     db->batch_spoiled = false;
     /* The busy timeout counts from when the oldest change arrived: one queued behind a batch
@@ -776,6 +795,8 @@ int db_txn_run(struct db *db, db_txn_fn fn, void *cls)
     if (db->batch)
         return run_in_batch(db, fn, cls);
     assert(!db->in_txn);
+    if ((rc = check_file(db, "begin")) != DB_OK)
+        return rc;
     rc = exec_q(db, Q_BEGIN, "begin");
     if (rc != DB_OK)
         return rc;
@@ -838,18 +859,14 @@ static int check_pages(struct db *db)
 int db_ping(struct db *db)
 {
     const char *file = sqlite3_db_filename(db->conn, "main");
-    struct stat now;
     struct statvfs fs;
     int rc;
 
-    /* Ready means writable, and taking the write lock is not all of it: the file may be gone
-     * (the writes would go to an unlinked inode, lost at the next start), or the disk or the
-     * page limit full, where every change fails. */
+    /* Ready means writable, and taking the write lock is not all of it: the file may be gone,
+     * or the disk or the page limit full, where every change fails. */
+    if ((rc = check_file(db, "not ready")) != DB_OK)
+        return rc;
     if (file && *file) {
-        if (stat(file, &now) != 0 || now.st_dev != db->dev || now.st_ino != db->ino) {
-            rg_log(RG_LOG_WARN, "db: not ready: %s is no longer the database file opened", file);
-            return DB_FAILED;
-        }
         if (statvfs(file, &fs) == 0 && (uint64_t)fs.f_bavail * fs.f_frsize < DB_MIN_FREE) {
             rg_log(RG_LOG_WARN, "db: not ready: less than %u MiB free beside %s",
                    DB_MIN_FREE >> 20, file);

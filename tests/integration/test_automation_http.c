@@ -357,7 +357,8 @@ static void test_readyz_follows_the_database(void **state)
 }
 
 /* README: /readyz means "the database takes writes". A file moved away from its path takes
- * them no more (they would go to an inode no start opens again), whatever the lock says. */
+ * them no more (they would go to an inode no start opens again), whatever the lock says: a
+ * write is refused, not acknowledged and then lost. */
 static void test_readyz_sees_the_file_gone(void **state)
 {
     struct h_server *s = *state;
@@ -368,8 +369,13 @@ static void test_readyz_sees_the_file_gone(void **state)
     assert_int_equal(rename(s->db, moved), 0);
     assert_int_equal(h_status(s, "GET", "/readyz", NULL, NULL), 503);
     assert_int_equal(h_status(s, "GET", "/livez", NULL, NULL), 200);
+    assert_int_equal(h_status(s, "POST", "/replication-groups", NULL, "{\"GroupName\":\"lost\"}"),
+                     500);
     assert_int_equal(rename(moved, s->db), 0);
     assert_int_equal(h_status(s, "GET", "/readyz", NULL, NULL), 200);
+    /* Not written: the name is free (a taken one would be 409). */
+    assert_int_equal(h_status(s, "POST", "/replication-groups", NULL, "{\"GroupName\":\"lost\"}"),
+                     201);
 }
 
 static void test_metrics(void **state)
