@@ -409,7 +409,7 @@ static const struct srv_route *dispatch(struct srv *srv, struct MHD_Connection *
     req.body = st->body.p;
     req.body_len = st->body.len;
     idem_key = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Idempotency-Key");
-    if (strcmp(method, "GET") != 0) {
+    if (strcmp(route->method, "GET") != 0) {
         hand_to_writer(srv, conn, st, route, &req, id, idem_key, reply);
         return route;
     }
@@ -424,7 +424,7 @@ static const struct srv_route *dispatch(struct srv *srv, struct MHD_Connection *
      * lines, the full 200 goes, which is never wrong). The 304 keeps the body: MHD sends none
      * for a 304 but gives its length as Content-Length, which RFC 9110 8.6 allows only when it
      * is the 200's. */
-    if (strcmp(method, "GET") == 0 && reply->status == 200 && reply->etag &&
+    if (reply->status == 200 && reply->etag &&
         srv_none_match_hits(srv_header_list(conn, "If-None-Match", &st->if_none_match,
                                             &no_memory),
                             reply->etag)) {
@@ -463,7 +463,7 @@ static enum MHD_Result finish(struct srv *srv, struct MHD_Connection *conn, cons
      * die with the request, and the number of series stays bounded. */
     if (route) {
         pattern = route->pattern;
-        method_label = route->method;
+        method_label = strcmp(method, "HEAD") == 0 ? "HEAD" : route->method;
     } else {
         srv_route_labels(method, url, &pattern, &method_label);
     }

@@ -84,15 +84,18 @@ enum srv_match srv_route_find(const char *method, const char *path, const struct
     *route = NULL;
     allow[0] = '\0';
     for (size_t i = 0; i < RG_ARRAY_LEN(routes); i++) {
+        bool get = strcmp(routes[i].method, "GET") == 0;
+
         if (!match_path(routes[i].pattern, path, id_buf, id_len))
             continue;
-        if (strcmp(routes[i].method, method) == 0) {
+        /* HEAD is GET without the body (RFC 9110 9.3.2), which MHD leaves out itself. */
+        if (strcmp(routes[i].method, method) == 0 || (get && strcmp(method, "HEAD") == 0)) {
             *route = &routes[i];
             return SRV_MATCH_OK;
         }
         path_known = true;
-        used += (size_t)snprintf(allow + used, used < allow_len ? allow_len - used : 0, "%s%s",
-                                 used ? ", " : "", routes[i].method);
+        used += (size_t)snprintf(allow + used, used < allow_len ? allow_len - used : 0, "%s%s%s",
+                                 used ? ", " : "", routes[i].method, get ? ", HEAD" : "");
     }
     if (!path_known)
         return SRV_MATCH_NO_PATH;

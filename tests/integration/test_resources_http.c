@@ -438,6 +438,38 @@ static void test_wrong_method_is_405_with_allow(void **state)
     h_resp_free(&r);
 }
 
+/* RFC 9110 9.3.2: HEAD is GET's status and headers without the body, for curl -I and link
+ * checkers; a conditional one is 304 as the GET is, and one on a path without GET is 405. */
+static void test_head_is_get_without_body(void **state)
+{
+    struct h_server *s = *state;
+    struct h_resp get, head;
+    char etag[64], inm[96], len_get[32], len_head[32], allow[64];
+
+    request(s, "POST", "/replication-groups", "{\"GroupName\":\"h\"}", &get);
+    assert_status(&get, 201);
+    h_resp_free(&get);
+    request(s, "GET", "/replication-groups/1", NULL, &get);
+    request(s, "HEAD", "/replication-groups/1", NULL, &head);
+    assert_status(&head, 200);
+    assert_int_equal(head.body_len, 0);
+    assert_non_null(h_header(&get, "ETag", etag, sizeof(etag)));
+    assert_string_equal(h_header(&head, "ETag", inm, sizeof(inm)), etag);
+    assert_non_null(h_header(&get, "Content-Length", len_get, sizeof(len_get)));
+    assert_string_equal(h_header(&head, "Content-Length", len_head, sizeof(len_head)), len_get);
+    h_resp_free(&get);
+    h_resp_free(&head);
+    snprintf(inm, sizeof(inm), "If-None-Match: %s\r\n", etag);
+    assert_int_equal(h_status(s, "HEAD", "/replication-groups/1", inm, NULL), 304);
+    assert_int_equal(h_status(s, "HEAD", "/replication-groups/2", NULL, NULL), 404);
+    assert_int_equal(h_status(s, "HEAD", "/livez", NULL, NULL), 200);
+    request(s, "HEAD", "/replication-groups/1/add-members", NULL, &head);
+    assert_status(&head, 405);
+    assert_int_equal(head.body_len, 0);
+    assert_string_equal(h_header(&head, "Allow", allow, sizeof(allow)), "POST, OPTIONS");
+    h_resp_free(&head);
+}
+
 static void test_not_json_is_415(void **state)
 {
     struct h_server *s = *state;
@@ -581,6 +613,7 @@ int main(void)
         T(test_livez_and_openapi),
         T(test_unknown_path_is_404),
         T(test_wrong_method_is_405_with_allow),
+        T(test_head_is_get_without_body),
         T(test_not_json_is_415),
         T(test_no_body_is_400_not_415),
         T(test_unacceptable_is_406),

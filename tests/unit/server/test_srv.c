@@ -66,7 +66,16 @@ static void test_route_wrong_method_lists_allowed(void **state)
     assert_int_equal(srv_route_find("DELETE", "/replication-groups", &r, id, sizeof(id), allow,
                                     sizeof(allow)),
                      SRV_MATCH_NO_METHOD);
-    assert_string_equal(allow, "POST, GET, OPTIONS");
+    assert_string_equal(allow, "POST, GET, HEAD, OPTIONS");
+    assert_int_equal(srv_route_find("HEAD", "/replication-groups/7", &r, id, sizeof(id), allow,
+                                    sizeof(allow)),
+                     SRV_MATCH_OK);
+    assert_string_equal(r->method, "GET");
+    assert_string_equal(id, "7");
+    assert_int_equal(srv_route_find("HEAD", "/replication-groups/7/add-members", &r, id,
+                                    sizeof(id), allow, sizeof(allow)),
+                     SRV_MATCH_NO_METHOD);
+    assert_string_equal(allow, "POST, OPTIONS");
 }
 
 /* A 405, an OPTIONS or a refusal before routing is counted under its path's pattern and a
