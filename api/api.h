@@ -156,6 +156,7 @@ enum api_problem {
     API_P_TOO_MANY,         /* 429 */
     API_P_INVALID_VALUE,    /* 422: a well-formed value the field does not take (ReturnValue 5) */
     API_P_NOT_IMPLEMENTED,  /* 501: a transfer coding the server does not know */
+    API_P_PRECONDITION_FAILED, /* 412: If-Match names no current version */
 };
 
 /* The CIM method behind a request: ReturnValues 7 and 8 mean different things per method, and
@@ -255,6 +256,12 @@ bool api_path_id(const char *s, int64_t *id);
 /* A strong ETag for version generation of object id: "\"<kind><id>.<generation>\"". New string
  * (caller frees), NULL on OOM. */
 char *api_etag(char kind, int64_t id, int64_t generation);
+
+/* Whether an If-Match or If-None-Match list (NULL: none) holds "*" or etag, an ETag as this
+ * server sends it. Strong comparison, as If-Match asks (a W/ tag never equals), or weak, as
+ * If-None-Match does (W/"x" names "x"). Every tag of the list is looked at: a client may send
+ * all it holds, older versions first. */
+bool api_etag_listed(const char *header, const char *etag, bool weak);
 
 /* An If-Match header as cim's precondition on object kind/id: it holds when a member of the
  * list is "*" or the object's current ETag (api_etag's text; strong comparison, so a W/ tag

@@ -628,28 +628,36 @@ char *api_next_link(const char *path, int limit, long long cursor, const struct 
     return buf;
 }
 
-/* Whether a member of the If-Match list is "*" or the object's ETag at this generation: the
- * tag is compared as the text this server sends, so every tag of the list is looked at (a
- * client may send all it holds, older versions first). */
-static bool if_match_holds(const struct cim_cond *cond, int64_t generation)
+bool api_etag_listed(const char *header, const char *etag, bool weak)
 {
-    const struct api_if_match *m = (const struct api_if_match *)cond;
-    char want[64];
-    size_t want_len = (size_t)snprintf(want, sizeof(want), "\"%c%lld.%lld\"", m->kind,
-                                       (long long)m->id, (long long)generation);
+    size_t elen = strlen(etag);
 
-    for (const char *p = m->header; *p;) {
+    if (!header)
+        return false;
+    for (const char *p = header; *p;) {
         size_t len;
 
         p += strspn(p, " \t,");
         len = strcspn(p, ",");
         while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
             len--;
-        if ((len == 1 && *p == '*') || (len == want_len && memcmp(p, want, len) == 0))
+        if ((len == 1 && *p == '*') || (len == elen && memcmp(p, etag, len) == 0) ||
+            (weak && len == elen + 2 && memcmp(p, "W/", 2) == 0 && memcmp(p + 2, etag, elen) == 0))
             return true;
         p += strcspn(p, ",");
     }
     return false;
+}
+
+/* Whether the If-Match list names the object's ETag at this generation, or "*". */
+static bool if_match_holds(const struct cim_cond *cond, int64_t generation)
+{
+    const struct api_if_match *m = (const struct api_if_match *)cond;
+    char want[64];
+
+    snprintf(want, sizeof(want), "\"%c%lld.%lld\"", m->kind, (long long)m->id,
+             (long long)generation);
+    return api_etag_listed(m->header, want, false);
 }
 
 const struct cim_cond *api_if_match(struct api_if_match *m, const char *header, char kind,

@@ -45,9 +45,6 @@ static const struct {
     {API_M_REMOVE_MEMBERS, CIM_RV_NOT_MEMBER, 8, {409, "not-member", "Member not in group"}},
 };
 
-static const struct problem_def precondition_def = {412, "precondition-failed",
-                                                    "Precondition Failed"};
-
 static const struct problem_def transport_defs[] = {
     [API_P_BAD_REQUEST] = {400, "invalid-parameter", "Invalid Parameter"},
     [API_P_BAD_QUERY] = {400, "bad-query", "Bad query parameter"},
@@ -68,6 +65,8 @@ static const struct problem_def transport_defs[] = {
     /* The 422 flavour of 5 for a value api/ refuses itself, as cim/ would (rv_defs above). */
     [API_P_INVALID_VALUE] = {422, "invalid-parameter", "Invalid Parameter"},
     [API_P_NOT_IMPLEMENTED] = {501, "not-implemented", "Not Implemented"},
+    /* Also the answer to cim's CIM_RV_PRECONDITION. */
+    [API_P_PRECONDITION_FAILED] = {412, "precondition-failed", "Precondition Failed"},
 };
 
 void api_reply_text(struct api_reply *reply, struct rg_buf *b)
@@ -185,7 +184,8 @@ void api_reply_cim(struct api_reply *reply, const struct cim_err *err, enum api_
         return;
     }
     if (err->rv == CIM_RV_PRECONDITION) {
-        write_problem(reply, &precondition_def, -1, NULL, NULL, err->detail);
+        write_problem(reply, &transport_defs[API_P_PRECONDITION_FAILED], -1, NULL, NULL,
+                      err->detail);
         return;
     }
     if ((unsigned)err->rv >= RG_ARRAY_LEN(rv_defs) || rv_defs[err->rv].status == 0) {

@@ -95,8 +95,6 @@ bool srv_is_json_type(const char *content_type);
 bool srv_origin_allowed(const char *list, const char *origin);
 /* Why list cannot be a --cors-origin list (NULL when it can). */
 const char *srv_origin_list_fault(const char *list);
-/* True when If-None-Match names etag (or is "*"), weak tags comparing weakly. */
-bool srv_none_match_hits(const char *header, const char *etag);
 /* How a request's body is framed, from its Content-Length and Transfer-Encoding headers (n
  * and m of each, te the first Transfer-Encoding): SRV_FRAMING_OK, or why it cannot be trusted.
  * MHD reads the first Content-Length of several, where a proxy in front may read another: the

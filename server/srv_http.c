@@ -254,27 +254,6 @@ size_t srv_unescape(void *cls, struct MHD_Connection *conn, char *s)
 }
 
 /* True when If-None-Match names etag (or is "*"). */
-bool srv_none_match_hits(const char *header, const char *etag)
-{
-    size_t elen = strlen(etag);
-
-    if (!header)
-        return false;
-    for (const char *p = header; *p;) {
-        size_t len;
-
-        p += strspn(p, " \t,");
-        len = strcspn(p, ",");
-        while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
-            len--;
-        if ((len == 1 && *p == '*') || (len == elen && strncmp(p, etag, len) == 0) ||
-            (len == elen + 2 && strncmp(p, "W/", 2) == 0 && strncmp(p + 2, etag, elen) == 0))
-            return true;
-        p += strcspn(p, ",");
-    }
-    return false;
-}
-
 enum srv_framing srv_framing(unsigned n_length, unsigned n_coding, const char *te)
 {
     if (n_length > 1 || (n_length && n_coding) || n_coding > 1)

@@ -155,6 +155,32 @@ static void test_if_none_match_gives_304(void **state)
     assert_int_equal(h_status(s, "GET", "/replication-groups/1", hdr, NULL), 200);
 }
 
+/* RFC 9110 13.1.1: If-Match holds for a GET too, before If-None-Match; a representation
+ * without an ETag (a list) matches only "*", and a 404 stays a 404. */
+static void test_if_match_on_get(void **state)
+{
+    struct h_server *s = *state;
+    struct h_resp r;
+    char etag[64], hdr[160];
+
+    create_group_1(s, etag);
+    snprintf(hdr, sizeof(hdr), "If-Match: \"g1.0\", %s\r\n", etag);
+    assert_int_equal(h_status(s, "GET", "/replication-groups/1", hdr, NULL), 200);
+    assert_int_equal(h_status(s, "GET", "/replication-groups/1", "If-Match: *\r\n", NULL), 200);
+    snprintf(hdr, sizeof(hdr), "If-Match: W/%s\r\n", etag);
+    assert_int_equal(h_status(s, "GET", "/replication-groups/1", hdr, NULL), 412);
+    call(s, "GET", "/replication-groups/1", "If-Match: \"g1.0\"\r\n", NULL, &r);
+    assert_int_equal(r.status, 412);
+    assert_string_equal(h_str(r.json, "type"), "https://replgw.dev/problems/precondition-failed");
+    h_resp_free(&r);
+    snprintf(hdr, sizeof(hdr), "If-Match: \"g1.0\"\r\nIf-None-Match: %s\r\n", etag);
+    assert_int_equal(h_status(s, "GET", "/replication-groups/1", hdr, NULL), 412);
+    assert_int_equal(h_status(s, "GET", "/replication-groups", "If-Match: \"g1.1\"\r\n", NULL),
+                     412);
+    assert_int_equal(h_status(s, "GET", "/replication-groups", "If-Match: *\r\n", NULL), 200);
+    assert_int_equal(h_status(s, "GET", "/replication-groups/2", "If-Match: *\r\n", NULL), 404);
+}
+
 /* If-Match and If-None-Match given as several lines are one list (RFC 9110 section 5.3): the
  * current tag on the second line counts as it does in a list on one line. */
 static void test_repeated_condition_lines_are_one_list(void **state)
@@ -484,6 +510,7 @@ int main(void)
         T(test_idempotency_key_reuse_and_errors),
         cmocka_unit_test(test_idempotency_keys_expire),
         T(test_if_none_match_gives_304),
+        T(test_if_match_on_get),
         T(test_repeated_condition_lines_are_one_list),
         cmocka_unit_test(test_require_if_match),
         T(test_list_filters),

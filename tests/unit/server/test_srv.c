@@ -140,11 +140,14 @@ static void test_unescape_keeps_nul_escaped(void **state)
 static void test_none_match(void **state)
 {
     (void)state;
-    assert_true(srv_none_match_hits("\"g1.2\"", "\"g1.2\""));
-    assert_true(srv_none_match_hits("\"e1.1\", W/\"g1.2\"", "\"g1.2\""));
-    assert_true(srv_none_match_hits("*", "\"g1.2\""));
-    assert_false(srv_none_match_hits("\"g1.3\"", "\"g1.2\""));
-    assert_false(srv_none_match_hits(NULL, "\"g1.2\""));
+    assert_true(api_etag_listed("\"g1.2\"", "\"g1.2\"", true));
+    assert_true(api_etag_listed("\"e1.1\", W/\"g1.2\"", "\"g1.2\"", true));
+    assert_false(api_etag_listed("\"e1.1\", W/\"g1.2\"", "\"g1.2\"", false));
+    assert_true(api_etag_listed("\"e1.1\" ,\t\"g1.2\"", "\"g1.2\"", false));
+    assert_true(api_etag_listed("*", "\"g1.2\"", false));
+    assert_false(api_etag_listed("\"g1.3\"", "\"g1.2\"", true));
+    assert_false(api_etag_listed("\"g1.2", "\"g1.2\"", true));
+    assert_false(api_etag_listed(NULL, "\"g1.2\"", true));
 }
 
 /* Parses args as a command line. They are copied first: a real argv is writable, and the
