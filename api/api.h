@@ -20,6 +20,7 @@ struct api_kv {
 
 struct api_request {
     const char *method;
+    const char *client; /* who sent it (a token's name under --tokens), or NULL */
     const char *path;
     const char *id; /* the {id} path segment, NULL when the route has none */
     const struct api_kv *query;

@@ -94,11 +94,20 @@ void api_idempotent(struct api_ctx *ctx, api_handler h, const struct api_request
     struct cim_err err;
     char fp[17];
 
+    char scoped[64 + 1 + KEY_MAX + 1];
+
     cim_err_clear(&err);
     if (!key_is_valid(key)) {
         api_reply_problem(reply, API_P_BAD_HEADER, false, "Idempotency-Key",
                           "Idempotency-Key must be 1 to %d visible ASCII characters", KEY_MAX);
         return;
+    }
+    /* Keys belong to the clients that chose them: two tokens' same key are two keys, so one
+     * client is never answered with another's response. A space cannot be in a key, so no
+     * key of a server without tokens reads as a scoped one. */
+    if (req->client) {
+        snprintf(scoped, sizeof(scoped), "%.64s %s", req->client, key);
+        key = scoped;
     }
     fingerprint(req, fp);
     if (cim_idem_begin(ctx->svc, key, fp, &state, &stored, &err) != CIM_RV_SUCCESS) {

@@ -54,6 +54,7 @@ struct req_state {
     struct srv_job *job; /* a change handed to the writer; the connection waits suspended */
     const struct srv_route *job_route;
     char *if_match, *if_none_match; /* repeated lines joined (srv_header_list), or NULL */
+    char client[SRV_CLIENT_LEN + 1]; /* the token's name under --tokens, else empty */
 };
 
 /* What a response carries besides the api_reply. */
@@ -254,7 +255,8 @@ static struct api_ctx *reader_ctx(struct srv *srv)
 
 /* Checks the bearer token: 401 when missing or wrong, 403 when a read token asks for a change. */
 static bool authorize(struct srv *srv, struct MHD_Connection *conn, const char *method,
-                      struct api_reply *reply, struct resp_extra *x)
+                      struct api_reply *reply, struct resp_extra *x,
+                      char client[SRV_CLIENT_LEN + 1])
 {
     bool write = strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0;
 
@@ -263,7 +265,7 @@ static bool authorize(struct srv *srv, struct MHD_Connection *conn, const char *
     pthread_rwlock_rdlock(&srv->auth_lock);
     result = srv_auth_check(&srv->auth,
                             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization"),
-                            write);
+                            write, client);
     pthread_rwlock_unlock(&srv->auth_lock);
     switch (result) {
     case SRV_AUTH_OK:
@@ -306,6 +308,10 @@ static void hand_to_writer(struct srv *srv, struct MHD_Connection *conn, struct 
     if (req->id) {
         snprintf(job->id, sizeof(job->id), "%s", id);
         job->req.id = job->id;
+    }
+    if (req->client) {
+        snprintf(job->client, sizeof(job->client), "%s", req->client);
+        job->req.client = job->client;
     }
     job->idem_key = strcmp(req->method, "POST") == 0 ? idem_key : NULL;
     job->req.json = req->body ? api_json_prepare(req, &srv->cfg->limits) : NULL;
@@ -365,7 +371,7 @@ static const struct srv_route *dispatch(struct srv *srv, struct MHD_Connection *
         return NULL;
     }
     allow[0] = '\0';
-    if (srv->with_auth && !route->open && !authorize(srv, conn, method, reply, x))
+    if (srv->with_auth && !route->open && !authorize(srv, conn, method, reply, x, st->client))
         return route;
     if (!srv_accepts(accept, route->produces)) {
         api_reply_problem(reply, API_P_NOT_ACCEPTABLE, false, NULL,
@@ -402,6 +408,7 @@ static const struct srv_route *dispatch(struct srv *srv, struct MHD_Connection *
         return route;
     }
     req.method = method;
+    req.client = st->client[0] ? st->client : NULL;
     req.path = url;
     req.id = strstr(route->pattern, "{id}") ? id : NULL;
     req.query = query.kv;

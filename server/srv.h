@@ -71,9 +71,14 @@ void srv_auth_free(struct srv_auth *a);
 
 enum srv_auth_result { SRV_AUTH_OK, SRV_AUTH_MISSING, SRV_AUTH_BAD, SRV_AUTH_FORBIDDEN };
 
+#define SRV_CLIENT_LEN 16 /* hex digits naming a token: the start of its hash */
+
 /* Checks an Authorization header ("Bearer <token>") for a read (write=false) or a change: none,
- * or one of another scheme, is SRV_AUTH_MISSING; a Bearer token not on the list SRV_AUTH_BAD. */
-enum srv_auth_result srv_auth_check(const struct srv_auth *a, const char *header, bool write);
+ * or one of another scheme, is SRV_AUTH_MISSING; a Bearer token not on the list SRV_AUTH_BAD.
+ * On SRV_AUTH_OK client names the token (the first bytes of its hash in hex, which tell
+ * nothing of the token and stay when the file is reloaded or reordered). */
+enum srv_auth_result srv_auth_check(const struct srv_auth *a, const char *header, bool write,
+                                    char client[SRV_CLIENT_LEN + 1]);
 
 /* `replgw token add`: makes a random token, appends its hash and scope to path, and prints the
  * token (the only time it is shown) on out. Returns 0, or -1 after writing why. */
@@ -170,6 +175,7 @@ struct srv_job {
     struct api_request req;
     struct api_kv query[SRV_MAX_QUERY];
     char id[64];
+    char client[SRV_CLIENT_LEN + 1]; /* req.client points here when it is set */
     const char *idem_key; /* NULL when none */
     struct api_reply reply;
     struct timespec queued; /* when srv_writer_submit took it (CLOCK_MONOTONIC) */

@@ -115,7 +115,8 @@ void srv_auth_free(struct srv_auth *a)
     memset(a, 0, sizeof(*a));
 }
 
-enum srv_auth_result srv_auth_check(const struct srv_auth *a, const char *header, bool write)
+enum srv_auth_result srv_auth_check(const struct srv_auth *a, const char *header, bool write,
+                                    char client[SRV_CLIENT_LEN + 1])
 {
     unsigned char hash[HASH_LEN];
     const char *token;
@@ -146,7 +147,11 @@ enum srv_auth_result srv_auth_check(const struct srv_auth *a, const char *header
     }
     if (found < 0)
         return SRV_AUTH_BAD;
-    return write && !a->tokens[found].write ? SRV_AUTH_FORBIDDEN : SRV_AUTH_OK;
+    if (write && !a->tokens[found].write)
+        return SRV_AUTH_FORBIDDEN;
+    for (int b = 0; b < SRV_CLIENT_LEN / 2; b++)
+        snprintf(client + 2 * b, 3, "%02x", a->tokens[found].hash[b]);
+    return SRV_AUTH_OK;
 }
 
 int srv_token_add(const char *path, const char *scope, FILE *out, char *why, size_t why_len)

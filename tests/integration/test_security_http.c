@@ -123,6 +123,50 @@ static void test_tokens(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* An Idempotency-Key belongs to the token that sent it: another token's request with the same
+ * key and body is its own request, never answered with the first one's response. */
+static void test_idempotency_keys_are_per_token(void **state)
+{
+    char dir[] = "/tmp/replgw-idem-XXXXXX", cmd[512], tok[2][128], file[128], auth[2][400];
+    const char *args[] = {"--tokens", file, NULL};
+    struct h_server s;
+    struct h_resp r;
+    char v[64];
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(file, sizeof(file), "%s/tokens", dir);
+    for (int i = 0; i < 2; i++) {
+        snprintf(cmd, sizeof(cmd), "%s token add --tokens %s --scope write", bin(), file);
+        assert_int_equal(run(cmd, tok[i], sizeof(tok[i])), 0);
+        snprintf(auth[i], sizeof(auth[i]),
+                 "Authorization: Bearer %s\r\nIdempotency-Key: same-key\r\n", tok[i]);
+    }
+    assert_int_equal(h_start(&s, args), 0);
+    assert_int_equal(h_req(&s, "POST", "/replication-groups", auth[0], "{}", &r), 0);
+    assert_int_equal(r.status, 201);
+    assert_string_equal(h_header(&r, "Location", v, sizeof(v)), "/replication-groups/1");
+    h_resp_free(&r);
+    assert_int_equal(h_req(&s, "POST", "/replication-groups", auth[1], "{}", &r), 0);
+    assert_int_equal(r.status, 201);
+    assert_string_equal(h_header(&r, "Location", v, sizeof(v)), "/replication-groups/2");
+    assert_null(h_header(&r, "Idempotent-Replayed", v, sizeof(v)));
+    h_resp_free(&r);
+    /* Each token's retry is its own replay. */
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(h_req(&s, "POST", "/replication-groups", auth[i], "{}", &r), 0);
+        assert_int_equal(r.status, 201);
+        assert_string_equal(h_header(&r, "Location", v, sizeof(v)),
+                            i == 0 ? "/replication-groups/1" : "/replication-groups/2");
+        assert_string_equal(h_header(&r, "Idempotent-Replayed", v, sizeof(v)), "true");
+        h_resp_free(&r);
+    }
+    assert_int_equal(h_db_count(&s, "SELECT count(*) FROM rgroup"), 2);
+    h_cleanup(&s);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 static void test_refuses_open_port_without_tokens(void **state)
 {
     char dir[] = "/tmp/replgw-open-XXXXXX", cmd[512], line[512];
@@ -505,6 +549,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tokens),
+        cmocka_unit_test(test_idempotency_keys_are_per_token),
         cmocka_unit_test(test_refuses_open_port_without_tokens),
         cmocka_unit_test(test_tls),
         cmocka_unit_test(test_rate_limit),
