@@ -369,9 +369,7 @@ enum cim_rv cim_check_member_system(const struct cim_service *svc, const char *h
 static int64_t parse_element_url(const char *text)
 {
     const char *p = text;
-    size_t scheme = rg_strncasecmp(p, "http://", 7) == 0    ? 7
-                    : rg_strncasecmp(p, "https://", 8) == 0 ? 8
-                                                            : 0;
+    size_t scheme = rg_http_scheme_len(p);
     char *end;
     long long id;
 

@@ -500,7 +500,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     const struct srv_route *route;
     enum MHD_Result ret;
 
-    (void)version;
+    url = srv_origin_form(url);
     if (!st) {
         /* First call: headers only. Answering now would cost keep-alive (MHD closes the
          * connection), so only a body announced as too large or framed in a way that cannot
@@ -526,6 +526,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                               "%s is given twice: it may appear once (a proxy in front may read "
                               "the other)",
                               twice);
+            ret = finish(srv, conn, method, url, st, &reply, NULL, &x);
+            api_reply_clear(&reply);
+            return ret;
+        }
+        /* RFC 9112 3.2: a server must refuse an HTTP/1.1 request without a Host. */
+        if (strcmp(version, MHD_HTTP_VERSION_1_1) == 0 &&
+            !MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST)) {
+            api_reply_problem(&reply, API_P_BAD_HEADER, false, "Host",
+                              "an HTTP/1.1 request must carry a Host header");
             ret = finish(srv, conn, method, url, st, &reply, NULL, &x);
             api_reply_clear(&reply);
             return ret;

@@ -115,6 +115,10 @@ enum srv_framing srv_request_framing(struct MHD_Connection *conn);
 /* The name of a field the request on conn gives twice that may appear once (Authorization,
  * Host or Idempotency-Key: RFC 9110 5.3, not list fields), or NULL. */
 const char *srv_header_twice(struct MHD_Connection *conn);
+/* The path of a request target (RFC 9112 3.2): one in origin form as it is, one in absolute
+ * form ("http://host:port/path", which a server must accept) reduced to its path, "/" when it
+ * has none. Points into target, or to static storage. */
+const char *srv_origin_form(const char *target);
 /* The value of a list-valued field such as If-Match, whose lines a request may repeat (RFC 9110
  * section 5.3: as one comma-separated list): NULL when absent, the one line's value, or all the
  * lines' values joined by ", " into a new *joined (caller frees; *failed when out of memory). */

@@ -336,6 +336,17 @@ const char *srv_header_list(struct MHD_Connection *conn, const char *name, char 
     return l.all.p;
 }
 
+const char *srv_origin_form(const char *target)
+{
+    size_t scheme = rg_http_scheme_len(target);
+    const char *path;
+
+    if (!scheme)
+        return target;
+    path = strchr(target + scheme, '/');
+    return path ? path : "/";
+}
+
 /* Fields a request may carry once: a second one would be read by some and not by others (a
  * proxy that adds its own Authorization would have the client's used here). */
 static const char *const single_fields[] = {"Authorization", "Host", "Idempotency-Key"};

@@ -79,6 +79,11 @@ int rg_strcasecmp(const char *a, const char *b)
     return rg_strncasecmp(a, b, SIZE_MAX);
 }
 
+size_t rg_http_scheme_len(const char *s)
+{
+    return rg_strncasecmp(s, "http://", 7) == 0 ? 7 : rg_strncasecmp(s, "https://", 8) == 0 ? 8 : 0;
+}
+
 int rg_strncasecmp(const char *a, const char *b, size_t n)
 {
     unsigned char ca, cb;

@@ -36,6 +36,9 @@ char *rg_asprintf(const char *fmt, ...) RG_PRINTF(1, 2);
 int rg_strcasecmp(const char *a, const char *b);
 /* rg_strcasecmp on at most the first n bytes of each. */
 int rg_strncasecmp(const char *a, const char *b, size_t n);
+/* The length of a leading "http://" or "https://" in s, the scheme in any case as RFC 3986
+ * compares it; 0 when s starts otherwise. */
+size_t rg_http_scheme_len(const char *s);
 /* The value of hex digit c (either case), or -1 when it is none. */
 int rg_hex_value(char c);
 

@@ -406,6 +406,37 @@ static void test_ambiguous_framing_is_refused(void **state)
     h_cleanup(&s);
 }
 
+/* RFC 9112 3.2: an HTTP/1.1 request without Host is 400 (HTTP/1.0 needs none), and a target
+ * in absolute form, which a server must accept, is its path, the scheme in any case. */
+static void test_request_target_and_host(void **state)
+{
+    static const char *const cases[][2] = {
+        {"GET /livez HTTP/1.1\r\nConnection: close\r\n\r\n", "HTTP/1.1 400 "},
+        {"GET /livez HTTP/1.0\r\n\r\n", "HTTP/1.1 200 "},
+        {"GET http://gw.example:8080/livez HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+         "HTTP/1.1 200 "},
+        {"GET HTTPS://gw.example/replication-groups?limit=1 HTTP/1.1\r\nHost: a\r\n"
+         "Connection: close\r\n\r\n",
+         "HTTP/1.1 200 "},
+        {"GET http://gw.example HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+         "HTTP/1.1 404 "},
+    };
+    struct h_server s;
+    char out[4096];
+
+    (void)state;
+    assert_int_equal(h_start(&s, NULL), 0);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        exchange(&s, cases[i][0], out, sizeof(out));
+        assert_true(strncmp(out, cases[i][1], strlen(cases[i][1])) == 0);
+    }
+    exchange(&s, cases[0][0], out, sizeof(out));
+    assert_non_null(strstr(out, "\"Parameter\":\"Host\""));
+    exchange(&s, cases[4][0], out, sizeof(out));
+    assert_non_null(strstr(out, "no resource at /\""));
+    h_cleanup(&s);
+}
+
 static void test_idle_connection_timeout(void **state)
 {
     static const char *const args[] = {"--connection-timeout", "1", NULL};
@@ -559,6 +590,7 @@ int main(void)
         cmocka_unit_test(test_idle_connection_timeout),
         cmocka_unit_test(test_slow_body_is_cut_off),
         cmocka_unit_test(test_ambiguous_framing_is_refused),
+        cmocka_unit_test(test_request_target_and_host),
         cmocka_unit_test(test_another_namespace_is_refused),
         cmocka_unit_test(test_unusable_database_paths_fail_clearly),
         cmocka_unit_test(test_errors_leak_no_internals),

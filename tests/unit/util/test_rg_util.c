@@ -60,6 +60,10 @@ static void test_strings(void **state)
     assert_true(rg_strncasecmp("http:", "https", 5) < 0);
     assert_int_equal(rg_strncasecmp("ab", "ab", 9), 0);
     assert_int_equal(rg_strncasecmp("a", "b", 0), 0);
+    assert_int_equal(rg_http_scheme_len("HTTP://h/x"), 7);
+    assert_int_equal(rg_http_scheme_len("https://h"), 8);
+    assert_int_equal(rg_http_scheme_len("http:/h"), 0);
+    assert_int_equal(rg_http_scheme_len("/x"), 0);
     assert_null(rg_strdup(NULL));
     s = rg_asprintf("%s-%d", "RG", 7);
     assert_string_equal(s, "RG-7");
