@@ -65,6 +65,7 @@ struct resp_extra {
     const char *origin;   /* an allowed Origin to echo, or NULL */
     bool vary_origin;     /* CORS is on: the answer depends on Origin, allowed or not */
     bool preflight;
+    bool private_network; /* the preflight asks for Private Network Access */
     bool close;
 };
 
@@ -201,6 +202,8 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct api_reply 
             MHD_add_response_header(resp, "Access-Control-Allow-Methods", x->allow);
             MHD_add_response_header(resp, "Access-Control-Allow-Headers", ALLOWED_HEADERS);
             MHD_add_response_header(resp, "Access-Control-Max-Age", "600");
+            if (x->private_network)
+                MHD_add_response_header(resp, "Access-Control-Allow-Private-Network", "true");
         }
     }
     if (reply->replayed)
@@ -463,10 +466,16 @@ static enum MHD_Result finish(struct srv *srv, struct MHD_Connection *conn, cons
         api_reply_problem(reply, API_P_INTERNAL, false, NULL, "the handler gave no answer");
     api_reply_render(reply);
     if (srv_origin_allowed(srv->cfg->cors_origins, origin)) {
+        const char *pna = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                      "Access-Control-Request-Private-Network");
+
         x.origin = origin;
         x.preflight = strcmp(method, "OPTIONS") == 0 &&
                       MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                   "Access-Control-Request-Method");
+        /* Chromium asks before a page reaches a private or loopback address (Private Network
+         * Access): an origin the operator listed may. */
+        x.private_network = x.preflight && pna && strcasecmp(pna, "true") == 0;
     }
     x.vary_origin = srv->cfg->cors_origins != NULL;
     x.request_id = st->request_id;

@@ -333,6 +333,21 @@ static void test_cors(void **state)
     assert_non_null(strstr(v, "PATCH"));
     assert_non_null(h_header(&r, "Access-Control-Allow-Headers", v, sizeof(v)));
     assert_non_null(strstr(v, "If-Match"));
+    /* Asked for only by Chromium's Private Network Access preflight. */
+    assert_null(h_header(&r, "Access-Control-Allow-Private-Network", v, sizeof(v)));
+    h_resp_free(&r);
+    call(s, "OPTIONS", "/replication-groups",
+         "Origin: https://dash.example\r\nAccess-Control-Request-Method: POST\r\n"
+         "Access-Control-Request-Private-Network: true\r\n",
+         NULL, &r);
+    assert_int_equal(r.status, 204);
+    assert_string_equal(h_header(&r, "Access-Control-Allow-Private-Network", v, sizeof(v)), "true");
+    h_resp_free(&r);
+    call(s, "OPTIONS", "/replication-groups",
+         "Origin: https://evil.example\r\nAccess-Control-Request-Method: POST\r\n"
+         "Access-Control-Request-Private-Network: true\r\n",
+         NULL, &r);
+    assert_null(h_header(&r, "Access-Control-Allow-Private-Network", v, sizeof(v)));
     h_resp_free(&r);
     call(s, "GET", "/capabilities", "Origin: https://evil.example\r\n", NULL, &r);
     assert_null(h_header(&r, "Access-Control-Allow-Origin", v, sizeof(v)));
