@@ -857,6 +857,9 @@ void srv_stop(struct srv *srv)
         struct timespec pause = {.tv_nsec = 10 * 1000 * 1000};
         nanosleep(&pause, NULL);
     }
+    if (atomic_load(&srv->in_flight) > 0)
+        rg_log(RG_LOG_WARN, "stopping with %d request(s) unfinished after --shutdown-grace %u s",
+               (int)atomic_load(&srv->in_flight), srv->cfg->shutdown_grace);
     /* The writer answers what is still queued and resumes those connections; MHD must not be
      * stopped with a connection suspended. */
     srv_writer_stop(&srv->writer);

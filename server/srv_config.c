@@ -426,10 +426,14 @@ int srv_config_parse(struct srv_config *cfg, int argc, char **argv, FILE *out, F
             value = arg + len + 1;
         o = find_opt(arg, len);
         if (!o && len > 3 && strncmp(arg, "no-", 3) == 0 && (o = find_opt(arg + 3, len - 3))) {
-            if (o->type != O_BOOL || value) { /* --no-port, --no-nameable=true */
-                fprintf(err, "replgw: --%.*s: only a boolean option has a --no- form, and it "
-                             "takes no value\n",
+            if (o->type != O_BOOL) { /* --no-port */
+                fprintf(err, "replgw: --%.*s: only a boolean option has a --no- form\n",
                         (int)len, arg);
+                return -1;
+            }
+            if (value) { /* --no-nameable=true */
+                fprintf(err, "replgw: --%.*s takes no value: give it alone, or --%s=BOOL\n",
+                        (int)len, arg, o->name);
                 return -1;
             }
             value = "false";
@@ -455,7 +459,7 @@ int srv_config_parse(struct srv_config *cfg, int argc, char **argv, FILE *out, F
         }
     }
     if (cfg->threads < 1 || cfg->threads > SRV_MAX_THREADS) {
-        fprintf(err, "replgw: --threads must be 1 to %d\n", SRV_MAX_THREADS);
+        fprintf(err, "replgw: --threads (REPLGW_THREADS) must be 1 to %d\n", SRV_MAX_THREADS);
         return -1;
     }
     if (srv_origin_list_fault(cfg->cors_origins)) {
@@ -464,7 +468,7 @@ int srv_config_parse(struct srv_config *cfg, int argc, char **argv, FILE *out, F
     }
     /* libmicrohttpd takes 0 literally: it would listen and accept no connection at all. */
     if (cfg->max_connections == 0) {
-        fprintf(err, "replgw: --max-connections must be at least 1\n");
+        fprintf(err, "replgw: --max-connections (REPLGW_MAX_CONNECTIONS) must be at least 1\n");
         return -1;
     }
     return 0;

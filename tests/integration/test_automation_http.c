@@ -517,6 +517,31 @@ static void test_sigterm_finishes_requests_in_flight(void **state)
     assert_int_equal(h_db_count(s, "SELECT count(*) FROM rgroup"), created);
 }
 
+/* A request still unfinished when --shutdown-grace runs out does not hold the stop, and the log
+ * says it was cut off. */
+static void test_sigterm_after_the_grace_says_so(void **state)
+{
+    static const char *const args[] = {"--shutdown-grace", "1", NULL};
+    static const char partial[] = "POST /replication-groups HTTP/1.1\r\nHost: a\r\n"
+                                  "Content-Type: application/json\r\nContent-Length: 40\r\n\r\n{";
+    struct h_server *s = h_new(args);
+    char cmd[600];
+    int fd = h_connect(s);
+
+    (void)state;
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, partial, sizeof(partial) - 1), (ssize_t)(sizeof(partial) - 1));
+    usleep_ms(200);
+    assert_int_equal(h_stop(s), 0);
+    close(fd);
+    snprintf(cmd, sizeof(cmd),
+             "grep -q 'stopping with 1 request(s) unfinished after --shutdown-grace 1 s' "
+             "'%s/server.log'",
+             s->dir);
+    assert_int_equal(system(cmd), 0);
+    h_free(s);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, h_teardown)
@@ -536,6 +561,7 @@ int main(void)
         T(test_readyz_sees_the_file_gone),
         T(test_metrics),
         T(test_sigterm_finishes_requests_in_flight),
+        cmocka_unit_test(test_sigterm_after_the_grace_says_so),
     };
 
     return cmocka_run_group_tests_name("automation_http", tests, NULL, NULL);
