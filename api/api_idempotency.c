@@ -92,9 +92,8 @@ void api_idempotent(struct api_ctx *ctx, api_handler h, const struct api_request
     struct cim_response stored;
     enum cim_idem_state state;
     struct cim_err err;
-    char fp[17];
-
     char scoped[64 + 1 + KEY_MAX + 1];
+    char fp[17];
 
     cim_err_clear(&err);
     if (!key_is_valid(key)) {

@@ -272,8 +272,8 @@ struct srv_route {
 enum srv_match { SRV_MATCH_OK, SRV_MATCH_NO_PATH, SRV_MATCH_NO_METHOD };
 
 /* Finds the route for method and path (HEAD finds the GET route). On SRV_MATCH_OK *route is
- * set and *id points into path at the {id} segment (copied to id_buf, NUL-terminated) or is NULL. On SRV_MATCH_NO_METHOD
- * allow receives the comma-separated methods the path supports. */
+ * set and *id points into path at the {id} segment (copied to id_buf, NUL-terminated) or is
+ * NULL. On SRV_MATCH_NO_METHOD allow receives the comma-separated methods the path supports. */
 enum srv_match srv_route_find(const char *method, const char *path, const struct srv_route **route,
                               char *id_buf, size_t id_len, char *allow, size_t allow_len);
 
