@@ -218,6 +218,9 @@ enum cim_rv cim_check_group_name(const struct cim_service *svc, const char *name
 #define CIM_GENERATED_NAME_MAX 64
 #define CIM_GENERATED_NAME_ATTEMPTS 100
 void cim_generated_name(int64_t id, int attempt, char name[CIM_GENERATED_NAME_MAX]);
+/* Whether name is the attempt-th generated name of group id: for a random one, any name of
+ * that form (each is as good as the next). */
+bool cim_is_generated_name(int64_t id, int attempt, const char *name);
 /* Resolves refs in order into ids (n entries) and, unless paths is NULL, paths (n entries, each
  * a new string or NULL that the caller frees, on failure too); a second reference to one
  * element is 5 naming Members[i] of the later one, once every reference has resolved. */

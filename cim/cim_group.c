@@ -291,6 +291,20 @@ void cim_generated_name(int64_t id, int attempt, char name[CIM_GENERATED_NAME_MA
                  name_salt(id, attempt));
 }
 
+bool cim_is_generated_name(int64_t id, int attempt, const char *name)
+{
+    char want[CIM_GENERATED_NAME_MAX];
+    size_t len;
+
+    if (attempt <= 4) {
+        cim_generated_name(id, attempt, want);
+        return strcmp(want, name) == 0;
+    }
+    len = (size_t)snprintf(want, sizeof(want), "RG-%lld-", (long long)id);
+    return strncmp(name, want, len) == 0 && strlen(name + len) == 16 &&
+           strspn(name + len, "0123456789abcdef") == 16;
+}
+
 /* Writes row, a group created without GroupName, under the first of its generated names no
  * other group has. The name goes in with the row: naming it after its INSERT rewrote the row
  * and its name index entry. */

@@ -305,9 +305,10 @@ static int rename_to_default(struct db *db, struct db_group *row, bool *renamed)
          attempt++) {
         char name[CIM_GENERATED_NAME_MAX];
 
-        cim_generated_name(row->id, attempt, name);
-        if (strcmp(name, own) == 0)
+        /* Checked before a name is made: a random one never equals the group's own. */
+        if (cim_is_generated_name(row->id, attempt, own))
             return DB_OK;
+        cim_generated_name(row->id, attempt, name);
         row->element_name = name;
         rc = db_group_update(db, row);
         row->element_name = own;

@@ -472,6 +472,34 @@ static void test_patch_null_name_is_the_generated_one(void **state)
     h_resp_free(&r);
 }
 
+/* Past its four sequential names a group gets a random one; holding one, it keeps it and its
+ * Generation when ElementName null is applied again. */
+static void test_patch_null_name_keeps_a_random_one(void **state)
+{
+    static const char *const taken[] = {"RG-1", "RG-1-2", "RG-1-3", "RG-1-4"};
+    struct h_server *s = *state;
+    char first[64];
+    struct h_resp r;
+
+    expect(s, "POST", "/replication-groups", "{\"GroupName\":\"target\"}", 201);
+    for (size_t i = 0; i < sizeof(taken) / sizeof(taken[0]); i++) {
+        char body[64];
+
+        snprintf(body, sizeof(body), "{\"GroupName\":\"%s\"}", taken[i]);
+        expect(s, "POST", "/replication-groups", body, 201);
+    }
+    call(s, "PATCH", "/replication-groups/1", "{\"ElementName\":null}", &r);
+    assert_int_equal(r.status, 200);
+    snprintf(first, sizeof(first), "%s", h_str(r.json, "ElementName"));
+    assert_int_equal(strlen(first), strlen("RG-1-") + 16);
+    assert_int_equal(h_int(r.json, "Generation"), 2);
+    h_resp_free(&r);
+    call(s, "PATCH", "/replication-groups/1", "{\"ElementName\":null}", &r);
+    assert_string_equal(h_str(r.json, "ElementName"), first);
+    assert_int_equal(h_int(r.json, "Generation"), 2);
+    h_resp_free(&r);
+}
+
 static void test_patch_errors(void **state)
 {
     struct h_server *s = *state;
@@ -844,6 +872,7 @@ int main(void)
         T(test_patch_renames_and_bumps_generation),
         T(test_patch_without_change_keeps_generation),
         T(test_patch_null_name_is_the_generated_one),
+        T(test_patch_null_name_keeps_a_random_one),
         T(test_patch_errors),
         cmocka_unit_test(test_patch_name_when_not_nameable),
         cmocka_unit_test(test_patch_without_temporary_groups),

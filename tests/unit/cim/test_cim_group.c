@@ -256,6 +256,24 @@ static void test_generated_name_and_instance_id(void **state)
     cim_group_clear(&g);
 }
 
+static void test_is_generated_name(void **state)
+{
+    char name[CIM_GENERATED_NAME_MAX];
+
+    (void)state;
+    assert_true(cim_is_generated_name(12, 1, "RG-12"));
+    assert_true(cim_is_generated_name(12, 3, "RG-12-3"));
+    assert_false(cim_is_generated_name(12, 2, "RG-12-3"));
+    assert_false(cim_is_generated_name(1, 1, "RG-12"));
+    cim_generated_name(12, 7, name);
+    assert_true(cim_is_generated_name(12, 5, name));
+    assert_true(cim_is_generated_name(12, 99, "RG-12-0123456789abcdef"));
+    assert_false(cim_is_generated_name(12, 99, "RG-12-0123456789ABCDEF"));
+    assert_false(cim_is_generated_name(12, 99, "RG-12-0123456789abcde"));
+    assert_false(cim_is_generated_name(12, 99, "RG-1-0123456789abcdef0"));
+    assert_false(cim_is_generated_name(12, 99, "RG-12-3"));
+}
+
 /* CreateGroup answers from what it wrote, without reading the group back: the answer must be
  * what GET gives for the same group, field by field. */
 static void assert_same_group(const struct cim_group *a, const struct cim_group *b)
@@ -433,6 +451,7 @@ int main(void)
         T(test_unresolved_member_reported_before_duplicate),
         cmocka_unit_test(test_not_nameable_checked_first),
         T(test_generated_name_and_instance_id),
+        cmocka_unit_test(test_is_generated_name),
         T(test_create_answer_is_what_get_reads),
         T(test_rename_does_not_change_instance_id),
         cmocka_unit_test(test_service_rejects_contradictory_caps),
