@@ -1,7 +1,7 @@
 /* Idempotency-Key on POST: a retry with the same key and the same request gets the first
  * response again (status, body, Location, ETag), a key reused for a different request is 422,
  * and a key whose first request has not finished is 409. Responses of 5xx are not kept, so
- * retrying after a server-side failure runs the request again. */
+ * retrying after a server-side failure runs the request again, nor are 412s. */
 #include "api/api.h"
 
 #include <stdio.h>
@@ -54,7 +54,9 @@ static void replay(struct cim_response *stored, struct api_reply *reply)
     stored->body = stored->location = stored->etag = NULL;
 }
 
-/* Stores reply (rendered first) as the key's response, or forgets the key for a 5xx. */
+/* Stores reply (rendered first) as the key's response, or forgets the key for a 5xx or a 412:
+ * a 412 judged the request's If-Match, which the fingerprint leaves out, so the retry with a
+ * fresh tag must run (as after a 428, which never gets this far). */
 static void remember(struct api_ctx *ctx, const char *key, struct api_reply *reply)
 {
     struct cim_response resp = {0};
@@ -62,7 +64,7 @@ static void remember(struct api_ctx *ctx, const char *key, struct api_reply *rep
     bool ok = true;
 
     cim_err_clear(&err);
-    if (reply->status >= 500) {
+    if (reply->status >= 500 || reply->status == 412) {
         cim_idem_finish(ctx->svc, key, NULL, &err);
         return;
     }

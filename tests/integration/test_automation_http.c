@@ -74,6 +74,7 @@ static void test_idempotency_key_reuse_and_errors(void **state)
     struct h_server *s = *state;
     struct h_resp r;
     const char *key = "Idempotency-Key: k2\r\n";
+    char replayed[16];
 
     assert_int_equal(h_status(s, "POST", "/replication-groups", key, "{\"GroupName\":\"a\"}"),
                      201);
@@ -100,6 +101,19 @@ static void test_idempotency_key_reuse_and_errors(void **state)
     assert_string_equal(h_str(r.json, "Parameter"), "Idempotency-Key");
     h_resp_free(&r);
     assert_int_equal(h_db_count(s, "SELECT count(*) FROM rgroup"), 1);
+    /* A 412 is not kept: it judged the If-Match, not the request, and the retry with the
+     * current tag runs (group 1 is at generation 1). */
+    assert_int_equal(h_status(s, "POST", "/logical-elements", NULL, "{\"DeviceID\":\"v\"}"), 201);
+    assert_int_equal(h_status(s, "POST", "/replication-groups/1/add-members",
+                              "Idempotency-Key: k4\r\nIf-Match: \"g1.9\"\r\n",
+                              "{\"Members\":[\"/logical-elements/1\"]}"),
+                     412);
+    call(s, "POST", "/replication-groups/1/add-members",
+         "Idempotency-Key: k4\r\nIf-Match: \"g1.1\"\r\n", "{\"Members\":[\"/logical-elements/1\"]}",
+         &r);
+    assert_int_equal(r.status, 200);
+    assert_null(h_header(&r, "Idempotent-Replayed", replayed, sizeof(replayed)));
+    h_resp_free(&r);
 }
 
 static void test_idempotency_keys_expire(void **state)
