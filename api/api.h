@@ -28,6 +28,7 @@ struct api_request {
     const char *body; /* NULL when there is none */
     size_t body_len;
     const char *if_match; /* the If-Match header, NULL when absent */
+    const char *if_none_match; /* the If-None-Match header of a change, NULL when absent */
     json_t *json; /* the body as api_json_prepare parsed it, or NULL; owned by the caller */
 };
 
@@ -264,20 +265,22 @@ char *api_etag(char kind, int64_t id, int64_t generation);
  * all it holds, older versions first. */
 bool api_etag_listed(const char *header, const char *etag, bool weak);
 
-/* An If-Match header as cim's precondition on object kind/id: it holds when a member of the
- * list is "*" or the object's current ETag (api_etag's text; strong comparison, so a W/ tag
- * never holds). */
+/* A change's If-Match and If-None-Match as cim's precondition on object kind/id (RFC 9110
+ * 13.1.1-2): it holds when If-Match, if given, names the object's current ETag (api_etag's
+ * text; strong comparison) or is "*", and If-None-Match, if given, names neither (weak
+ * comparison; "*" names any existing version). */
 struct api_if_match {
-    struct cim_cond cond; /* first: cim is given &cond */
-    const char *header;   /* borrowed: the request's If-Match, lines joined */
+    struct cim_cond cond;    /* first: cim is given &cond */
+    const char *header;      /* borrowed: the request's If-Match, lines joined, or NULL */
+    const char *none_match;  /* borrowed: its If-None-Match, or NULL */
     char kind;
     int64_t id;
 };
 
-/* Sets *m up for header (NULL when the request has no If-Match) and returns the precondition
- * to give cim: NULL when there is none. */
-const struct cim_cond *api_if_match(struct api_if_match *m, const char *header, char kind,
-                                    int64_t id);
+/* Sets *m up for req's conditions and returns the precondition to give cim: NULL when the
+ * request has none. */
+const struct cim_cond *api_if_match(struct api_if_match *m, const struct api_request *req,
+                                    char kind, int64_t id);
 
 #define API_DEFAULT_LIMIT 100
 #define API_MAX_FILTERS 8

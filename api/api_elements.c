@@ -135,7 +135,7 @@ void api_elements_delete(struct api_ctx *ctx, const struct api_request *req,
                           req->id);
         return;
     }
-    if (cim_element_delete(ctx->svc, id, api_if_match(&if_match, req->if_match, 'e', id), &err) !=
+    if (cim_element_delete(ctx->svc, id, api_if_match(&if_match, req, 'e', id), &err) !=
         CIM_RV_SUCCESS) {
         api_reply_cim(reply, &err, API_M_NONE);
         return;

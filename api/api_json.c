@@ -649,7 +649,7 @@ bool api_etag_listed(const char *header, const char *etag, bool weak)
     return false;
 }
 
-/* Whether the If-Match list names the object's ETag at this generation, or "*". */
+/* Whether the conditions hold for the object's ETag at this generation. */
 static bool if_match_holds(const struct cim_cond *cond, int64_t generation)
 {
     const struct api_if_match *m = (const struct api_if_match *)cond;
@@ -657,16 +657,18 @@ static bool if_match_holds(const struct cim_cond *cond, int64_t generation)
 
     snprintf(want, sizeof(want), "\"%c%lld.%lld\"", m->kind, (long long)m->id,
              (long long)generation);
-    return api_etag_listed(m->header, want, false);
+    return (!m->header || api_etag_listed(m->header, want, false)) &&
+           !api_etag_listed(m->none_match, want, true);
 }
 
-const struct cim_cond *api_if_match(struct api_if_match *m, const char *header, char kind,
-                                    int64_t id)
+const struct cim_cond *api_if_match(struct api_if_match *m, const struct api_request *req,
+                                    char kind, int64_t id)
 {
-    if (!header)
+    if (!req->if_match && !req->if_none_match)
         return NULL;
     m->cond.holds = if_match_holds;
-    m->header = header;
+    m->header = req->if_match;
+    m->none_match = req->if_none_match;
     m->kind = kind;
     m->id = id;
     return &m->cond;

@@ -101,7 +101,7 @@ void api_groups_modify(struct api_ctx *ctx, const struct api_request *req, struc
     /* With its length: cim_group_modify refuses a NUL in the name as a control character. */
     mreq.element_name = value ? json_string_value(value) : NULL;
     mreq.element_name_len = value ? json_string_length(value) : 0;
-    mreq.if_match = api_if_match(&if_match, req->if_match, 'g', id);
+    mreq.if_match = api_if_match(&if_match, req, 'g', id);
     if (cim_group_modify(ctx->svc, id, &mreq, &group, &err) != CIM_RV_SUCCESS) {
         api_reply_cim(reply, &err, API_M_NONE);
         goto out;
@@ -134,7 +134,7 @@ void api_groups_delete(struct api_ctx *ctx, const struct api_request *req, struc
         return;
     }
     if (cim_group_delete(ctx->svc, id, remove && strcmp(remove, "true") == 0,
-                         api_if_match(&if_match, req->if_match, 'g', id), &err) !=
+                         api_if_match(&if_match, req, 'g', id), &err) !=
         CIM_RV_SUCCESS) {
         api_reply_cim(reply, &err, API_M_DELETE_GROUP);
         return;
@@ -232,7 +232,7 @@ static void change_members(struct api_ctx *ctx, const struct api_request *req,
     if (!group_id(req, &id, reply) ||
         parse_members_body(ctx, req, remove, m, &j_req, &refs, &mreq, reply) != 0)
         goto out;
-    mreq.if_match = api_if_match(&if_match, req->if_match, 'g', id);
+    mreq.if_match = api_if_match(&if_match, req, 'g', id);
     rv = remove ? cim_group_remove_members(ctx->svc, id, &mreq, &group, &deleted, &err)
                 : cim_group_add_members(ctx->svc, id, &mreq, &group, &err);
     if (rv != CIM_RV_SUCCESS) {

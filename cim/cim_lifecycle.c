@@ -33,8 +33,8 @@ static enum cim_rv load_for_change(struct db *db, int64_t id, const struct cim_c
 
         db_group_clear(row);
         return cim_err_set(err, CIM_RV_PRECONDITION, NULL,
-                           "If-Match names no current version of the group (its generation is "
-                           "%lld); read it again",
+                           "the request's If-Match or If-None-Match does not hold for the "
+                           "group's current version (its generation is %lld); read it again",
                            generation);
     }
     return CIM_RV_SUCCESS;
@@ -436,8 +436,8 @@ static int element_delete_txn(struct db *db, void *cls)
                                (long long)c->id);
         if (rc == DB_OK && !cond_holds(c->if_match, row.generation))
             rv = cim_err_set(c->err, CIM_RV_PRECONDITION, NULL,
-                             "If-Match names no current version of the element (its generation "
-                             "is %lld); read it again",
+                             "the request's If-Match or If-None-Match does not hold for the "
+                             "element's current version (its generation is %lld); read it again",
                              (long long)row.generation);
         db_element_clear(&row);
         if (rv != CIM_RV_SUCCESS)

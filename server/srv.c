@@ -399,6 +399,16 @@ static const struct srv_route *dispatch(struct srv *srv, struct MHD_Connection *
         api_reply_problem(reply, API_P_INTERNAL, false, NULL, "out of memory");
         return route;
     }
+    /* A change's If-None-Match is judged with its If-Match (RFC 9110 13.1.2: a false one is
+     * 412); a read's is looked for after the handler, when there is an ETag to compare. */
+    if (route->conditional) {
+        req.if_none_match =
+            srv_header_list(conn, "If-None-Match", &st->if_none_match, &no_memory);
+        if (no_memory) {
+            api_reply_problem(reply, API_P_INTERNAL, false, NULL, "out of memory");
+            return route;
+        }
+    }
     if (route->conditional && srv->cfg->require_if_match && !req.if_match) {
         api_reply_problem(reply, API_P_PRECONDITION_REQUIRED, false, NULL,
                           "this server requires If-Match with the ETag you last read");

@@ -195,6 +195,26 @@ static void test_if_match_on_get(void **state)
     assert_int_equal(h_status(s, "GET", "/replication-groups/2", "If-Match: *\r\n", NULL), 404);
 }
 
+/* RFC 9110 13.1.2: a change whose If-None-Match names the current version, or is "*", is 412
+ * and changes nothing; one naming an older version goes ahead. */
+static void test_if_none_match_on_a_change(void **state)
+{
+    struct h_server *s = *state;
+    char etag[64], hdr[128];
+
+    create_group_1(s, etag);
+    snprintf(hdr, sizeof(hdr), "If-None-Match: %s\r\n", etag);
+    assert_int_equal(h_status(s, "PATCH", "/replication-groups/1", hdr, "{\"ElementName\":\"n\"}"),
+                     412);
+    assert_int_equal(h_status(s, "DELETE", "/replication-groups/1", "If-None-Match: *\r\n", NULL),
+                     412);
+    assert_int_equal(h_db_count(s, "SELECT generation FROM rgroup WHERE id = 1"), 1);
+    assert_int_equal(h_status(s, "PATCH", "/replication-groups/1", "If-None-Match: \"g1.0\"\r\n",
+                              "{\"ElementName\":\"n\"}"),
+                     200);
+    assert_int_equal(h_status(s, "DELETE", "/replication-groups/1", hdr, NULL), 204);
+}
+
 /* If-Match and If-None-Match given as several lines are one list (RFC 9110 section 5.3): the
  * current tag on the second line counts as it does in a list on one line. */
 static void test_repeated_condition_lines_are_one_list(void **state)
@@ -568,6 +588,7 @@ int main(void)
         cmocka_unit_test(test_idempotency_keys_expire),
         T(test_if_none_match_gives_304),
         T(test_if_match_on_get),
+        T(test_if_none_match_on_a_change),
         T(test_repeated_condition_lines_are_one_list),
         cmocka_unit_test(test_require_if_match),
         T(test_list_filters),

@@ -487,6 +487,17 @@ static void test_query_segments_and_nul(void **state)
     api_reply_clear(&r);
 }
 
+/* The precondition of a change with these If-Match and If-None-Match headers (NULL: absent). */
+static const struct cim_cond *conds(struct api_if_match *m, const char *if_match,
+                                    const char *if_none_match, char kind, int64_t id)
+{
+    static struct api_request req; /* m borrows its headers only */
+
+    req.if_match = if_match;
+    req.if_none_match = if_none_match;
+    return api_if_match(m, &req, kind, id);
+}
+
 /* If-Match holds when any member of the list is "*" or the current tag, whatever comes before
  * it: older versions of the same object, other objects, malformed members. */
 static void test_if_match_list(void **state)
@@ -495,25 +506,45 @@ static void test_if_match_list(void **state)
     const struct cim_cond *c;
 
     (void)state;
-    assert_null(api_if_match(&m, NULL, 'g', 4));
-    c = api_if_match(&m, "\"g4.1\", \"g4.8\"", 'g', 4);
+    assert_null(conds(&m, NULL, NULL, 'g', 4));
+    c = conds(&m, "\"g4.1\", \"g4.8\"", NULL, 'g', 4);
     assert_true(c->holds(c, 8));
     assert_true(c->holds(c, 1));
     assert_false(c->holds(c, 9));
-    c = api_if_match(&m, "x,\t\"g1.8\" ,\"g4.8\"\t", 'g', 4);
+    c = conds(&m, "x,\t\"g1.8\" ,\"g4.8\"\t", NULL, 'g', 4);
     assert_true(c->holds(c, 8));
-    c = api_if_match(&m, "\"g1.8\"", 'g', 4);
+    c = conds(&m, "\"g1.8\"", NULL, 'g', 4);
     assert_false(c->holds(c, 8));
-    c = api_if_match(&m, "\"e4.8\"", 'g', 4);
+    c = conds(&m, "\"e4.8\"", NULL, 'g', 4);
     assert_false(c->holds(c, 8));
-    c = api_if_match(&m, "W/\"g4.8\"", 'g', 4); /* strong comparison */
+    c = conds(&m, "W/\"g4.8\"", NULL, 'g', 4); /* strong comparison */
     assert_false(c->holds(c, 8));
-    c = api_if_match(&m, "\"g4.08\", \"g4.8x\", \"g4.8", 'g', 4);
+    c = conds(&m, "\"g4.08\", \"g4.8x\", \"g4.8", NULL, 'g', 4);
     assert_false(c->holds(c, 8));
-    c = api_if_match(&m, "\"\"", 'g', 4);
+    c = conds(&m, "\"\"", NULL, 'g', 4);
     assert_false(c->holds(c, 8));
-    c = api_if_match(&m, " * ", 'e', 7);
+    c = conds(&m, " * ", NULL, 'e', 7);
     assert_true(c->holds(c, 3));
+}
+
+/* RFC 9110 13.1.2: If-None-Match on a change fails when it names the current version (weakly)
+ * or is "*", and both conditions must hold when both are given. */
+static void test_if_none_match_on_a_change(void **state)
+{
+    struct api_if_match m;
+    const struct cim_cond *c;
+
+    (void)state;
+    c = conds(&m, NULL, "\"g4.8\"", 'g', 4);
+    assert_false(c->holds(c, 8));
+    assert_true(c->holds(c, 9));
+    c = conds(&m, NULL, "W/\"g4.8\"", 'g', 4);
+    assert_false(c->holds(c, 8));
+    c = conds(&m, NULL, "*", 'g', 4);
+    assert_false(c->holds(c, 1));
+    c = conds(&m, "\"g4.8\"", "\"g4.7\"", 'g', 4);
+    assert_true(c->holds(c, 8));
+    assert_false(c->holds(c, 7));
 }
 
 static void test_capabilities_and_livez(void **state)
@@ -558,6 +589,7 @@ int main(void)
         T(test_capabilities_and_livez),
         cmocka_unit_test(test_query_segments_and_nul),
         cmocka_unit_test(test_if_match_list),
+        cmocka_unit_test(test_if_none_match_on_a_change),
     };
 
     return cmocka_run_group_tests_name("api", tests, NULL, NULL);
