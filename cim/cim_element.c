@@ -137,6 +137,19 @@ static enum cim_rv copy_element(const struct db_element *row, struct cim_element
     return CIM_RV_SUCCESS;
 }
 
+struct insert_ctx {
+    struct db_element *row;
+    int rc; /* db_element_insert's */
+};
+
+static int insert_txn(struct db *db, void *cls)
+{
+    struct insert_ctx *c = cls;
+
+    c->rc = db_element_insert(db, c->row);
+    return c->rc != DB_OK;
+}
+
 enum cim_rv cim_element_create(struct cim_service *svc, const struct cim_element_req *req,
                                struct cim_element *out, struct cim_err *err)
 {
@@ -147,6 +160,7 @@ enum cim_rv cim_element_create(struct cim_service *svc, const struct cim_element
         [K_SYSNAME] = req->sys_name ? req->sys_name : svc->caps.system_name,
     };
     struct db_element row = {0};
+    struct insert_ctx insert = {&row, DB_OK};
     enum cim_rv rv;
     int rc;
 
@@ -172,7 +186,11 @@ enum cim_rv cim_element_create(struct cim_service *svc, const struct cim_element
     row.element_name = (char *)req->element_name;
     if (make_paths(svc->caps.ns, values, &row.path, &row.path_key) != 0)
         return cim_err_set(err, CIM_RV_FAILED, NULL, "out of memory");
-    rc = db_element_insert(svc->db, &row);
+    /* One statement, but in a transaction as every change is: it then shares the writer's
+     * batch and its checks (a database file no longer at its path refuses it). */
+    rc = db_txn_run(svc->db, insert_txn, &insert);
+    if (rc == DB_ABORT)
+        rc = insert.rc;
     if (rc == DB_CONFLICT)
         rv = cim_err_set(err, CIM_RV_IN_USE, "DeviceID",
                          "an element with these keys is already registered: %s", row.path);

@@ -449,11 +449,13 @@ static void test_readyz_sees_the_file_gone(void **state)
     assert_int_equal(h_status(s, "GET", "/livez", NULL, NULL), 200);
     assert_int_equal(h_status(s, "POST", "/replication-groups", NULL, "{\"GroupName\":\"lost\"}"),
                      500);
+    assert_int_equal(h_status(s, "POST", "/logical-elements", NULL, "{\"DeviceID\":\"lost\"}"), 500);
     assert_int_equal(rename(moved, s->db), 0);
     assert_int_equal(h_status(s, "GET", "/readyz", NULL, NULL), 200);
-    /* Not written: the name is free (a taken one would be 409). */
+    /* Not written: the name and the keys are free (taken ones would be 409). */
     assert_int_equal(h_status(s, "POST", "/replication-groups", NULL, "{\"GroupName\":\"lost\"}"),
                      201);
+    assert_int_equal(h_status(s, "POST", "/logical-elements", NULL, "{\"DeviceID\":\"lost\"}"), 201);
 }
 
 static void test_metrics(void **state)
