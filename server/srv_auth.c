@@ -158,6 +158,9 @@ int srv_token_add(const char *path, const char *scope, FILE *out, char *why, siz
 {
     unsigned char raw[TOKEN_BYTES], hash[HASH_LEN];
     char token[2 * TOKEN_BYTES + 8], line[2 * HASH_LEN + 16];
+    struct stat st;
+    size_t at = 0;
+    char last = '\n';
     int fd;
 
     if (strcmp(scope, "read") != 0 && strcmp(scope, "write") != 0) {
@@ -175,11 +178,15 @@ int srv_token_add(const char *path, const char *scope, FILE *out, char *why, siz
         snprintf(why, why_len, "cannot hash the token");
         return -1;
     }
-    for (int i = 0; i < HASH_LEN; i++)
-        snprintf(line + 2 * i, 3, "%02x", hash[i]);
-    snprintf(line + 2 * HASH_LEN, sizeof(line) - 2 * HASH_LEN, " %s\n", scope);
     /* The file holds only hashes, but keep it private all the same. */
-    fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+    fd = open(path, O_RDWR | O_CREAT | O_APPEND, 0600);
+    /* A file edited by hand may end without a newline: the new line must not join its last. */
+    if (fd >= 0 && fstat(fd, &st) == 0 && st.st_size > 0 &&
+        pread(fd, &last, 1, st.st_size - 1) == 1 && last != '\n')
+        line[at++] = '\n';
+    for (int i = 0; i < HASH_LEN; i++)
+        snprintf(line + at + 2 * i, 3, "%02x", hash[i]);
+    snprintf(line + at + 2 * HASH_LEN, sizeof(line) - at - 2 * HASH_LEN, " %s\n", scope);
     if (fd < 0 || write(fd, line, strlen(line)) != (ssize_t)strlen(line) || fsync(fd) != 0) {
         snprintf(why, why_len, "cannot write %s: %s", path, strerror(errno));
         if (fd >= 0)

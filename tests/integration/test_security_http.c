@@ -123,6 +123,33 @@ static void test_tokens(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* A tokens file edited by hand may lose its last newline: the next `token add` starts a line of
+ * its own, and both tokens work. */
+static void test_token_add_after_a_last_line_without_newline(void **state)
+{
+    char dir[] = "/tmp/replgw-tokfile-XXXXXX", cmd[512], tok[2][128], file[128], auth[400];
+    const char *args[] = {"--tokens", file, NULL};
+    struct h_server s;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(file, sizeof(file), "%s/tokens", dir);
+    snprintf(cmd, sizeof(cmd), "%s token add --tokens %s --scope write", bin(), file);
+    assert_int_equal(run(cmd, tok[0], sizeof(tok[0])), 0);
+    snprintf(cmd, sizeof(cmd), "truncate -s -1 %s", file); /* drop the final newline */
+    assert_int_equal(system(cmd), 0);
+    snprintf(cmd, sizeof(cmd), "%s token add --tokens %s --scope read", bin(), file);
+    assert_int_equal(run(cmd, tok[1], sizeof(tok[1])), 0);
+    assert_int_equal(h_start(&s, args), 0);
+    for (int i = 0; i < 2; i++) {
+        snprintf(auth, sizeof(auth), "Authorization: Bearer %s\r\n", tok[i]);
+        assert_int_equal(h_status(&s, "GET", "/replication-groups", auth, NULL), 200);
+    }
+    h_cleanup(&s);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 /* An Idempotency-Key belongs to the token that sent it: another token's request with the same
  * key and body is its own request, never answered with the first one's response. */
 static void test_idempotency_keys_are_per_token(void **state)
@@ -581,6 +608,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tokens),
         cmocka_unit_test(test_idempotency_keys_are_per_token),
+        cmocka_unit_test(test_token_add_after_a_last_line_without_newline),
         cmocka_unit_test(test_refuses_open_port_without_tokens),
         cmocka_unit_test(test_tls),
         cmocka_unit_test(test_rate_limit),
