@@ -499,52 +499,44 @@ static const struct cim_cond *conds(struct api_if_match *m, const char *if_match
 }
 
 /* If-Match holds when any member of the list is "*" or the current tag, whatever comes before
- * it: older versions of the same object, other objects, malformed members. */
-static void test_if_match_list(void **state)
+ * it: older versions of the same object, other objects, malformed members; and If-None-Match
+ * (RFC 9110 13.1.2) fails when it names the current version (weakly) or is "*", both having
+ * to hold when both are given. Objects are group 4 unless the kind says 'e' (element 7). */
+static void test_change_preconditions(void **state)
 {
+    static const struct {
+        const char *if_match, *if_none_match;
+        char kind;
+        int64_t generation;
+        bool holds;
+    } cases[] = {
+        {"\"g4.1\", \"g4.8\"", NULL, 'g', 8, true},
+        {"\"g4.1\", \"g4.8\"", NULL, 'g', 1, true},
+        {"\"g4.1\", \"g4.8\"", NULL, 'g', 9, false},
+        {"x,\t\"g1.8\" ,\"g4.8\"\t", NULL, 'g', 8, true},
+        {"\"g1.8\"", NULL, 'g', 8, false},
+        {"\"e4.8\"", NULL, 'g', 8, false},
+        {"W/\"g4.8\"", NULL, 'g', 8, false}, /* strong comparison */
+        {"\"g4.08\", \"g4.8x\", \"g4.8", NULL, 'g', 8, false},
+        {"\"\"", NULL, 'g', 8, false},
+        {" * ", NULL, 'e', 3, true},
+        {NULL, "\"g4.8\"", 'g', 8, false},
+        {NULL, "\"g4.8\"", 'g', 9, true},
+        {NULL, "W/\"g4.8\"", 'g', 8, false}, /* weak comparison */
+        {NULL, "*", 'g', 1, false},
+        {"\"g4.8\"", "\"g4.7\"", 'g', 8, true},
+        {"\"g4.8\"", "\"g4.7\"", 'g', 7, false},
+    };
     struct api_if_match m;
-    const struct cim_cond *c;
 
     (void)state;
     assert_null(conds(&m, NULL, NULL, 'g', 4));
-    c = conds(&m, "\"g4.1\", \"g4.8\"", NULL, 'g', 4);
-    assert_true(c->holds(c, 8));
-    assert_true(c->holds(c, 1));
-    assert_false(c->holds(c, 9));
-    c = conds(&m, "x,\t\"g1.8\" ,\"g4.8\"\t", NULL, 'g', 4);
-    assert_true(c->holds(c, 8));
-    c = conds(&m, "\"g1.8\"", NULL, 'g', 4);
-    assert_false(c->holds(c, 8));
-    c = conds(&m, "\"e4.8\"", NULL, 'g', 4);
-    assert_false(c->holds(c, 8));
-    c = conds(&m, "W/\"g4.8\"", NULL, 'g', 4); /* strong comparison */
-    assert_false(c->holds(c, 8));
-    c = conds(&m, "\"g4.08\", \"g4.8x\", \"g4.8", NULL, 'g', 4);
-    assert_false(c->holds(c, 8));
-    c = conds(&m, "\"\"", NULL, 'g', 4);
-    assert_false(c->holds(c, 8));
-    c = conds(&m, " * ", NULL, 'e', 7);
-    assert_true(c->holds(c, 3));
-}
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const struct cim_cond *c = conds(&m, cases[i].if_match, cases[i].if_none_match,
+                                         cases[i].kind, cases[i].kind == 'e' ? 7 : 4);
 
-/* RFC 9110 13.1.2: If-None-Match on a change fails when it names the current version (weakly)
- * or is "*", and both conditions must hold when both are given. */
-static void test_if_none_match_on_a_change(void **state)
-{
-    struct api_if_match m;
-    const struct cim_cond *c;
-
-    (void)state;
-    c = conds(&m, NULL, "\"g4.8\"", 'g', 4);
-    assert_false(c->holds(c, 8));
-    assert_true(c->holds(c, 9));
-    c = conds(&m, NULL, "W/\"g4.8\"", 'g', 4);
-    assert_false(c->holds(c, 8));
-    c = conds(&m, NULL, "*", 'g', 4);
-    assert_false(c->holds(c, 1));
-    c = conds(&m, "\"g4.8\"", "\"g4.7\"", 'g', 4);
-    assert_true(c->holds(c, 8));
-    assert_false(c->holds(c, 7));
+        assert_int_equal(c->holds(c, cases[i].generation), cases[i].holds);
+    }
 }
 
 static void test_capabilities_and_livez(void **state)
@@ -588,8 +580,7 @@ int main(void)
         cmocka_unit_test(test_next_link_encodes_filter),
         T(test_capabilities_and_livez),
         cmocka_unit_test(test_query_segments_and_nul),
-        cmocka_unit_test(test_if_match_list),
-        cmocka_unit_test(test_if_none_match_on_a_change),
+        cmocka_unit_test(test_change_preconditions),
     };
 
     return cmocka_run_group_tests_name("api", tests, NULL, NULL);
