@@ -106,7 +106,8 @@ enum cim_rv cim_service_batch_begin(struct cim_service *svc, unsigned waited_ms,
                                     struct cim_err *err);
 enum cim_rv cim_service_batch_end(struct cim_service *svc, bool commit, struct cim_err *err);
 
-/* Reads between begin and end see one committed state of the store (db_read_begin). */
+/* Reads between begin and end see one committed state of the store (db_read_begin; inside a
+ * transaction already open, they are part of it). */
 enum cim_rv cim_service_snapshot_begin(struct cim_service *svc, struct cim_err *err);
 void cim_service_snapshot_end(struct cim_service *svc);
 

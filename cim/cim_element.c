@@ -243,14 +243,14 @@ out:
     return rv;
 }
 
-enum cim_rv cim_element_get(struct cim_service *svc, int64_t id, struct cim_element *out,
-                            struct cim_err *err)
+/* cim_element_get's reads, which the caller makes in one snapshot. */
+static enum cim_rv element_get(struct cim_service *svc, int64_t id, struct cim_element *out,
+                               struct cim_err *err)
 {
     struct db_element row;
     enum cim_rv rv;
     int rc;
 
-    memset(out, 0, sizeof(*out));
     rc = db_element_get(svc->db, id, &row);
     if (rc == DB_NOTFOUND)
         return cim_err_set(err, CIM_RV_NOT_FOUND, NULL, "no logical element with id %lld",
@@ -261,6 +261,20 @@ enum cim_rv cim_element_get(struct cim_service *svc, int64_t id, struct cim_elem
     db_element_clear(&row);
     if (rv == CIM_RV_SUCCESS && (rv = load_memberships(svc, out, err)) != CIM_RV_SUCCESS)
         cim_element_clear(out);
+    return rv;
+}
+
+enum cim_rv cim_element_get(struct cim_service *svc, int64_t id, struct cim_element *out,
+                            struct cim_err *err)
+{
+    enum cim_rv rv;
+
+    memset(out, 0, sizeof(*out));
+    /* The row and the groups it is in: one version, the one its Generation names. */
+    if ((rv = cim_service_snapshot_begin(svc, err)) != CIM_RV_SUCCESS)
+        return rv;
+    rv = element_get(svc, id, out, err);
+    cim_service_snapshot_end(svc);
     return rv;
 }
 

@@ -581,14 +581,14 @@ enum cim_rv cim_group_generation(struct cim_service *svc, int64_t id, int64_t *g
     return cim_rv_from_db(rc, err, "read group");
 }
 
-enum cim_rv cim_group_get(struct cim_service *svc, int64_t id, struct cim_group *out,
-                          struct cim_err *err)
+/* cim_group_get's reads, which the caller makes in one snapshot. */
+static enum cim_rv group_get(struct cim_service *svc, int64_t id, struct cim_group *out,
+                             struct cim_err *err)
 {
     struct db_group row;
     enum cim_rv rv;
     int rc;
 
-    memset(out, 0, sizeof(*out));
     rc = db_group_get(svc->db, id, &row);
     if (rc == DB_NOTFOUND)
         return cim_err_set(err, CIM_RV_NOT_FOUND, NULL, "no replication group with id %lld",
@@ -612,6 +612,21 @@ out:
     db_group_clear(&row);
     if (rv != CIM_RV_SUCCESS)
         cim_group_clear(out);
+    return rv;
+}
+
+enum cim_rv cim_group_get(struct cim_service *svc, int64_t id, struct cim_group *out,
+                          struct cim_err *err)
+{
+    enum cim_rv rv;
+
+    memset(out, 0, sizeof(*out));
+    /* The row, the members and the settings are several reads: in one snapshot they are of
+     * the one version whose Generation the answer (and its ETag) gives. */
+    if ((rv = cim_service_snapshot_begin(svc, err)) != CIM_RV_SUCCESS)
+        return rv;
+    rv = group_get(svc, id, out, err);
+    cim_service_snapshot_end(svc);
     return rv;
 }
 

@@ -814,7 +814,10 @@ int db_read_begin(struct db *db)
 {
     int rc;
 
-    assert(!db->batch && !db->in_txn);
+    if (db->batch || db->in_txn) {
+        db->nested_reads++;
+        return DB_OK;
+    }
     rc = exec_q(db, Q_BEGIN_READ, "begin read");
     db->in_txn = rc == DB_OK;
     return rc;
@@ -822,6 +825,10 @@ int db_read_begin(struct db *db)
 
 void db_read_end(struct db *db)
 {
+    if (db->nested_reads) {
+        db->nested_reads--;
+        return;
+    }
     db->in_txn = 0;
     if (!sqlite3_get_autocommit(db->conn))
         exec_q(db, Q_COMMIT, "end read");

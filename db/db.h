@@ -72,7 +72,8 @@ int db_txn_run(struct db *db, db_txn_fn fn, void *cls);
 int db_batch_begin(struct db *db, unsigned waited_ms);
 
 /* A read snapshot: the reads between db_read_begin and db_read_end see one committed state (a
- * list page and the groups on it agree). db_read_end never fails. */
+ * list page and the groups on it agree). Inside a transaction (a change, a batch, another
+ * snapshot) the pair joins it and does nothing more. db_read_end never fails. */
 int db_read_begin(struct db *db);
 void db_read_end(struct db *db);
 int db_batch_end(struct db *db, bool commit);

@@ -72,6 +72,7 @@ struct db {
     sqlite3_stmt *stmts[Q_COUNT];
     sqlite3_stmt *group_stmts[DB_GS_KINDS][DB_F_ALL]; /* by kind and filter bits */
     int in_txn;
+    int nested_reads;   /* db_read_begin calls that joined a transaction already open */
     bool batch;         /* inside db_batch_begin: db_txn_run joins the batch's transaction */
     bool batch_spoiled; /* a change of the batch cannot be undone alone (see run_in_batch) */
     double batch_start;

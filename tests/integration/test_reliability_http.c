@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -193,6 +194,79 @@ static void verify_after_crash(struct h_server *s, struct worker *workers)
     }
 }
 
+#define VERSIONS 120 /* members added one at a time: at Generation g the group has g - 1 */
+#define READERS 3
+
+struct version_reader {
+    struct h_server *s;
+    atomic_bool *done;
+    int reads, torn;
+};
+
+/* Reads the group and its members until done, counting answers whose members are not those of
+ * the Generation (or ETag) they carry. */
+static void *read_versions(void *arg)
+{
+    struct version_reader *v = arg;
+
+    while (!atomic_load(v->done)) {
+        struct h_resp r;
+        char etag[32];
+        long long generation;
+
+        if (h_req(v->s, "GET", "/replication-groups/1", NULL, NULL, &r) == 0 && r.json) {
+            v->reads++;
+            v->torn += (long long)json_array_size(json_object_get(r.json, "Members")) !=
+                       h_int(r.json, "Generation") - 1;
+        }
+        h_resp_free(&r);
+        if (h_req(v->s, "GET", "/replication-groups/1/members", NULL, NULL, &r) == 0 && r.json &&
+            h_header(&r, "ETag", etag, sizeof(etag)) && sscanf(etag, "\"g1.%lld\"", &generation) == 1) {
+            v->reads++;
+            v->torn += h_int(r.json, "count") != generation - 1;
+        }
+        h_resp_free(&r);
+    }
+    return NULL;
+}
+
+/* A group's answer is of one version: its row, members and settings are read in one snapshot,
+ * so the Members are those of the Generation its ETag names, while a writer changes them. The
+ * cache is off so that every read goes to the store. */
+static void test_reads_are_of_one_version(void **state)
+{
+    static const char *const args[] = {"--group-cache", "0", NULL};
+    struct version_reader readers[READERS];
+    pthread_t threads[READERS];
+    atomic_bool done = false;
+    struct h_server s;
+    char body[96];
+
+    (void)state;
+    assert_int_equal(h_start(&s, args), 0);
+    assert_int_equal(h_status(&s, "POST", "/replication-groups", NULL, "{}"), 201);
+    for (int i = 1; i <= VERSIONS; i++) {
+        snprintf(body, sizeof(body), "{\"DeviceID\":\"v%d\"}", i);
+        assert_int_equal(h_status(&s, "POST", "/logical-elements", NULL, body), 201);
+    }
+    for (int i = 0; i < READERS; i++) {
+        readers[i] = (struct version_reader){.s = &s, .done = &done};
+        assert_int_equal(pthread_create(&threads[i], NULL, read_versions, &readers[i]), 0);
+    }
+    for (int i = 1; i <= VERSIONS; i++) {
+        snprintf(body, sizeof(body), "{\"Members\":[\"/logical-elements/%d\"]}", i);
+        assert_int_equal(h_status(&s, "POST", "/replication-groups/1/add-members", NULL, body),
+                         200);
+    }
+    atomic_store(&done, true);
+    for (int i = 0; i < READERS; i++) {
+        pthread_join(threads[i], NULL);
+        assert_true(readers[i].reads > 0);
+        assert_int_equal(readers[i].torn, 0);
+    }
+    h_cleanup(&s);
+}
+
 static void test_kill_keeps_every_acknowledged_change(void **state)
 {
     static const char *const args[] = {"--multiple-membership", "--access-log=false", NULL};
@@ -242,6 +316,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_same_name_has_one_winner),
         cmocka_unit_test(test_one_element_into_many_groups_has_one_winner),
+        cmocka_unit_test(test_reads_are_of_one_version),
         cmocka_unit_test(test_kill_keeps_every_acknowledged_change),
     };
 
