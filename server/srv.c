@@ -304,6 +304,8 @@ static void hand_to_writer(struct srv *srv, struct MHD_Connection *conn, struct 
     }
     job->conn = conn;
     job->handler = route->handler;
+    /* What req borrows from st or MHD (the headers, the client, the body) lives until the
+     * request completes, after the writer's answer; what lives in dispatch's frame is copied. */
     job->req = *req;
     memcpy(job->query, req->query, req->n_query * sizeof(*req->query));
     job->req.query = job->query;
@@ -311,10 +313,6 @@ static void hand_to_writer(struct srv *srv, struct MHD_Connection *conn, struct 
     if (req->id) {
         snprintf(job->id, sizeof(job->id), "%s", id);
         job->req.id = job->id;
-    }
-    if (req->client) {
-        snprintf(job->client, sizeof(job->client), "%s", req->client);
-        job->req.client = job->client;
     }
     job->idem_key = strcmp(req->method, "POST") == 0 ? idem_key : NULL;
     job->req.json = req->body ? api_json_prepare(req, &srv->cfg->limits) : NULL;

@@ -179,7 +179,6 @@ struct srv_job {
     struct api_request req;
     struct api_kv query[SRV_MAX_QUERY];
     char id[64];
-    char client[SRV_CLIENT_LEN + 1]; /* req.client points here when it is set */
     const char *idem_key; /* NULL when none */
     struct api_reply reply;
     struct timespec queued; /* when srv_writer_submit took it (CLOCK_MONOTONIC) */
