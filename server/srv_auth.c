@@ -115,6 +115,13 @@ void srv_auth_free(struct srv_auth *a)
     memset(a, 0, sizeof(*a));
 }
 
+/* Writes the n bytes of b as 2n lowercase hex digits and a NUL at out. */
+static void to_hex(const unsigned char *b, size_t n, char *out)
+{
+    for (size_t i = 0; i < n; i++)
+        snprintf(out + 2 * i, 3, "%02x", b[i]);
+}
+
 enum srv_auth_result srv_auth_check(const struct srv_auth *a, const char *header, bool write,
                                     char client[SRV_CLIENT_LEN + 1])
 {
@@ -149,8 +156,7 @@ enum srv_auth_result srv_auth_check(const struct srv_auth *a, const char *header
         return SRV_AUTH_BAD;
     if (write && !a->tokens[found].write)
         return SRV_AUTH_FORBIDDEN;
-    for (int b = 0; b < SRV_CLIENT_LEN / 2; b++)
-        snprintf(client + 2 * b, 3, "%02x", a->tokens[found].hash[b]);
+    to_hex(a->tokens[found].hash, SRV_CLIENT_LEN / 2, client);
     return SRV_AUTH_OK;
 }
 
@@ -172,8 +178,7 @@ int srv_token_add(const char *path, const char *scope, FILE *out, char *why, siz
         return -1;
     }
     memcpy(token, "rgw_", 4);
-    for (int i = 0; i < TOKEN_BYTES; i++)
-        snprintf(token + 4 + 2 * i, 3, "%02x", raw[i]);
+    to_hex(raw, TOKEN_BYTES, token + 4);
     if (sha256(token, strlen(token), hash) != 0) {
         snprintf(why, why_len, "cannot hash the token");
         return -1;
@@ -184,8 +189,7 @@ int srv_token_add(const char *path, const char *scope, FILE *out, char *why, siz
     if (fd >= 0 && fstat(fd, &st) == 0 && st.st_size > 0 &&
         pread(fd, &last, 1, st.st_size - 1) == 1 && last != '\n')
         line[at++] = '\n';
-    for (int i = 0; i < HASH_LEN; i++)
-        snprintf(line + at + 2 * i, 3, "%02x", hash[i]);
+    to_hex(hash, HASH_LEN, line + at);
     snprintf(line + at + 2 * HASH_LEN, sizeof(line) - at - 2 * HASH_LEN, " %s\n", scope);
     if (fd < 0 || write(fd, line, strlen(line)) != (ssize_t)strlen(line) || fsync(fd) != 0) {
         snprintf(why, why_len, "cannot write %s: %s", path, strerror(errno));
