@@ -280,11 +280,14 @@ static unsigned long long name_salt(int64_t id, int attempt)
     return r ^ ((unsigned long long)id << 32) ^ (unsigned long long)attempt;
 }
 
+/* Generated names before the random ones: "RG-{id}", then "RG-{id}-2" up to this. */
+#define SEQUENTIAL_NAMES 4
+
 void cim_generated_name(int64_t id, int attempt, char name[CIM_GENERATED_NAME_MAX])
 {
     if (attempt <= 1)
         snprintf(name, CIM_GENERATED_NAME_MAX, "RG-%lld", (long long)id);
-    else if (attempt <= 4)
+    else if (attempt <= SEQUENTIAL_NAMES)
         snprintf(name, CIM_GENERATED_NAME_MAX, "RG-%lld-%d", (long long)id, attempt);
     else
         snprintf(name, CIM_GENERATED_NAME_MAX, "RG-%lld-%016llx", (long long)id,
@@ -296,7 +299,7 @@ bool cim_is_generated_name(int64_t id, int attempt, const char *name)
     char want[CIM_GENERATED_NAME_MAX];
     size_t len;
 
-    if (attempt <= 4) {
+    if (attempt <= SEQUENTIAL_NAMES) {
         cim_generated_name(id, attempt, want);
         return strcmp(want, name) == 0;
     }
