@@ -11,19 +11,33 @@
 #define KEY_MAX 255
 #define PROBLEM_JSON "application/problem+json"
 
-/* FNV-1a (64 bit) of the method, path and body: tells a retry from a different request. It is
- * a fingerprint, not a security boundary: keys belong to the clients that chose them. */
-static void fingerprint(const struct api_request *req, char out[17])
+static uint64_t fnv1a(uint64_t h, const char *p, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)p[i]) * 0x100000001b3ull;
+    return h;
+}
+
+/* FNV-1a (64 bit) of the method, the path and the body: tells a retry from a different request.
+ * A body that parsed is hashed in one canonical form (compact, keys sorted), so a retry that
+ * spaces or orders the same JSON otherwise is still the same request; one that did not parse
+ * is hashed as its bytes. It is a fingerprint, not a security boundary: keys belong to the
+ * clients that chose them. */
+static bool fingerprint(const struct api_request *req, char out[17])
 {
     uint64_t h = 0xcbf29ce484222325ull;
-    const char *parts[] = {req->method, "\n", req->path, "\n"};
+    char *canon = req->json ? json_dumps(req->json, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 
-    for (size_t i = 0; i < RG_ARRAY_LEN(parts); i++)
-        for (const unsigned char *p = (const unsigned char *)parts[i]; *p; p++)
-            h = (h ^ *p) * 0x100000001b3ull;
-    for (size_t i = 0; i < req->body_len; i++)
-        h = (h ^ (unsigned char)req->body[i]) * 0x100000001b3ull;
+    if (req->json && !canon)
+        return false;
+    h = fnv1a(h, req->method, strlen(req->method));
+    h = fnv1a(h, "\n", 1);
+    h = fnv1a(h, req->path, strlen(req->path));
+    h = fnv1a(h, "\n", 1);
+    h = canon ? fnv1a(h, canon, strlen(canon)) : fnv1a(h, req->body, req->body_len);
+    free(canon);
     snprintf(out, 17, "%016llx", (unsigned long long)h);
+    return true;
 }
 
 static bool key_is_valid(const char *key)
@@ -110,7 +124,10 @@ void api_idempotent(struct api_ctx *ctx, api_handler h, const struct api_request
         snprintf(scoped, sizeof(scoped), "%.64s %s", req->client, key);
         key = scoped;
     }
-    fingerprint(req, fp);
+    if (!fingerprint(req, fp)) {
+        api_reply_problem(reply, API_P_INTERNAL, false, NULL, "out of memory");
+        return;
+    }
     if (cim_idem_begin(ctx->svc, key, fp, &state, &stored, &err) != CIM_RV_SUCCESS) {
         api_reply_cim(reply, &err, API_M_NONE);
         return;
