@@ -131,10 +131,26 @@ void api_readyz(struct api_ctx *ctx, const struct api_request *req, struct api_r
 void api_metrics(struct api_ctx *ctx, const struct api_request *req, struct api_reply *reply);
 void api_openapi(struct api_ctx *ctx, const struct api_request *req, struct api_reply *reply);
 
-/* Runs h for req under Idempotency-Key key: the first response is stored in the database and
- * replayed to retries with the same request; see api_idempotency.c. */
-void api_idempotent(struct api_ctx *ctx, api_handler h, const struct api_request *req,
-                    const char *key, struct api_reply *reply);
+/* The CIM method behind a request: ReturnValues 7 and 8 mean different things per method, and
+ * API_M_NONE (no method: GET, PATCH, element resources) means no ReturnValue in problems. */
+enum api_method {
+    API_M_NONE,
+    API_M_CREATE_GROUP,
+    API_M_DELETE_GROUP,
+    API_M_ADD_MEMBERS,
+    API_M_REMOVE_MEMBERS,
+};
+
+/* Runs h, the handler of CIM method m (API_M_NONE for none), for req under Idempotency-Key key:
+ * the first response is stored in the database and replayed to retries with the same request;
+ * see api_idempotency.c. A failure of the store is answered as one of m. */
+void api_idempotent(struct api_ctx *ctx, api_handler h, enum api_method m,
+                    const struct api_request *req, const char *key, struct api_reply *reply);
+/* Whether key is a well-formed Idempotency-Key (api_idempotent answers 400 for any other). */
+bool api_idempotency_key_valid(const char *key);
+/* The 409 for a request whose Idempotency-Key's first request has not finished: one still
+ * waiting for the writer or running (judged where they wait), or marked running in the store. */
+void api_reply_key_running(struct api_reply *reply);
 
 /* ---- problems (api_problem.c) ---- */
 
@@ -159,16 +175,6 @@ enum api_problem {
     API_P_INVALID_VALUE,    /* 422: a well-formed value the field does not take (ReturnValue 5) */
     API_P_NOT_IMPLEMENTED,  /* 501: a transfer coding the server does not know */
     API_P_PRECONDITION_FAILED, /* 412: If-Match names no current version */
-};
-
-/* The CIM method behind a request: ReturnValues 7 and 8 mean different things per method, and
- * API_M_NONE (no method: GET, PATCH, element resources) means no ReturnValue in problems. */
-enum api_method {
-    API_M_NONE,
-    API_M_CREATE_GROUP,
-    API_M_DELETE_GROUP,
-    API_M_ADD_MEMBERS,
-    API_M_REMOVE_MEMBERS,
 };
 
 /* Replaces reply with a problem body for a CIM outcome of method m (ReturnValue,

@@ -40,7 +40,7 @@ static bool fingerprint(const struct api_request *req, char out[17])
     return true;
 }
 
-static bool key_is_valid(const char *key)
+bool api_idempotency_key_valid(const char *key)
 {
     size_t len = strlen(key);
 
@@ -50,6 +50,12 @@ static bool key_is_valid(const char *key)
         if (key[i] < 0x21 || key[i] > 0x7E)
             return false;
     return true;
+}
+
+void api_reply_key_running(struct api_reply *reply)
+{
+    api_reply_problem(reply, API_P_KEY_RUNNING, false, "Idempotency-Key",
+                      "the first request with this Idempotency-Key has not finished");
 }
 
 /* Answers with the stored response; its strings move into reply. */
@@ -102,8 +108,8 @@ static void remember(struct api_ctx *ctx, const char *key, struct api_reply *rep
     free(resp.body);
 }
 
-void api_idempotent(struct api_ctx *ctx, api_handler h, const struct api_request *req,
-                    const char *key, struct api_reply *reply)
+void api_idempotent(struct api_ctx *ctx, api_handler h, enum api_method m,
+                    const struct api_request *req, const char *key, struct api_reply *reply)
 {
     struct cim_response stored;
     enum cim_idem_state state;
@@ -112,7 +118,7 @@ void api_idempotent(struct api_ctx *ctx, api_handler h, const struct api_request
     char fp[17];
 
     cim_err_clear(&err);
-    if (!key_is_valid(key)) {
+    if (!api_idempotency_key_valid(key)) {
         api_reply_problem(reply, API_P_BAD_HEADER, false, "Idempotency-Key",
                           "Idempotency-Key must be 1 to %d visible ASCII characters", KEY_MAX);
         return;
@@ -129,7 +135,7 @@ void api_idempotent(struct api_ctx *ctx, api_handler h, const struct api_request
         return;
     }
     if (cim_idem_begin(ctx->svc, key, fp, &state, &stored, &err) != CIM_RV_SUCCESS) {
-        api_reply_cim(reply, &err, API_M_NONE);
+        api_reply_cim(reply, &err, m);
         return;
     }
     switch (state) {
@@ -141,8 +147,7 @@ void api_idempotent(struct api_ctx *ctx, api_handler h, const struct api_request
                           "this Idempotency-Key was used for a different request");
         break;
     case CIM_IDEM_RUNNING:
-        api_reply_problem(reply, API_P_KEY_RUNNING, false, "Idempotency-Key",
-                          "the first request with this Idempotency-Key has not finished");
+        api_reply_key_running(reply);
         break;
     case CIM_IDEM_NEW:
         h(ctx, req, reply);

@@ -297,6 +297,7 @@ static void hand_to_writer(struct srv *srv, struct MHD_Connection *conn, struct 
                            const char *id, const char *idem_key, struct api_reply *reply)
 {
     struct srv_job *job = calloc(1, sizeof(*job));
+    enum srv_submit submitted;
 
     if (!job) {
         api_reply_problem(reply, API_P_INTERNAL, false, NULL, "out of memory");
@@ -304,6 +305,7 @@ static void hand_to_writer(struct srv *srv, struct MHD_Connection *conn, struct 
     }
     job->conn = conn;
     job->handler = route->handler;
+    job->cim = route->cim;
     /* What req borrows from st or MHD (the headers, the client, the body) lives until the
      * request completes, after the writer's answer; what lives in dispatch's frame is copied. */
     job->req = *req;
@@ -319,13 +321,17 @@ static void hand_to_writer(struct srv *srv, struct MHD_Connection *conn, struct 
     st->job = job;
     st->job_route = route;
     MHD_suspend_connection(conn);
-    if (!srv_writer_submit(&srv->writer, job)) {
-        MHD_resume_connection(conn);
-        st->job = NULL;
-        json_decref(job->req.json);
-        free(job);
+    submitted = srv_writer_submit(&srv->writer, job);
+    if (submitted == SRV_SUBMIT_QUEUED)
+        return;
+    MHD_resume_connection(conn);
+    st->job = NULL;
+    json_decref(job->req.json);
+    free(job);
+    if (submitted == SRV_SUBMIT_KEY_BUSY)
+        api_reply_key_running(reply);
+    else
         api_reply_problem(reply, API_P_UNAVAILABLE, false, NULL, "the server is stopping");
-    }
 }
 
 /* Runs the transport checks, then the handler; fills reply and allow. Returns the matched route,
@@ -489,6 +495,10 @@ static enum MHD_Result finish(struct srv *srv, struct MHD_Connection *conn, cons
     x.request_id = st->request_id;
     x.close = atomic_load(&srv->stopping);
     ret = send_reply(conn, reply, &x, &bytes);
+    /* MHD sends no body for HEAD or a 304 (their Content-Length is the 200's): the log counts
+     * what went out. */
+    if (strcmp(method, "HEAD") == 0 || reply->status == 304)
+        bytes = 0;
     took = now_seconds() - st->start;
     /* Labels are the route table's static strings, never the client's text: MHD's strings
      * die with the request, and the number of series stays bounded. */

@@ -176,6 +176,7 @@ struct srv_job {
     struct srv_job *next;
     struct MHD_Connection *conn;
     api_handler handler;
+    enum api_method cim; /* the route's */
     struct api_request req;
     struct api_kv query[SRV_MAX_QUERY];
     char id[64];
@@ -185,12 +186,16 @@ struct srv_job {
     bool done; /* set by the writer before it resumes the connection */
 };
 
+#define SRV_BATCH 32 /* the most changes the writer commits together */
+
 struct srv_writer {
     pthread_t thread;
     pthread_mutex_t lock;
     pthread_cond_t ready;
     struct srv_job *head; /* the queue, oldest first */
     struct srv_job *tail;
+    struct srv_job *batch[SRV_BATCH]; /* the batch being run, until its answers go out */
+    size_t n_batch;
     bool stop;
     bool running;
     struct api_ctx *ctx; /* the writer's own context (its own database connection) */
@@ -198,8 +203,14 @@ struct srv_writer {
 
 /* Starts the writer thread on ctx. Returns 0, or -1 when no thread could be made. */
 int srv_writer_start(struct srv_writer *w, struct api_ctx *ctx);
-/* Queues job; the writer answers it and resumes job->conn. False once the writer stops. */
-bool srv_writer_submit(struct srv_writer *w, struct srv_job *job);
+enum srv_submit {
+    SRV_SUBMIT_QUEUED,
+    SRV_SUBMIT_STOPPING, /* the writer stops: nothing more is taken */
+    SRV_SUBMIT_KEY_BUSY, /* a change with the same client and Idempotency-Key waits or runs */
+};
+
+/* Queues job; the writer answers it and resumes job->conn. */
+enum srv_submit srv_writer_submit(struct srv_writer *w, struct srv_job *job);
 /* Lets the writer finish what is queued, then joins it. Safe on a writer never started. */
 void srv_writer_stop(struct srv_writer *w);
 
@@ -266,6 +277,7 @@ struct srv_route {
     bool conditional;     /* a change that --require-if-match guards (428 without If-Match) */
     const char *produces; /* media type of a success */
     bool open;            /* answered without a token (health probes) */
+    enum api_method cim;  /* the CIM method the handler calls, for problems answered around it */
 };
 
 enum srv_match { SRV_MATCH_OK, SRV_MATCH_NO_PATH, SRV_MATCH_NO_METHOD };

@@ -6,20 +6,21 @@
 
 #define JSON "application/json"
 
-/* Flags not named are false: no body, no If-Match rule, a token needed. */
+/* Flags not named are false: no body, no If-Match rule, a token needed, no CIM method. */
 static const struct srv_route routes[] = {
-    {"POST", "/replication-groups", api_groups_create, .produces = JSON, .json_body = true},
+    {"POST", "/replication-groups", api_groups_create, .produces = JSON, .json_body = true,
+     .cim = API_M_CREATE_GROUP},
     {"GET", "/replication-groups", api_groups_list, .produces = JSON},
     {"GET", "/replication-groups/{id}", api_groups_get, .produces = JSON},
     {"PATCH", "/replication-groups/{id}", api_groups_modify,
      .produces = JSON, .json_body = true, .conditional = true},
     {"DELETE", "/replication-groups/{id}", api_groups_delete,
-     .produces = JSON, .conditional = true},
+     .produces = JSON, .conditional = true, .cim = API_M_DELETE_GROUP},
     {"GET", "/replication-groups/{id}/members", api_groups_members, .produces = JSON},
     {"POST", "/replication-groups/{id}/add-members", api_groups_add_members,
-     .produces = JSON, .json_body = true, .conditional = true},
+     .produces = JSON, .json_body = true, .conditional = true, .cim = API_M_ADD_MEMBERS},
     {"POST", "/replication-groups/{id}/remove-members", api_groups_remove_members,
-     .produces = JSON, .json_body = true, .conditional = true},
+     .produces = JSON, .json_body = true, .conditional = true, .cim = API_M_REMOVE_MEMBERS},
     {"POST", "/logical-elements", api_elements_create, .produces = JSON, .json_body = true},
     {"GET", "/logical-elements", api_elements_list, .produces = JSON},
     {"GET", "/logical-elements/{id}", api_elements_get, .produces = JSON},

@@ -14,29 +14,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SRV_BATCH 32
-
 static void run_job(struct srv_writer *w, struct srv_job *job)
 {
     if (job->idem_key)
-        api_idempotent(w->ctx, job->handler, &job->req, job->idem_key, &job->reply);
+        api_idempotent(w->ctx, job->handler, job->cim, &job->req, job->idem_key, &job->reply);
     else
         job->handler(w->ctx, &job->req, &job->reply);
     if (job->reply.status == 0)
         api_reply_problem(&job->reply, API_P_INTERNAL, false, NULL, "the handler gave no answer");
 }
 
-/* Moves up to SRV_BATCH queued jobs into batch and returns how many; w->lock is held. */
-static size_t take_jobs(struct srv_writer *w, struct srv_job **batch)
+/* Moves up to SRV_BATCH queued jobs into w->batch and returns how many; w->lock is held. */
+static size_t take_jobs(struct srv_writer *w)
 {
     size_t n = 0;
 
     while (w->head && n < SRV_BATCH) {
-        batch[n++] = w->head;
+        w->batch[n++] = w->head;
         w->head = w->head->next;
     }
     if (!w->head)
         w->tail = NULL;
+    w->n_batch = n;
     return n;
 }
 
@@ -57,7 +56,7 @@ static void *writer_main(void *arg)
     struct srv_writer *w = arg;
 
     for (;;) {
-        struct srv_job *batch[SRV_BATCH];
+        struct srv_job **batch = w->batch;
         size_t n;
         struct cim_err err;
         bool batched;
@@ -65,7 +64,7 @@ static void *writer_main(void *arg)
         pthread_mutex_lock(&w->lock);
         while (!w->head && !w->stop)
             pthread_cond_wait(&w->ready, &w->lock);
-        n = take_jobs(w, batch);
+        n = take_jobs(w);
         pthread_mutex_unlock(&w->lock);
         if (n == 0)
             break; /* stopping, and nothing left */
@@ -84,6 +83,10 @@ static void *writer_main(void *arg)
                 run_job(w, batch[i]);
             }
         }
+        /* Its keys are stored (or forgotten) now: a retry is answered from the store. */
+        pthread_mutex_lock(&w->lock);
+        w->n_batch = 0;
+        pthread_mutex_unlock(&w->lock);
         for (size_t i = 0; i < n; i++) {
             struct MHD_Connection *conn = batch[i]->conn;
 
@@ -111,14 +114,40 @@ int srv_writer_start(struct srv_writer *w, struct api_ctx *ctx)
     return 0;
 }
 
-bool srv_writer_submit(struct srv_writer *w, struct srv_job *job)
+static bool same_key(const struct srv_job *a, const struct srv_job *b)
+{
+    if (!b->idem_key || strcmp(a->idem_key, b->idem_key) != 0)
+        return false;
+    if (!a->req.client || !b->req.client)
+        return a->req.client == b->req.client;
+    return strcmp(a->req.client, b->req.client) == 0;
+}
+
+/* Whether a change with job's client and Idempotency-Key is queued or in the running batch
+ * (its answer not stored yet, so the store cannot tell); w->lock is held. */
+static bool key_in_flight(const struct srv_writer *w, const struct srv_job *job)
+{
+    if (!job->idem_key || !api_idempotency_key_valid(job->idem_key))
+        return false;
+    for (const struct srv_job *q = w->head; q; q = q->next)
+        if (same_key(job, q))
+            return true;
+    for (size_t i = 0; i < w->n_batch; i++)
+        if (same_key(job, w->batch[i]))
+            return true;
+    return false;
+}
+
+enum srv_submit srv_writer_submit(struct srv_writer *w, struct srv_job *job)
 {
     job->next = NULL;
     clock_gettime(CLOCK_MONOTONIC, &job->queued);
     pthread_mutex_lock(&w->lock);
-    if (w->stop) {
+    if (w->stop || key_in_flight(w, job)) {
+        enum srv_submit refused = w->stop ? SRV_SUBMIT_STOPPING : SRV_SUBMIT_KEY_BUSY;
+
         pthread_mutex_unlock(&w->lock);
-        return false;
+        return refused;
     }
     if (w->tail)
         w->tail->next = job;
@@ -127,7 +156,7 @@ bool srv_writer_submit(struct srv_writer *w, struct srv_job *job)
     w->tail = job;
     pthread_cond_signal(&w->ready);
     pthread_mutex_unlock(&w->lock);
-    return true;
+    return SRV_SUBMIT_QUEUED;
 }
 
 void srv_writer_stop(struct srv_writer *w)

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -148,6 +149,46 @@ static void test_idempotency_keys_expire(void **state)
     sleep(2);
     assert_int_equal(h_status(s, "POST", "/replication-groups", key, "{}"), 201);
     assert_int_equal(h_db_count(s, "SELECT count(*) FROM rgroup"), 2);
+    h_free(s);
+}
+
+/* A retry that comes while the first request with its key still waits for the database is
+ * 409 at once (it queued behind the first, and was answered the replay only when that ended);
+ * another key goes on waiting, and the key is free again when the first is answered. */
+static void test_idempotency_key_still_running(void **state)
+{
+    static const char *const args[] = {"--busy-timeout", "3000", NULL};
+    static const char first[] = "POST /replication-groups HTTP/1.1\r\nHost: a\r\n"
+                                "Content-Type: application/json\r\nContent-Length: 2\r\n"
+                                "Idempotency-Key: slow\r\nConnection: close\r\n\r\n{}";
+    struct h_server *s = h_new(args);
+    struct h_resp r;
+    sqlite3 *other;
+    char got[16], replayed[16];
+    int fd;
+
+    (void)state;
+    assert_int_equal(sqlite3_open(s->db, &other), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    fd = h_connect(s);
+    assert_true(fd >= 0);
+    assert_int_equal(send(fd, first, sizeof(first) - 1, MSG_NOSIGNAL), (ssize_t)sizeof(first) - 1);
+    usleep_ms(300);
+    call(s, "POST", "/replication-groups", "Idempotency-Key: slow\r\n", "{}", &r);
+    assert_int_equal(r.status, 409);
+    assert_string_equal(h_str(r.json, "Parameter"), "Idempotency-Key");
+    assert_null(h_header(&r, "Idempotent-Replayed", replayed, sizeof(replayed)));
+    h_resp_free(&r);
+    sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_close(other);
+    assert_true(recv(fd, got, sizeof(got), MSG_WAITALL) > 12);
+    assert_int_equal(strncmp(got, "HTTP/1.1 201", 12), 0);
+    close(fd);
+    call(s, "POST", "/replication-groups", "Idempotency-Key: slow\r\n", "{}", &r);
+    assert_int_equal(r.status, 201);
+    assert_non_null(h_header(&r, "Idempotent-Replayed", replayed, sizeof(replayed)));
+    h_resp_free(&r);
+    assert_int_equal(h_db_count(s, "SELECT count(*) FROM rgroup"), 1);
     h_free(s);
 }
 
@@ -436,6 +477,13 @@ static void test_request_id_echoed_and_logged(void **state)
              "\"trace-42\"' '%s'",
              log);
     assert_int_equal(system(cmd), 0);
+    /* The bytes are those sent: none for HEAD, whose Content-Length is the GET's. */
+    assert_int_equal(h_status(s, "HEAD", "/capabilities", "X-Request-Id: head-1\r\n", NULL), 200);
+    snprintf(cmd, sizeof(cmd),
+             "grep -q '\"method\":\"HEAD\",\"path\":\"/capabilities\",\"status\":200,"
+             "\"bytes\":0,.*\"request_id\":\"head-1\"' '%s'",
+             log);
+    assert_int_equal(system(cmd), 0);
 }
 
 static void test_readyz_follows_the_database(void **state)
@@ -469,6 +517,15 @@ static void test_readyz_sees_the_file_gone(void **state)
     assert_int_equal(h_status(s, "POST", "/replication-groups", NULL, "{\"GroupName\":\"lost\"}"),
                      500);
     assert_int_equal(h_status(s, "POST", "/logical-elements", NULL, "{\"DeviceID\":\"lost\"}"), 500);
+    /* With an Idempotency-Key the key's claim is refused first: still CreateGroup's 4 Failed. */
+    {
+        struct h_resp r;
+
+        call(s, "POST", "/replication-groups", "Idempotency-Key: lost\r\n", "{}", &r);
+        assert_int_equal(r.status, 500);
+        assert_int_equal(h_int(r.json, "ReturnValue"), 4);
+        h_resp_free(&r);
+    }
     assert_int_equal(rename(moved, s->db), 0);
     assert_int_equal(h_status(s, "GET", "/readyz", NULL, NULL), 200);
     /* Not written: the name and the keys are free (taken ones would be 409). */
@@ -607,6 +664,7 @@ int main(void)
         T(test_idempotent_retry_gets_same_answer),
         T(test_idempotency_key_reuse_and_errors),
         cmocka_unit_test(test_idempotency_keys_expire),
+        cmocka_unit_test(test_idempotency_key_still_running),
         T(test_if_none_match_gives_304),
         T(test_if_match_on_get),
         T(test_if_none_match_on_a_change),
