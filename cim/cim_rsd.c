@@ -303,6 +303,87 @@ enum cim_rv cim_rsd_fail_oom(struct cim_err *err)
     return cim_err_set(err, CIM_RV_FAILED, NULL, "out of memory");
 }
 
+/* 1-based line and byte column of offset pos, worked out only when a message needs them. */
+static void locate(const char *text, size_t pos, size_t *line, size_t *col)
+{
+    size_t line_start = 0;
+
+    *line = 1;
+    for (size_t i = 0; i < pos; i++)
+        if (text[i] == '\n') {
+            ++*line;
+            line_start = i + 1;
+        }
+    *col = pos - line_start + 1;
+}
+
+enum cim_rv cim_rsd_fail_at(struct cim_err *err, const char *text, size_t pos,
+                            const struct cim_prop_def *def, const char *fmt, ...)
+{
+    char detail[CIM_RSD_DETAIL_SIZE];
+    size_t line, col;
+    va_list ap;
+
+    locate(text, pos, &line, &col);
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof(detail), fmt, ap);
+    va_end(ap);
+    if (def)
+        return cim_rsd_fail_prop(err, def, "%s at %zu:%zu", detail, line, col);
+    return cim_err_set(err, CIM_RV_INVALID_PARAMETER, CIM_RSD_PARAM,
+                       CIM_RSD_PARAM ": %s at %zu:%zu", detail, line, col);
+}
+
+enum cim_rv cim_rsd_relay_at(struct cim_err *err, const char *text, size_t pos,
+                             const struct cim_err *inner)
+{
+    size_t line, col;
+
+    if (inner->rv != CIM_RV_INVALID_PARAMETER)
+        return cim_err_set(err, inner->rv, inner->param[0] ? inner->param : NULL, "%s",
+                           inner->detail);
+    locate(text, pos, &line, &col);
+    return cim_err_set(err, inner->rv, inner->param, "%s at %zu:%zu", inner->detail, line, col);
+}
+
+enum cim_rv cim_rsd_fail_undefined_at(struct cim_err *err, const char *text, size_t pos,
+                                      const char *name, size_t len)
+{
+    /* Named as the JSON form names it: ReplicationSettingData.<the name given>. */
+    int shown = (int)(len < 64 ? len : 64);
+    char param[96];
+    size_t line, col;
+
+    locate(text, pos, &line, &col);
+    snprintf(param, sizeof(param), CIM_RSD_PARAM ".%.*s", shown, name);
+    return cim_err_set(err, CIM_RV_INVALID_PARAMETER, param, CIM_RSD_PARAM ": %.*s %s at %zu:%zu",
+                       shown, name, cim_rsd_undefined_why(name, len), line, col);
+}
+
+size_t cim_rsd_encode_utf8(uint32_t cp, char *out)
+{
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (char)(0xC0 | (cp >> 6));
+        out[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (char)(0xE0 | (cp >> 12));
+        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | (cp >> 18));
+    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    out[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
 /* Writes def's allowed values, "2 (Continue), 3 (Stop)", to buf (labels where the class has
  * them). */
 static void format_allowed(const struct cim_prop_def *def, char *buf, size_t size)

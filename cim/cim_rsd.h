@@ -85,9 +85,10 @@ enum cim_rv cim_rsd_add_string_n(struct cim_rsd *rsd, const struct cim_prop_def 
  *   instance of CIM_ReplicationSettingData { ConsistentPointInTime = TRUE; ElementName = "x"; };
  * Keywords case-insensitive; whitespace and // and C comments allowed between tokens; the final
  * ';' is optional; a property set to NULL is skipped; booleans TRUE/FALSE; integers decimal or
- * 0x hex; strings in double quotes with MOF escapes (\" \\ \n \t \r \b \f \' \xHH) and adjacent
- * string literals concatenated. Every property goes through the cim_rsd_add_* checks. rsd must
- * have been initialised; on error it is left initialised but empty. */
+ * 0x hex, with an optional "+"; strings in double quotes with MOF escapes (\" \\ \n \t \r \b
+ * \f \' \xHH) and adjacent string literals concatenated. Every property goes through the
+ * cim_rsd_add_* checks. rsd must have been initialised; on error it is left initialised but
+ * empty. */
 enum cim_rv cim_rsd_parse_mof(const char *text, struct cim_rsd *rsd, struct cim_err *err);
 /* cim_rsd_parse_mof for a text of len bytes, which need not end in a NUL: a NUL among them is a
  * byte like any other (refused outside a string, a control character inside one). */

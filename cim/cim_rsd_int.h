@@ -43,6 +43,20 @@ enum cim_rv cim_rsd_fail_prop(struct cim_err *err, const struct cim_prop_def *de
 /* Records "out of memory" with CIM_RV_FAILED and no parameter; returns CIM_RV_FAILED. */
 enum cim_rv cim_rsd_fail_oom(struct cim_err *err);
 
+/* For the parsers of the text forms: each message ends with the line:column of offset pos in
+ * text. cim_rsd_fail_at records a 5 about def's value when def is given, else about the text;
+ * cim_rsd_relay_at passes on an error an add function wrote to a scratch record (a 5 gets the
+ * position; anything else, out of memory, goes on as it is); cim_rsd_fail_undefined_at is the
+ * 5 for a property name of len bytes the class does not have. Each returns the error's rv. */
+enum cim_rv cim_rsd_fail_at(struct cim_err *err, const char *text, size_t pos,
+                            const struct cim_prop_def *def, const char *fmt, ...) RG_PRINTF(5, 6);
+enum cim_rv cim_rsd_relay_at(struct cim_err *err, const char *text, size_t pos,
+                             const struct cim_err *inner);
+enum cim_rv cim_rsd_fail_undefined_at(struct cim_err *err, const char *text, size_t pos,
+                                      const char *name, size_t len);
+/* Writes code point cp (at most U+10FFFF) as 1 to 4 bytes of UTF-8 at out; returns how many. */
+size_t cim_rsd_encode_utf8(uint32_t cp, char *out);
+
 /* Frees and removes every property of rsd; its class stays as it was. */
 void cim_rsd_clear_props(struct cim_rsd *rsd);
 /* cim_rsd_set_class for a name of len bytes, not NUL-terminated. */

@@ -41,50 +41,13 @@ struct mof {
     struct cim_err *err;
 };
 
-/* 1-based line and byte column of offset pos, worked out only when a message needs them. */
-static void locate(const struct mof *m, size_t pos, size_t *line, size_t *col)
-{
-    size_t line_start = 0;
-
-    *line = 1;
-    for (size_t i = 0; i < pos; i++)
-        if (m->text[i] == '\n') {
-            ++*line;
-            line_start = i + 1;
-        }
-    *col = pos - line_start + 1;
-}
-
 /* Records an error at offset pos: about def's value when def is given, else about the text. */
-static enum cim_rv fail_at(struct mof *m, const struct cim_prop_def *def, size_t pos,
-                           const char *fmt, ...) RG_PRINTF(4, 5);
-static enum cim_rv fail_at(struct mof *m, const struct cim_prop_def *def, size_t pos,
-                           const char *fmt, ...)
-{
-    char detail[CIM_RSD_DETAIL_SIZE];
-    size_t line, col;
-    va_list ap;
-
-    locate(m, pos, &line, &col);
-    va_start(ap, fmt);
-    vsnprintf(detail, sizeof(detail), fmt, ap);
-    va_end(ap);
-    if (def)
-        return cim_rsd_fail_prop(m->err, def, "%s at %zu:%zu", detail, line, col);
-    return cim_err_set(m->err, CIM_RV_INVALID_PARAMETER, CIM_RSD_PARAM,
-                       CIM_RSD_PARAM ": %s at %zu:%zu", detail, line, col);
-}
+#define fail_at(m, def, pos, ...) cim_rsd_fail_at((m)->err, (m)->text, (pos), (def), __VA_ARGS__)
 
 /* Passes on an error an add function wrote to a scratch record, adding where the value is. */
 static enum cim_rv relay_at(struct mof *m, size_t pos, const struct cim_err *inner)
 {
-    size_t line, col;
-
-    if (inner->rv != CIM_RV_INVALID_PARAMETER)
-        return cim_err_set(m->err, inner->rv, inner->param[0] ? inner->param : NULL, "%s",
-                           inner->detail);
-    locate(m, pos, &line, &col);
-    return cim_err_set(m->err, inner->rv, inner->param, "%s at %zu:%zu", inner->detail, line, col);
+    return cim_rsd_relay_at(m->err, m->text, pos, inner);
 }
 
 /* Skips whitespace, // line comments and C comments. */
@@ -213,23 +176,6 @@ static enum cim_rv expect(struct mof *m, enum tok_kind kind, const char *what)
     return next_token(m);
 }
 
-static size_t encode_utf8(uint32_t cp, char *out)
-{
-    if (cp < 0x80) {
-        out[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (char)(0xC0 | (cp >> 6));
-        out[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    out[0] = (char)(0xE0 | (cp >> 12));
-    out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    out[2] = (char)(0x80 | (cp & 0x3F));
-    return 3;
-}
-
 /* Appends the current string literal, escapes decoded, to m->buf at *n. \x and \X take 1 to 4
  * hex digits naming a UCS-2 character (DSP0004 escapedUCS2), written as UTF-8; each escape is
  * at least as long as what it decodes to, so m->buf cannot overflow. */
@@ -274,7 +220,7 @@ static enum cim_rv decode_string(struct mof *m, size_t *n)
         if (cp >= 0xD800 && cp <= 0xDFFF)
             return fail_at(m, NULL, esc, "\\x%04X is a UTF-16 surrogate, not a character",
                            (unsigned)cp);
-        *n += encode_utf8(cp, m->buf + *n);
+        *n += cim_rsd_encode_utf8(cp, m->buf + *n);
     }
     return CIM_RV_SUCCESS;
 }
@@ -294,6 +240,11 @@ static enum cim_rv convert_number(struct mof *m, const struct cim_prop_def *def,
     }
     if (s[0] == '-')
         return fail_at(m, def, m->tok.start, "%s must not be negative", def->name);
+    /* DSP0004's decimalValue and hexValue take a sign: "+" changes nothing. */
+    if (s[0] == '+') {
+        s++;
+        len--;
+    }
     if (len >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
         ok = cim_rsd_parse_uint(s + 2, len - 2, 16, v);
     else if (len >= 2 && s[0] == '0')
@@ -378,18 +329,9 @@ static enum cim_rv parse_property(struct mof *m, struct cim_rsd *rsd)
     struct cim_err inner;
     enum cim_rv rv;
 
-    if (!def) {
-        /* Named as the JSON form names it: ReplicationSettingData.<the name given>. */
-        int len = (int)(m->tok.len < 64 ? m->tok.len : 64);
-        char param[96];
-        size_t line, col;
-
-        locate(m, pos, &line, &col);
-        snprintf(param, sizeof(param), CIM_RSD_PARAM ".%.*s", len, m->text + m->tok.start);
-        return cim_err_set(m->err, CIM_RV_INVALID_PARAMETER, param,
-                           CIM_RSD_PARAM ": %.*s %s at %zu:%zu", len, m->text + m->tok.start,
-                           cim_rsd_undefined_why(m->text + m->tok.start, m->tok.len), line, col);
-    }
+    if (!def)
+        return cim_rsd_fail_undefined_at(m->err, m->text, pos, m->text + m->tok.start,
+                                         m->tok.len);
     cim_err_clear(&inner);
     if (cim_rsd_mark_given(m->seen, def, &inner) != CIM_RV_SUCCESS)
         return relay_at(m, pos, &inner);

@@ -689,6 +689,17 @@ static void test_mof_reads_hex_integers(void **state)
     assert_true(find_prop(rsd, "Generation")->u == UINT64_MAX);
 }
 
+/* DSP0004: decimalValue and hexValue may carry a sign; "+" changes nothing. */
+static void test_mof_reads_a_plus_sign(void **state)
+{
+    struct cim_rsd *rsd = *state;
+
+    parse_ok(rsd, HEAD "Multihop = +2; Generation = +0x10; DeltaUpdateBlocks = +0; }");
+    assert_int_equal(find_prop(rsd, "Multihop")->u, 2);
+    assert_int_equal(find_prop(rsd, "Generation")->u, 16);
+    assert_int_equal(find_prop(rsd, "DeltaUpdateBlocks")->u, 0);
+}
+
 static void test_mof_skips_null_values(void **state)
 {
     struct cim_rsd *rsd = *state;
@@ -969,7 +980,7 @@ static void test_mof_rejects_leading_zero(void **state)
 
 static void test_mof_rejects_malformed_integers(void **state)
 {
-    static const char *const bad[] = {"1.5", "0x", "0xG1", "12abc", "+2", "1010b"};
+    static const char *const bad[] = {"1.5", "0x", "0xG1", "12abc", "+0x", "+1.0", "1010b"};
     char text[128];
 
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -1243,6 +1254,7 @@ int main(void)
         T(test_mof_decodes_hex_escapes_as_characters),
         T(test_mof_concatenates_adjacent_strings),
         T(test_mof_reads_hex_integers),
+        T(test_mof_reads_a_plus_sign),
         T(test_mof_skips_null_values),
         T(test_mof_final_semicolon_is_optional),
         T(test_mof_accepts_an_empty_property_list),
