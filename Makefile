@@ -29,7 +29,7 @@ UNIT_BINS := $(UNIT_SRC:%.c=$(BUILD)/%)
 INT_SRC   := $(wildcard tests/integration/test_*.c)
 INT_BINS  := $(INT_SRC:%.c=$(BUILD)/%)
 INT_HELP  := $(BUILD)/tests/integration/harness.o
-FUZZ_TARGETS := path mof body
+FUZZ_TARGETS := path mof xml body
 FUZZ_REPLAY  := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/replay_%)
 FUZZ_SECONDS ?= 60
 

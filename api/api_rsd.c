@@ -138,6 +138,20 @@ int api_rsd_check_json(const json_t *j, struct api_reply *reply)
     return 0;
 }
 
+/* An embedded instance's text is CIM-XML when it starts (after white space) with '<', which no
+ * MOF instance declaration does; else MOF. */
+static enum cim_rv parse_embedded(const char *text, size_t len, struct cim_rsd *rsd,
+                                  struct cim_err *err)
+{
+    size_t i = 0;
+
+    while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n'))
+        i++;
+    if (i < len && (text[i] == '<' || (unsigned char)text[i] == 0xEF))
+        return cim_rsd_parse_xml_n(text, len, rsd, err);
+    return cim_rsd_parse_mof_n(text, len, rsd, err);
+}
+
 int api_rsd_from_json(const json_t *j, struct cim_rsd *rsd, enum api_method m,
                       struct api_reply *reply)
 {
@@ -150,7 +164,7 @@ int api_rsd_from_json(const json_t *j, struct cim_rsd *rsd, enum api_method m,
     if (api_rsd_check_json(j, reply) != 0)
         return -1;
     if (json_is_string(j)) {
-        if (cim_rsd_parse_mof_n(json_string_value(j), json_string_length(j), rsd, &err) !=
+        if (parse_embedded(json_string_value(j), json_string_length(j), rsd, &err) !=
             CIM_RV_SUCCESS) {
             api_reply_cim(reply, &err, m);
             return -1;

@@ -95,6 +95,19 @@ enum cim_rv cim_rsd_parse_mof(const char *text, struct cim_rsd *rsd, struct cim_
 enum cim_rv cim_rsd_parse_mof_n(const char *text, size_t len, struct cim_rsd *rsd,
                                 struct cim_err *err);
 
+/* Parses a CIM-XML instance (DSP0201), the other textual form of an embedded instance:
+ *   <INSTANCE CLASSNAME="CIM_ReplicationSettingData">
+ *     <PROPERTY NAME="ConsistentPointInTime" TYPE="boolean"><VALUE>TRUE</VALUE></PROPERTY>
+ *   </INSTANCE>
+ * TYPE must be the property's (boolean, uint16, uint64, string, datetime); a PROPERTY without a
+ * VALUE is NULL and skipped; booleans TRUE/FALSE in any case, integers decimal or 0x hex; white
+ * space around any value but a string's is dropped. QUALIFIER elements, comments, processing
+ * instructions, an XML declaration (UTF-8), references and CDATA are read; a DOCTYPE, arrays and
+ * references are refused. Every property goes through the cim_rsd_add_* checks. rsd must have
+ * been initialised; on error it is left initialised but empty. text holds len bytes. */
+enum cim_rv cim_rsd_parse_xml_n(const char *text, size_t len, struct cim_rsd *rsd,
+                                struct cim_err *err);
+
 /* Stored text of a value: "true"/"false", decimal, or the string itself. New string (caller
  * frees), NULL on OOM. */
 char *cim_prop_to_text(const struct cim_prop *prop);

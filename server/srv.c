@@ -38,6 +38,7 @@ struct srv {
     struct srv_rate rate;
     pthread_mutex_t rate_lock;   /* every MHD thread takes from the same buckets */
     struct srv_writer writer;
+    struct srv_conns conns;
     struct srv_metrics metrics;
     atomic_uint_fast64_t next_id; /* request-id sequence */
     uint64_t id_seed;
@@ -539,6 +540,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (!st)
             return MHD_NO;
         *con_cls = st;
+        srv_conns_request(&srv->conns, conn, true);
         atomic_fetch_add(&srv->in_flight, 1);
         st->start = now_seconds();
         set_request_id(srv, conn, st);
@@ -627,8 +629,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     struct srv *srv = cls;
     struct req_state *st = *con_cls;
 
-    (void)conn;
     (void)toe;
+    srv_conns_request(&srv->conns, conn, false);
     if (st) {
         if (st->job) {
             api_reply_clear(&st->job->reply);
@@ -718,6 +720,14 @@ static int prepare_security(struct srv *srv, const struct sockaddr_storage *addr
     srv->rate.rate = cfg->rate_limit;
     srv->rate.burst = cfg->rate_burst ? cfg->rate_burst : cfg->rate_limit;
     return 0;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    struct srv *srv = cls;
+
+    srv_conns_notify(&srv->conns, conn, socket_context, code == MHD_CONNECTION_NOTIFY_STARTED);
 }
 
 static void free_srv(struct srv *srv)
@@ -811,10 +821,17 @@ struct srv *srv_start(const struct srv_config *cfg, struct api_ctx *const *reade
         free_srv(srv);
         return NULL;
     }
+    if (srv_conns_start(&srv->conns, cfg->header_timeout) != 0) {
+        snprintf(why, why_len, "cannot start the header-deadline thread");
+        srv_writer_stop(&srv->writer);
+        free_srv(srv);
+        return NULL;
+    }
     /* The logger goes first, so that MHD's messages about the other options reach it. */
     srv->daemon = MHD_start_daemon(
         flags, (uint16_t)cfg->port, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER,
         log_mhd, srv, MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
         MHD_OPTION_UNESCAPE_CALLBACK, srv_unescape, NULL, MHD_OPTION_URI_LOG_CALLBACK,
         srv_check_uri, NULL,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SRV_CONN_MEMORY,
@@ -826,6 +843,7 @@ struct srv *srv_start(const struct srv_config *cfg, struct api_ctx *const *reade
                  "certificate or key?)",
                  cfg->listen, cfg->port);
         srv_writer_stop(&srv->writer);
+        srv_conns_stop(&srv->conns);
         free_srv(srv);
         return NULL;
     }
@@ -882,6 +900,7 @@ void srv_stop(struct srv *srv)
      * stopped with a connection suspended. */
     srv_writer_stop(&srv->writer);
     MHD_stop_daemon(srv->daemon);
+    srv_conns_stop(&srv->conns);
     free_srv(srv);
 }
 

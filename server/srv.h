@@ -28,6 +28,8 @@ struct srv_config {
     unsigned long group_cache; /* serialized groups kept per request thread; 0 = none */
     unsigned connection_timeout;
     unsigned body_timeout;    /* seconds a body may take to arrive after its headers; 0 = any */
+    unsigned header_timeout;  /* seconds to a complete request head, from the connection's
+                                 opening or its previous answer; 0 = any */
     bool verbose;
     bool access_log;
     bool require_if_match;
@@ -126,6 +128,33 @@ const char *srv_header_list(struct MHD_Connection *conn, const char *name, char 
                             bool *failed);
 /* MHD's unescape callback (MHD_OPTION_UNESCAPE_CALLBACK): "%HH" to its byte, except "%00". */
 size_t srv_unescape(void *cls, struct MHD_Connection *conn, char *s);
+
+/* ---- the header deadline (srv_conns.c) ---- */
+
+struct srv_conn;
+
+struct srv_conns {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    struct srv_conn *head; /* the open connections */
+    unsigned timeout;      /* seconds; 0 = none, and nothing runs */
+    bool stop;
+    bool running;
+};
+
+/* Starts watching with timeout seconds (0: does nothing). Returns 0, or -1 when no thread could
+ * be made. */
+int srv_conns_start(struct srv_conns *cs, unsigned timeout);
+/* Joins the watcher; call after MHD is stopped. Safe on one never started. */
+void srv_conns_stop(struct srv_conns *cs);
+/* For MHD_OPTION_NOTIFY_CONNECTION: conn has opened (opened) or closed; *socket_context is
+ * the connection's MHD keeps for it. */
+void srv_conns_notify(struct srv_conns *cs, struct MHD_Connection *conn, void **socket_context,
+                      bool opened);
+/* A request head on conn is in (begun) or its answer went out (!begun): the deadline is off
+ * while a request runs, and counts again from its answer. */
+void srv_conns_request(struct srv_conns *cs, struct MHD_Connection *conn, bool begun);
 
 /* ---- request rate per client (srv_limit.c) ---- */
 

@@ -81,6 +81,9 @@ static const struct opt opts[] = {
     {"body-timeout", "REPLGW_BODY_TIMEOUT", O_UINT, CFG(body_timeout), "S",
      "Longest a request body may take to arrive, counted from its headers, before the "
      "connection is closed (default 60; 0 = no limit)"},
+    {"header-timeout", "REPLGW_HEADER_TIMEOUT", O_UINT, CFG(header_timeout), "S",
+     "Longest a connection may wait for a complete request line and headers, counted from its "
+     "opening or its previous answer, before it is closed (default 40; 0 = no limit)"},
     {"access-log", "REPLGW_ACCESS_LOG", O_BOOL, CFG(access_log), "BOOL",
      "One JSON line per request on standard error (default true)"},
     {"cors-origin", "REPLGW_CORS_ORIGINS", O_STR, CFG(cors_origins), "LIST",
@@ -121,6 +124,7 @@ static void set_defaults(struct srv_config *cfg)
     cfg->group_cache = API_CACHE_DEFAULT_SLOTS;
     cfg->connection_timeout = 30;
     cfg->body_timeout = 60;
+    cfg->header_timeout = 40;
     cfg->access_log = true;
     cfg->shutdown_grace = 10;
     cfg->max_per_ip = 256;

@@ -759,6 +759,43 @@ static void test_create_rsd_mof_string(void **state)
     h_resp_free(&r);
 }
 
+/* CIM-NOTES §9.2: the CIM-XML form of the embedded instance, as pywbem writes it, is stored
+ * and read back as the other forms are; a bad one is 5 naming the property or the parameter,
+ * and leaves nothing. */
+static void test_create_rsd_cim_xml_string(void **state)
+{
+    struct h_server *s = *state;
+    struct h_resp r;
+    const json_t *rsd;
+
+    post_group(s,
+               "{\"ReplicationSettingData\":\"<INSTANCE CLASSNAME=\\\"CIM_ReplicationSettingData\\\">"
+               "<PROPERTY NAME=\\\"ConsistentPointInTime\\\" TYPE=\\\"boolean\\\"><VALUE>TRUE</VALUE>"
+               "</PROPERTY><PROPERTY NAME=\\\"Description\\\" TYPE=\\\"string\\\"><VALUE>db &amp; "
+               "logs</VALUE></PROPERTY></INSTANCE>\"}",
+               &r);
+    assert_int_equal(r.status, 201);
+    assert_string_equal(h_str(r.json, "Description"), "db & logs");
+    h_resp_free(&r);
+    assert_int_equal(h_req(s, "GET", "/replication-groups/1", NULL, NULL, &r), 0);
+    rsd = json_object_get(r.json, "ReplicationSettingData");
+    assert_int_equal(h_bool(rsd, "ConsistentPointInTime"), 1);
+    assert_string_equal(h_str(rsd, "Description"), "db & logs");
+    h_resp_free(&r);
+    post_group(s,
+               "{\"GroupName\":\"x\",\"ReplicationSettingData\":\" <INSTANCE CLASSNAME="
+               "\\\"CIM_ReplicationSettingData\\\"><PROPERTY NAME=\\\"Multihop\\\" TYPE=\\\"string\\\">"
+               "<VALUE>2</VALUE></PROPERTY></INSTANCE>\"}",
+               &r);
+    assert_problem(&r, 422, 5, "ReplicationSettingData.Multihop");
+    h_resp_free(&r);
+    post_group(s, "{\"GroupName\":\"x\",\"ReplicationSettingData\":\"<INSTANCE>\"}", &r);
+    assert_problem(&r, 422, 5, "ReplicationSettingData");
+    h_resp_free(&r);
+    assert_int_equal(h_db_count(s, "SELECT count(*) FROM rgroup"), 1);
+    assert_int_equal(h_db_count(s, COUNT_SETTINGS), 2);
+}
+
 /* A uint64 property keeps its whole range through the store, beyond what jansson parses. */
 static void test_create_rsd_uint64_range(void **state)
 {
@@ -1132,6 +1169,7 @@ int main(void)
         T_OWN(test_create_remote_access_point_not_supported),
         T(test_create_rsd_json_stored_and_returned),
         T(test_create_rsd_mof_string),
+        T(test_create_rsd_cim_xml_string),
         T(test_create_rsd_uint64_range),
         T(test_create_rsd_invalid),
         T(test_create_malformed_json),

@@ -512,6 +512,51 @@ static void test_slow_body_is_cut_off(void **state)
     h_cleanup(&s);
 }
 
+/* Slowloris: a request head trickling in a byte at a time keeps the idle timeout at bay, but
+ * not --header-timeout, counted from the connection's opening; a connection kept alive between
+ * answers is not cut while its requests come whole. */
+static void test_slow_headers_are_cut_off(void **state)
+{
+    static const char *const args[] = {"--header-timeout", "2", "--connection-timeout", "10",
+                                       NULL};
+    static const char head[] = "GET /livez HTTP/1.1\r\nHost: a\r\n";
+    static const char whole[] = "GET /livez HTTP/1.1\r\nHost: a\r\n\r\n";
+    struct pollfd pfd = {.events = POLLIN};
+    struct h_server s;
+    int sent = 0;
+    char buf[256];
+    int keep;
+
+    (void)state;
+    assert_int_equal(h_start(&s, args), 0);
+    pfd.fd = h_connect(&s);
+    assert_true(pfd.fd >= 0);
+    assert_int_equal(send(pfd.fd, head, sizeof(head) - 1, MSG_NOSIGNAL), (ssize_t)(sizeof(head) - 1));
+    /* A header byte each 250 ms, up to 40 (10 s, the idle timeout), until the stream ends. */
+    while (sent < 40 && send(pfd.fd, "X", 1, MSG_NOSIGNAL) == 1) {
+        sent++;
+        if (poll(&pfd, 1, 250) == 1 && recv(pfd.fd, buf, sizeof(buf), 0) <= 0)
+            break;
+    }
+    assert_true(sent < 20);
+    close(pfd.fd);
+    /* Three requests 1.5 s apart on one connection: 4.5 s in all, each head within the 2 s. */
+    keep = h_connect(&s);
+    assert_true(keep >= 0);
+    for (int i = 0; i < 3; i++) {
+        struct pollfd kp = {.fd = keep, .events = POLLIN};
+
+        assert_int_equal(send(keep, whole, sizeof(whole) - 1, MSG_NOSIGNAL),
+                         (ssize_t)(sizeof(whole) - 1));
+        assert_int_equal(poll(&kp, 1, 5000), 1);
+        assert_true(recv(keep, buf, sizeof(buf), 0) > 12);
+        assert_int_equal(strncmp(buf, "HTTP/1.1 200", 12), 0);
+        usleep_ms(1500);
+    }
+    close(keep);
+    h_cleanup(&s);
+}
+
 /* A store's elements keep the namespace they were registered in: started with another
  * --namespace, the server says which to use instead of serving bodies that mix the two; the
  * same namespace in another case is the same one. */
@@ -617,6 +662,7 @@ int main(void)
         cmocka_unit_test(test_total_connections),
         cmocka_unit_test(test_idle_connection_timeout),
         cmocka_unit_test(test_slow_body_is_cut_off),
+        cmocka_unit_test(test_slow_headers_are_cut_off),
         cmocka_unit_test(test_ambiguous_framing_is_refused),
         cmocka_unit_test(test_request_target_and_host),
         cmocka_unit_test(test_another_namespace_is_refused),
