@@ -4,6 +4,7 @@
 #include "db/db_int.h"
 
 #include <assert.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,10 +245,16 @@ static const char *const sql[Q_COUNT] = {
     [Q_DATA_VERSION] = "PRAGMA data_version",
 };
 
+/* Set once any statement of the process found the file damaged (SQLITE_CORRUPT): the store is
+ * not ready again until an operator has looked (db_ping). One file per process. */
+static atomic_bool damaged;
+
 int db_map(struct db *db, int sqlite_rc, const char *what)
 {
     int rc;
 
+    if ((sqlite_rc & 0xFF) == SQLITE_CORRUPT)
+        atomic_store(&damaged, true);
     switch (sqlite_rc & 0xFF) {
     case SQLITE_OK:
     case SQLITE_ROW:
@@ -486,6 +493,32 @@ static int migrate(struct db *db, char *why, size_t why_len)
         }
     }
     return DB_OK;
+}
+
+int db_check_integrity(struct db *db, char *why, size_t why_len)
+{
+    const char *path = sqlite3_db_filename(db->conn, "main");
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db->conn, "PRAGMA quick_check(1)", -1, &st, NULL);
+    const char *found;
+
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    found = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+    if (found && strcmp(found, "ok") == 0) {
+        sqlite3_finalize(st);
+        return DB_OK;
+    }
+    snprintf(why, why_len,
+             "the database %s is damaged (%s); restore it from a backup, or start with "
+             "--db-check=false to serve it as it is",
+             path ? path : "", found ? found : sqlite3_errmsg(db->conn));
+    /* quick_check's report runs over lines: the message is one. */
+    for (char *p = why; *p; p++)
+        if (*p == '\n')
+            *p = ' ';
+    sqlite3_finalize(st);
+    return DB_ERR;
 }
 
 /* Process-wide SQLite settings, made once before the library initialises. Memory statistics
@@ -873,6 +906,11 @@ int db_ping(struct db *db)
      * or the disk or the page limit full, where every change fails. */
     if ((rc = check_file(db, "not ready")) != DB_OK)
         return rc;
+    if (atomic_load(&damaged)) {
+        rg_log(RG_LOG_WARN, "db: not ready: a read found the database file damaged (check it "
+                            "with PRAGMA integrity_check, restore it from a backup)");
+        return DB_ERR;
+    }
     if (file && *file) {
         if (statvfs(file, &fs) == 0 && (uint64_t)fs.f_bavail * fs.f_frsize < DB_MIN_FREE) {
             rg_log(RG_LOG_WARN, "db: not ready: less than %u MiB free beside %s",

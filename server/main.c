@@ -105,6 +105,7 @@ int main(int argc, char **argv)
     dbopt.cache_paths = true;
     dbopt.cache_counts = false;
     if (db_open(cfg.db_path, &dbopt, &writer_db, why, sizeof(why)) != DB_OK ||
+        (cfg.db_check && db_check_integrity(writer_db, why, sizeof(why)) != DB_OK) ||
         cim_service_init(&writer_svc, writer_db, &cfg.caps, why, sizeof(why)) != 0) {
         fprintf(stderr, "replgw: %s\n", why);
         goto out;

@@ -22,6 +22,7 @@ struct srv_config {
     const char *db_path;
     unsigned busy_timeout_ms;
     unsigned long db_max_pages;
+    bool db_check; /* PRAGMA quick_check at start */
     unsigned long max_body;
     unsigned max_connections;
     unsigned threads;         /* MHD threads serving requests, each with its own reader context */

@@ -59,6 +59,8 @@ static const struct opt opts[] = {
      "How long a write waits for a locked database before 503 (default 5000)"},
     {"db-max-pages", "REPLGW_DB_MAX_PAGES", O_ULONG, CFG(db_max_pages), "N",
      "SQLite max_page_count, a cap on the file size (default 0 = SQLite's)"},
+    {"db-check", "REPLGW_DB_CHECK", O_BOOL, CFG(db_check), "BOOL",
+     "Read the whole database file at start and refuse to serve a damaged one (default true)"},
     {"max-body", "REPLGW_MAX_BODY", O_ULONG, CFG(max_body), "BYTES",
      "Largest request body before 413 (default 1048576)"},
     {"max-json-depth", "REPLGW_MAX_JSON_DEPTH", O_UINT, CFG(limits.max_depth), "N",
@@ -125,6 +127,7 @@ static void set_defaults(struct srv_config *cfg)
     cfg->connection_timeout = 30;
     cfg->body_timeout = 60;
     cfg->header_timeout = 40;
+    cfg->db_check = true;
     cfg->access_log = true;
     cfg->shutdown_grace = 10;
     cfg->max_per_ip = 256;

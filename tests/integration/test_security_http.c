@@ -626,6 +626,35 @@ static void test_unusable_database_paths_fail_clearly(void **state)
     }
 }
 
+/* A file damaged inside (a page of the group table overwritten) is refused at start, naming
+ * the damage; served anyway with --db-check=false, /readyz says 503 once a read has met it. */
+static void test_damaged_database_is_refused(void **state)
+{
+    static const char *const args[] = {"--db-check=false", NULL};
+    struct h_server s;
+    char cmd[1024], line[512];
+
+    (void)state;
+    assert_int_equal(h_start(&s, args), 0);
+    assert_int_equal(h_status(&s, "POST", "/replication-groups", NULL, "{}"), 201);
+    assert_int_equal(h_stop(&s), 0);
+    snprintf(cmd, sizeof(cmd),
+             "p=$(sqlite3 %s \"SELECT rootpage FROM sqlite_schema WHERE name = 'rgroup'\") &&"
+             " head -c 4096 /dev/zero | tr '\\0' '\\377' |"
+             " dd of=%s bs=4096 seek=$((p - 1)) conv=notrunc status=none",
+             s.db, s.db);
+    assert_int_equal(system(cmd), 0);
+    snprintf(cmd, sizeof(cmd), "%s --port 0 --db %s 2>&1", bin(), s.db);
+    assert_int_not_equal(run(cmd, line, sizeof(line)), 0);
+    assert_non_null(strstr(line, "is damaged"));
+    assert_non_null(strstr(line, "--db-check=false"));
+    assert_int_equal(h_restart(&s), 0);
+    assert_int_equal(h_status(&s, "GET", "/readyz", NULL, NULL), 200);
+    assert_int_equal(h_status(&s, "GET", "/replication-groups", NULL, NULL), 500);
+    assert_int_equal(h_status(&s, "GET", "/readyz", NULL, NULL), 503);
+    h_cleanup(&s);
+}
+
 /* Error answers say what went wrong without internals: no SQL, no file paths, no pointers. */
 static void test_errors_leak_no_internals(void **state)
 {
@@ -667,6 +696,7 @@ int main(void)
         cmocka_unit_test(test_request_target_and_host),
         cmocka_unit_test(test_another_namespace_is_refused),
         cmocka_unit_test(test_unusable_database_paths_fail_clearly),
+        cmocka_unit_test(test_damaged_database_is_refused),
         cmocka_unit_test(test_errors_leak_no_internals),
     };
 
