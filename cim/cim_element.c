@@ -48,16 +48,27 @@ static char *lower_dup(const char *s)
 
 /* SupportedStorageObjects 2 StorageVolume and 3 LogicalDisk: a class named
  * <Schema>_StorageVolume or <Schema>_LogicalDisk. */
+/* A CIM class name (DSP0004): <Schema>_<Name>, letters, digits and '_', a letter first. */
+static bool is_class_name(const char *name)
+{
+    size_t len = strlen(name);
+
+    if (len == 0 || len > CIM_MAX_NAME_BYTES || !isalpha((unsigned char)name[0]) ||
+        !strchr(name, '_'))
+        return false;
+    for (const char *p = name; *p; p++)
+        if (!isalnum((unsigned char)*p) && *p != '_')
+            return false;
+    return true;
+}
+
 static bool is_element_class(const char *name)
 {
     static const char *const suffixes[] = {"_StorageVolume", "_LogicalDisk"};
     size_t len = strlen(name);
 
-    if (len == 0 || len > CIM_MAX_NAME_BYTES || !(isalpha((unsigned char)name[0])))
+    if (!is_class_name(name))
         return false;
-    for (const char *p = name; *p; p++)
-        if (!isalnum((unsigned char)*p) && *p != '_')
-            return false;
     for (size_t i = 0; i < RG_ARRAY_LEN(suffixes); i++) {
         size_t sl = strlen(suffixes[i]);
         if (len > sl && rg_strcasecmp(name + len - sl, suffixes[i]) == 0)
@@ -178,6 +189,10 @@ enum cim_rv cim_element_create(struct cim_service *svc, const struct cim_element
                            "(<Schema>_StorageVolume or <Schema>_LogicalDisk)");
     if ((rv = check_text(values[K_SCCN], "SystemCreationClassName", CIM_MAX_NAME_BYTES, err)))
         return rv;
+    if (!is_class_name(values[K_SCCN]))
+        return cim_err_set(err, CIM_RV_INVALID_PARAMETER, "SystemCreationClassName",
+                           "SystemCreationClassName must be a CIM class name (<Schema>_<Name>: "
+                           "letters, digits and '_'), such as CIM_ComputerSystem");
 
     row.class_name = (char *)values[K_CCN];
     row.device_id = (char *)values[K_DEVICE];

@@ -104,6 +104,12 @@ static void test_element_invalid_input(void **state)
     assert_status(&r, 422);
     assert_string_equal(h_str(r.json, "Parameter"), "CreationClassName");
     h_resp_free(&r);
+    /* The system's class is a class name too, as the element's is. */
+    request(s, "POST", "/logical-elements",
+            "{\"DeviceID\":\"v\",\"SystemCreationClassName\":\"a b\"}", &r);
+    assert_status(&r, 422);
+    assert_string_equal(h_str(r.json, "Parameter"), "SystemCreationClassName");
+    h_resp_free(&r);
     snprintf(body, sizeof(body), "{\"DeviceID\":\"%065d\"}", 0);
     request(s, "POST", "/logical-elements", body, &r);
     assert_status(&r, 422);
