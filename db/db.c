@@ -245,6 +245,8 @@ static const char *const sql[Q_COUNT] = {
     [Q_DATA_VERSION] = "PRAGMA data_version",
 };
 
+#define DB_PING_WAIT_MS 500 /* longest db_ping waits for the write lock */
+
 /* Set once any statement of the process found the file damaged (SQLITE_CORRUPT): the store is
  * not ready again until an operator has looked (db_ping). One file per process. */
 static atomic_bool damaged;
@@ -920,9 +922,14 @@ int db_ping(struct db *db)
     }
     if ((rc = check_pages(db)) != DB_OK)
         return rc;
-    /* Then take the write lock (within the busy timeout) and let it go. */
+    /* Then take the write lock and let it go, waiting for it no longer than a probe waits for
+     * its answer (Kubernetes gives one a second): a lock held longer is news either way. */
+    if (db->busy_timeout_ms > DB_PING_WAIT_MS)
+        sqlite3_busy_timeout(db->conn, DB_PING_WAIT_MS);
     rc = exec_q(db, Q_BEGIN, "ping");
     if (rc == DB_OK)
         rc = exec_q(db, Q_ROLLBACK, "ping");
+    if (db->busy_timeout_ms > DB_PING_WAIT_MS)
+        sqlite3_busy_timeout(db->conn, db->busy_timeout_ms);
     return rc;
 }

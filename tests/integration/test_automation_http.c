@@ -501,6 +501,30 @@ static void test_readyz_follows_the_database(void **state)
     assert_int_equal(h_status(s, "GET", "/readyz", NULL, NULL), 200);
 }
 
+/* A probe waits a second or so for its answer: with the lock held, /readyz says 503 within
+ * half a second, not after the whole --busy-timeout a write would wait. */
+static void test_readyz_answers_within_a_probe_timeout(void **state)
+{
+    static const char *const args[] = {"--busy-timeout", "5000", NULL};
+    struct h_server *s = h_new(args);
+    struct timespec t0, t1;
+    sqlite3 *other;
+    double took;
+
+    (void)state;
+    assert_int_equal(sqlite3_open(s->db, &other), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(h_status(s, "GET", "/readyz", NULL, NULL), 503);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    assert_true(took < 2.5);
+    sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_close(other);
+    assert_int_equal(h_status(s, "GET", "/readyz", NULL, NULL), 200);
+    h_free(s);
+}
+
 /* README: /readyz means "the database takes writes". A file moved away from its path takes
  * them no more (they would go to an inode no start opens again), whatever the lock says: a
  * write is refused, not acknowledged and then lost. */
@@ -665,6 +689,7 @@ int main(void)
         T(test_idempotency_key_reuse_and_errors),
         cmocka_unit_test(test_idempotency_keys_expire),
         cmocka_unit_test(test_idempotency_key_still_running),
+        cmocka_unit_test(test_readyz_answers_within_a_probe_timeout),
         T(test_if_none_match_gives_304),
         T(test_if_match_on_get),
         T(test_if_none_match_on_a_change),
