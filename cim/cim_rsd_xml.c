@@ -97,7 +97,7 @@ static enum cim_rv skip_past(struct xml *x, const char *s, size_t start, const c
 static enum cim_rv skip_misc(struct xml *x)
 {
     for (;;) {
-        size_t start = x->pos;
+        size_t start;
         enum cim_rv rv;
 
         while (x->pos < x->len && is_space(x->text[x->pos]))
@@ -148,7 +148,9 @@ static enum cim_rv decode_ref(struct xml *x, size_t *p)
         q++;
     }
     for (; q < x->len && t[q] != ';'; q++, digits++) {
-        int d = base == 16 ? cim_rsd_read_hex_digit(t[q]) : cim_rsd_is_digit(t[q]) ? t[q] - '0' : -1;
+        int d = base == 16              ? cim_rsd_read_hex_digit(t[q])
+                : cim_rsd_is_digit(t[q]) ? t[q] - '0'
+                                         : -1;
 
         if (d < 0 || digits >= 8)
             return fail_at(x, NULL, start, "malformed character reference");
@@ -417,6 +419,34 @@ static const char *xml_type(enum cim_type type)
     return names[type];
 }
 
+/* Reads the len bytes at v, an integer value of def (the VALUE at pos): decimal, or hex after
+ * 0x, with an optional '+'; "-0" is 0, as in the other forms. */
+static enum cim_rv read_uint(struct xml *x, const struct cim_prop_def *def, size_t pos,
+                             const char *v, size_t len, uint64_t *u)
+{
+    bool ok;
+
+    if (len > 0 && v[0] == '+') {
+        v++;
+        len--;
+    }
+    if (len == 2 && v[0] == '-' && v[1] == '0') {
+        *u = 0;
+        return CIM_RV_SUCCESS;
+    }
+    if (len > 0 && v[0] == '-')
+        return fail_at(x, def, pos, "%s must not be negative", def->name);
+    if (len > 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X'))
+        ok = cim_rsd_parse_uint(v + 2, len - 2, 16, u);
+    else
+        ok = cim_rsd_parse_uint(v, len, 10, u);
+    if (!ok)
+        return fail_at(x, def, pos,
+                       "%s must be a decimal or 0x hexadecimal integer of at most 64 bits",
+                       def->name);
+    return CIM_RV_SUCCESS;
+}
+
 /* Adds def's value, the n bytes of x->buf, which the VALUE at pos gave. */
 static enum cim_rv add_value(struct xml *x, const struct cim_prop_def *def, size_t pos,
                              struct cim_rsd *rsd)
@@ -439,26 +469,18 @@ static enum cim_rv add_value(struct xml *x, const struct cim_prop_def *def, size
             len--;
     }
     switch (cim_rsd_kind_of(def->type)) {
-    case VK_BOOL:
-        if (!cim_rsd_equal_ignore_case(v, len, "true") && !cim_rsd_equal_ignore_case(v, len, "false"))
+    case VK_BOOL: {
+        bool yes = cim_rsd_equal_ignore_case(v, len, "true");
+
+        if (!yes && !cim_rsd_equal_ignore_case(v, len, "false"))
             return fail_at(x, def, pos, "%s must be TRUE or FALSE", def->name);
-        rv = cim_rsd_add_bool(rsd, def, cim_rsd_equal_ignore_case(v, len, "true"), &inner);
+        rv = cim_rsd_add_bool(rsd, def, yes, &inner);
         break;
+    }
     case VK_UINT:
-        if (len > 0 && v[0] == '+') {
-            v++;
-            len--;
-        }
-        if (len > 0 && v[0] == '-' && !(len == 2 && v[1] == '0'))
-            return fail_at(x, def, pos, "%s must not be negative", def->name);
-        if (len == 2 && v[0] == '-')
-            u = 0;
-        else if (!(len > 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X')
-                       ? cim_rsd_parse_uint(v + 2, len - 2, 16, &u)
-                       : cim_rsd_parse_uint(v, len, 10, &u)))
-            return fail_at(x, def, pos,
-                           "%s must be a decimal or 0x hexadecimal integer of at most 64 bits",
-                           def->name);
+        rv = read_uint(x, def, pos, v, len, &u);
+        if (rv != CIM_RV_SUCCESS)
+            return rv;
         rv = cim_rsd_add_uint(rsd, def, u, &inner);
         break;
     case VK_STRING:

@@ -105,7 +105,8 @@ static void test_xml_reads_every_type(void **state)
                   "<QUALIFIER NAME=\"Key\" TYPE=\"boolean\"/><VALUE>nightly</VALUE></PROPERTY>\n"
                   "  <PROPERTY NAME=\"FailedCopyStopsHostIO\" TYPE=\"boolean\">"
                   "<VALUE> false </VALUE></PROPERTY>\n"
-                  "  <PROPERTY NAME=\"Multihop\" TYPE=\"uint16\"><VALUE>\n  +7\n</VALUE></PROPERTY>\n"
+                  "  <PROPERTY NAME=\"Multihop\" TYPE=\"uint16\"><VALUE>\n  +7\n</VALUE>"
+                  "</PROPERTY>\n"
                   "  <PROPERTY NAME=\"DeltaUpdateBlocks\" TYPE=\"uint64\"><VALUE>0x10</VALUE>"
                   "</PROPERTY>\n"
                   "  <PROPERTY NAME=\"DesiredRPO\" TYPE=\"datetime\">"
@@ -183,7 +184,8 @@ static void test_xml_refuses_malformed_xml(void **state)
         const char *fragment;
     } cases[] = {
         {"", "expected <INSTANCE> at 1:1"},
-        {"<instance CLASSNAME=\"CIM_ReplicationSettingData\"/>", "expected <INSTANCE>, not <instance>"},
+        {"<instance CLASSNAME=\"CIM_ReplicationSettingData\"/>",
+         "expected <INSTANCE>, not <instance>"},
         {"<INSTANCE/>", "<INSTANCE> needs a CLASSNAME"},
         {OPEN, "the text ends inside <INSTANCE>"},
         {OPEN "</PROPERTY>", "</PROPERTY> closes <INSTANCE>"},
@@ -235,7 +237,8 @@ static void test_xml_failure_keeps_class_and_empties_rsd(void **state)
 {
     struct cim_rsd *rsd = *state;
 
-    parse_fails(rsd, "<INSTANCE CLASSNAME=\"XX_ReplicationSettingData\"><PROPERTY NAME=\"Multihop\" "
+    parse_fails(rsd, "<INSTANCE CLASSNAME=\"XX_ReplicationSettingData\">"
+                     "<PROPERTY NAME=\"Multihop\" "
                      "TYPE=\"uint16\"><VALUE>1</VALUE></PROPERTY><bad/>" CLOSE,
                 PARAM, "unexpected <bad>");
 }
