@@ -116,6 +116,8 @@ int api_rsd_check_json(const json_t *j, struct api_reply *reply)
         const struct cim_prop_def *def = cim_rsd_find_def(key);
         char param[160]; /* longer than a problem's Parameter, which marks the cut */
 
+        if (!def && json_is_null(value) && cim_rsd_is_untaken(key, strlen(key)))
+            continue;
         if (!def) {
             snprintf(param, sizeof(param), PARAM ".%s", key);
             api_reply_problem(reply, API_P_BAD_REQUEST, true, param, "'%.64s' %s", key,
@@ -175,6 +177,8 @@ int api_rsd_from_json(const json_t *j, struct cim_rsd *rsd, enum api_method m,
     json_object_foreach((json_t *)j, key, value) {
         const struct cim_prop_def *def = cim_rsd_find_def(key);
 
+        if (!def) /* a NULL ComponentSetting, which api_rsd_check_json let by */
+            continue;
         if (cim_rsd_mark_given(given, def, &err) != CIM_RV_SUCCESS) {
             api_reply_cim(reply, &err, m);
             return -1;

@@ -240,9 +240,14 @@ const struct cim_prop_def *cim_rsd_find_def(const char *name)
     return name ? cim_rsd_find_def_n(name, strlen(name)) : NULL;
 }
 
+bool cim_rsd_is_untaken(const char *name, size_t len)
+{
+    return cim_rsd_equal_ignore_case(name, len, "ComponentSetting");
+}
+
 const char *cim_rsd_undefined_why(const char *name, size_t len)
 {
-    return cim_rsd_equal_ignore_case(name, len, "ComponentSetting")
+    return cim_rsd_is_untaken(name, len)
                ? "is a property of " CIM_RSD_CLASS " (an array of embedded instances) that this "
                  "service does not take"
                : "is not a property of " CIM_RSD_CLASS;

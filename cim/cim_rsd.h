@@ -55,6 +55,10 @@ const struct cim_prop_def *cim_rsd_find_def(const char *name);
  * CIM_ReplicationSettingData", or, for the inherited array ComponentSetting[] (of embedded
  * instances), that it is not taken here. name holds len bytes. */
 const char *cim_rsd_undefined_why(const char *name, size_t len);
+/* Whether name (len bytes) is a property of the class that this service does not take (the
+ * inherited ComponentSetting[]): given as NULL, as a client that read a default instance
+ * sends it back, it is left out like any NULL; with a value it is 5. */
+bool cim_rsd_is_untaken(const char *name, size_t len);
 
 /* Records in given (indexed by property, all false at first) that def's property was given,
  * even as null, which is never added: a second time, in any spelling, is 5 naming it. */

@@ -321,6 +321,27 @@ static enum cim_rv parse_value(struct mof *m, const struct cim_prop_def *def, st
     return kind == VK_STRING ? CIM_RV_SUCCESS : next_token(m);
 }
 
+/* <Property> = NULL ; for a property the class has and the service does not take, with the
+ * current token on its name; any other value, or any other name, is 5 naming it. */
+static enum cim_rv parse_untaken(struct mof *m)
+{
+    struct mof_token name = m->tok;
+    enum cim_rv rv = CIM_RV_SUCCESS;
+
+    if (cim_rsd_is_untaken(m->text + name.start, name.len)) {
+        rv = next_token(m);
+        if (rv == CIM_RV_SUCCESS)
+            rv = expect(m, TOK_EQUALS, "'=' after property name");
+        if (rv == CIM_RV_SUCCESS && is_keyword(m, "null")) {
+            rv = next_token(m);
+            return rv == CIM_RV_SUCCESS ? expect(m, TOK_SEMICOLON, "';' after the value") : rv;
+        }
+    }
+    if (rv != CIM_RV_SUCCESS)
+        return rv;
+    return cim_rsd_fail_undefined_at(m->err, m->text, name.start, m->text + name.start, name.len);
+}
+
 /* <Property> = <value> ; with the current token on the property name. */
 static enum cim_rv parse_property(struct mof *m, struct cim_rsd *rsd)
 {
@@ -330,8 +351,7 @@ static enum cim_rv parse_property(struct mof *m, struct cim_rsd *rsd)
     enum cim_rv rv;
 
     if (!def)
-        return cim_rsd_fail_undefined_at(m->err, m->text, pos, m->text + m->tok.start,
-                                         m->tok.len);
+        return parse_untaken(m);
     cim_err_clear(&inner);
     if (cim_rsd_mark_given(m->seen, def, &inner) != CIM_RV_SUCCESS)
         return relay_at(m, pos, &inner);

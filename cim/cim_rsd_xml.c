@@ -93,6 +93,17 @@ static enum cim_rv skip_past(struct xml *x, const char *s, size_t start, const c
     return fail_at(x, NULL, start, "unterminated %s", what);
 }
 
+/* Whether an XML declaration starts at x->pos: a processing instruction whose target is "xml"
+ * (XML 1.0 reserves the name in any case). */
+static bool at_declaration(const struct xml *x)
+{
+    const char *t = x->text + x->pos;
+    size_t left = x->len - x->pos;
+
+    return left >= 6 && t[0] == '<' && t[1] == '?' && cim_rsd_equal_ignore_case(t + 2, 3, "xml") &&
+           (is_space(t[5]) || t[5] == '?');
+}
+
 /* Skips white space, comments and processing instructions between elements. */
 static enum cim_rv skip_misc(struct xml *x)
 {
@@ -105,6 +116,8 @@ static enum cim_rv skip_misc(struct xml *x)
         start = x->pos;
         if (at(x, "<!--"))
             rv = skip_past(x, "-->", start, "comment");
+        else if (at_declaration(x))
+            return fail_at(x, NULL, start, "an XML declaration may only open the text");
         else if (at(x, "<?"))
             rv = skip_past(x, "?>", start, "processing instruction");
         else if (at(x, "<!DOCTYPE"))
@@ -116,8 +129,9 @@ static enum cim_rv skip_misc(struct xml *x)
     }
 }
 
-/* Decodes the reference at x->text[*p] ('&') into x->buf and moves *p past its ';'. */
-static enum cim_rv decode_ref(struct xml *x, size_t *p)
+/* Decodes the reference at x->text[*p] ('&') into x->buf and moves *p past its ';'. A
+ * character XML does not allow is a fault of def's value when it is in one (def not NULL). */
+static enum cim_rv decode_ref(struct xml *x, size_t *p, const struct cim_prop_def *def)
 {
     static const struct {
         const char *name;
@@ -161,7 +175,7 @@ static enum cim_rv decode_ref(struct xml *x, size_t *p)
     /* XML 1.0 Char: tab, LF, CR and U+0020 up, less the surrogates and U+FFFE, U+FFFF. */
     if ((cp < 0x20 && cp != 0x9 && cp != 0xA && cp != 0xD) || (cp >= 0xD800 && cp <= 0xDFFF) ||
         cp == 0xFFFE || cp == 0xFFFF || cp > 0x10FFFF)
-        return fail_at(x, NULL, start, "character reference to U+%04X, which XML does not allow",
+        return fail_at(x, def, start, "character reference to U+%04X, which XML does not allow",
                        (unsigned)cp);
     x->n += cim_rsd_encode_utf8(cp, x->buf + x->n);
     *p = q + 1;
@@ -190,7 +204,7 @@ static enum cim_rv read_attr_value(struct xml *x, struct xml_attr *a)
             x->pos++;
             continue;
         }
-        rv = decode_ref(x, &x->pos);
+        rv = decode_ref(x, &x->pos, NULL);
         if (rv != CIM_RV_SUCCESS)
             return rv;
     }
@@ -355,9 +369,10 @@ static enum cim_rv skip_element(struct xml *x, const struct xml_tag *start)
     return CIM_RV_SUCCESS;
 }
 
-/* Reads the character data of a VALUE up to its end tag into x->buf (from 0): references
- * decoded, CDATA sections taken as they are, comments dropped, line ends normalised to LF. */
-static enum cim_rv read_value_text(struct xml *x)
+/* Reads the character data of def's VALUE up to its end tag into x->buf (from 0): references
+ * decoded, CDATA sections taken as they are, comments and processing instructions dropped, line
+ * ends normalised to LF. */
+static enum cim_rv read_value_text(struct xml *x, const struct cim_prop_def *def)
 {
     const char *t = x->text;
     struct xml_tag tag;
@@ -376,14 +391,15 @@ static enum cim_rv read_value_text(struct xml *x)
             if (x->pos >= x->len)
                 return fail_at(x, NULL, start, "unterminated CDATA section");
             x->pos += 3;
-        } else if (at(x, "<!--")) {
-            rv = skip_past(x, "-->", x->pos, "comment");
+        } else if (at(x, "<!--") || at(x, "<?")) {
+            rv = at(x, "<?") ? skip_past(x, "?>", x->pos, "processing instruction")
+                             : skip_past(x, "-->", x->pos, "comment");
             if (rv != CIM_RV_SUCCESS)
                 return rv;
         } else if (t[x->pos] == '<') {
             break;
         } else if (t[x->pos] == '&') {
-            rv = decode_ref(x, &x->pos);
+            rv = decode_ref(x, &x->pos, def);
             if (rv != CIM_RV_SUCCESS)
                 return rv;
         } else if (t[x->pos] == '\r') {
@@ -536,7 +552,7 @@ static enum cim_rv parse_property(struct xml *x, const struct xml_tag *start, st
 
             valued = true;
             x->n = 0;
-            rv = tag.empty ? CIM_RV_SUCCESS : read_value_text(x);
+            rv = tag.empty ? CIM_RV_SUCCESS : read_value_text(x, def);
             if (rv == CIM_RV_SUCCESS)
                 rv = add_value(x, def, pos, rsd);
         } else if (name_is(tag.name, tag.name_len, "VALUE.ARRAY")) {
@@ -550,20 +566,55 @@ static enum cim_rv parse_property(struct xml *x, const struct xml_tag *start, st
     }
 }
 
-/* PROPERTY.ARRAY or PROPERTY.REFERENCE, just read: the class has no array or reference property
- * that the gateway takes. */
-static enum cim_rv refuse_property(struct xml *x, const struct xml_tag *tag)
+/* PROPERTY.ARRAY or PROPERTY.REFERENCE, just read. The class has no array or reference property
+ * that the gateway takes; the one array it has, ComponentSetting[], may come as NULL (no
+ * VALUE.ARRAY), as in a default instance read back, and is left out. */
+static enum cim_rv parse_array_or_reference(struct xml *x, const struct xml_tag *start)
 {
     size_t name_len = 0;
-    const char *name = attr(x, tag, "NAME", &name_len);
+    const char *name = attr(x, start, "NAME", &name_len);
     const struct cim_prop_def *def = name ? cim_rsd_find_def_n(name, name_len) : NULL;
+    size_t pos = start->pos;
+    bool untaken;
+    struct xml_tag tag;
+    enum cim_rv rv;
 
     if (!name)
-        return fail_at(x, NULL, tag->pos, "<%.*s> needs a NAME", (int)tag->name_len, tag->name);
-    if (!def)
-        return cim_rsd_fail_undefined_at(x->err, x->text, tag->pos, name, name_len);
-    return fail_at(x, def, tag->pos, "%s is %s, not an array or a reference", def->name,
-                   cim_rsd_name_type(def->type));
+        return fail_at(x, NULL, pos, "<%.*s> needs a NAME", (int)start->name_len, start->name);
+    if (def)
+        return fail_at(x, def, pos, "%s is %s, not an array or a reference", def->name,
+                       cim_rsd_name_type(def->type));
+    untaken = name_is(start->name, start->name_len, "PROPERTY.ARRAY") &&
+              cim_rsd_is_untaken(name, name_len);
+    if (!untaken)
+        return cim_rsd_fail_undefined_at(x->err, x->text, pos, name, name_len);
+    if (start->empty)
+        return CIM_RV_SUCCESS;
+    for (;;) {
+        rv = next_tag(x, &tag, "PROPERTY.ARRAY");
+        if (rv != CIM_RV_SUCCESS)
+            return rv;
+        if (tag.end)
+            return name_is(tag.name, tag.name_len, "PROPERTY.ARRAY")
+                       ? CIM_RV_SUCCESS
+                       : fail_at(x, NULL, tag.pos, "</%.*s> closes <PROPERTY.ARRAY>",
+                                 (int)tag.name_len, tag.name);
+        if (!name_is(tag.name, tag.name_len, "QUALIFIER"))
+            return cim_rsd_fail_undefined_at(x->err, x->text, pos, "ComponentSetting", 16);
+        rv = skip_element(x, &tag);
+        if (rv != CIM_RV_SUCCESS)
+            return rv;
+    }
+}
+
+/* Whether tag, a property element, is one of WMI's system properties (__CLASS, __PATH, ...),
+ * which GetText writes into every instance: they describe the object, not the setting data. */
+static bool is_system_property(const struct xml *x, const struct xml_tag *tag)
+{
+    size_t len = 0;
+    const char *name = attr(x, tag, "NAME", &len);
+
+    return name && len > 2 && name[0] == '_' && name[1] == '_';
 }
 
 /* Moves past an XML declaration at x->pos, if there is one; it must not name an encoding other
@@ -573,7 +624,7 @@ static enum cim_rv skip_declaration(struct xml *x)
     size_t start = x->pos;
     enum cim_rv rv;
 
-    if (!at(x, "<?xml") || x->pos + 5 >= x->len || !is_space(x->text[x->pos + 5]))
+    if (!at_declaration(x))
         return CIM_RV_SUCCESS;
     rv = skip_past(x, "?>", start, "XML declaration");
     for (size_t p = start; rv == CIM_RV_SUCCESS && p + 8 < x->pos; p++) {
@@ -598,7 +649,7 @@ static enum cim_rv parse_instance(struct xml *x, struct cim_rsd *rsd)
     size_t len = 0;
     const char *class_name;
     enum cim_rv rv;
-    bool closed;
+    bool closed, is_property;
 
     if (at(x, "\xEF\xBB\xBF")) /* a UTF-8 byte-order mark */
         x->pos += 3;
@@ -634,13 +685,16 @@ static enum cim_rv parse_instance(struct xml *x, struct cim_rsd *rsd)
             closed = true;
             continue;
         }
-        if (name_is(tag.name, tag.name_len, "QUALIFIER"))
+        is_property = name_is(tag.name, tag.name_len, "PROPERTY") ||
+                      name_is(tag.name, tag.name_len, "PROPERTY.ARRAY") ||
+                      name_is(tag.name, tag.name_len, "PROPERTY.REFERENCE");
+        if (name_is(tag.name, tag.name_len, "QUALIFIER") ||
+            (is_property && is_system_property(x, &tag)))
             rv = skip_element(x, &tag);
         else if (name_is(tag.name, tag.name_len, "PROPERTY"))
             rv = parse_property(x, &tag, rsd);
-        else if (name_is(tag.name, tag.name_len, "PROPERTY.ARRAY") ||
-                 name_is(tag.name, tag.name_len, "PROPERTY.REFERENCE"))
-            return refuse_property(x, &tag);
+        else if (is_property)
+            rv = parse_array_or_reference(x, &tag);
         else
             return fail_at(x, NULL, tag.pos, "unexpected <%.*s> in <INSTANCE>",
                            (int)tag.name_len, tag.name);

@@ -689,6 +689,19 @@ static void test_mof_reads_hex_integers(void **state)
     assert_true(find_prop(rsd, "Generation")->u == UINT64_MAX);
 }
 
+/* ComponentSetting[] is the class's but not taken: NULL, as a default instance read back has
+ * it, is left out; a value is 5 naming it. */
+static void test_mof_takes_a_null_component_setting(void **state)
+{
+    struct cim_rsd *rsd = *state;
+
+    parse_ok(rsd, HEAD "componentsetting = NULL; Multihop = 1; }");
+    assert_int_equal(rsd->n_props, 1);
+    parse_fails(rsd, HEAD "ComponentSetting = \"x\"; }", PARAM ".ComponentSetting",
+                "that this service does not take at 1:42");
+    parse_fails(rsd, HEAD "Unknown = NULL; }", PARAM ".Unknown", "is not a property");
+}
+
 /* DSP0004: decimalValue and hexValue may carry a sign; "+" changes nothing. */
 static void test_mof_reads_a_plus_sign(void **state)
 {
@@ -1255,6 +1268,7 @@ int main(void)
         T(test_mof_concatenates_adjacent_strings),
         T(test_mof_reads_hex_integers),
         T(test_mof_reads_a_plus_sign),
+        T(test_mof_takes_a_null_component_setting),
         T(test_mof_skips_null_values),
         T(test_mof_final_semicolon_is_optional),
         T(test_mof_accepts_an_empty_property_list),

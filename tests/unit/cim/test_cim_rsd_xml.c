@@ -136,6 +136,41 @@ static void test_xml_decodes_strings(void **state)
     assert_string_equal(find_prop(rsd, "Caption")->s, "");
 }
 
+/* What WMI's GetText and a default instance read back carry besides the values: system
+ * properties (__CLASS, __DERIVATION[], ...) and a NULL ComponentSetting[], both left out; a
+ * processing instruction inside a value is dropped like a comment. */
+static void test_xml_reads_what_wmi_and_pywbem_add(void **state)
+{
+    struct cim_rsd *rsd = *state;
+
+    parse_ok(rsd, "<INSTANCE CLASSNAME=\"MSISCSITARGET_ReplicationSettingData\">"
+                  "<PROPERTY NAME=\"__CLASS\" CLASSORIGIN=\"___SYSTEM\" TYPE=\"string\">"
+                  "<VALUE>MSISCSITARGET_ReplicationSettingData</VALUE></PROPERTY>"
+                  "<PROPERTY NAME=\"__GENUS\" TYPE=\"sint32\"><VALUE>2</VALUE></PROPERTY>"
+                  "<PROPERTY.ARRAY NAME=\"__DERIVATION\" TYPE=\"string\"><VALUE.ARRAY>"
+                  "<VALUE>CIM_SettingData</VALUE></VALUE.ARRAY></PROPERTY.ARRAY>"
+                  "<PROPERTY.ARRAY NAME=\"ComponentSetting\" TYPE=\"string\""
+                  " EmbeddedObject=\"instance\"><QUALIFIER NAME=\"EmbeddedInstance\""
+                  " TYPE=\"string\"><VALUE>CIM_SettingData</VALUE></QUALIFIER></PROPERTY.ARRAY>"
+                  "<PROPERTY NAME=\"Description\" TYPE=\"string\"><VALUE>a<?pi x?>b</VALUE>"
+                  "</PROPERTY>" CLOSE);
+    assert_int_equal(rsd->n_props, 1);
+    assert_string_equal(find_prop(rsd, "Description")->s, "ab");
+    parse_ok(rsd, OPEN "<PROPERTY.ARRAY NAME=\"ComponentSetting\" TYPE=\"string\"/>" CLOSE);
+    assert_int_equal(rsd->n_props, 0);
+}
+
+/* A character XML does not allow, written as a reference, is a fault of the value it is in. */
+static void test_xml_names_the_property_of_a_bad_reference(void **state)
+{
+    parse_fails(*state,
+                OPEN "<PROPERTY NAME=\"Caption\" TYPE=\"string\"><VALUE>&#1;</VALUE></PROPERTY>"
+                CLOSE, PARAM ".Caption", "U+0001, which XML does not allow");
+    parse_fails(*state,
+                OPEN "<PROPERTY NAME=\"Caption\" TYPE=\"string\"><VALUE>&#xD800;</VALUE>"
+                "</PROPERTY>" CLOSE, PARAM ".Caption", "U+D800");
+}
+
 static void test_xml_reads_an_empty_instance(void **state)
 {
     struct cim_rsd *rsd = *state;
@@ -169,7 +204,10 @@ static void test_xml_refuses_what_the_class_does_not_allow(void **state)
     parse_fails(rsd, OPEN "<PROPERTY NAME=\"Multihop\" TYPE=\"uint16\"><VALUE>1</VALUE></PROPERTY>"
                 "<PROPERTY NAME=\"MULTIHOP\" TYPE=\"uint16\"/>" CLOSE, PARAM ".Multihop",
                 "given more than once");
-    parse_fails(rsd, OPEN "<PROPERTY.ARRAY NAME=\"ComponentSetting\" TYPE=\"string\"/>" CLOSE,
+    parse_fails(rsd, OPEN "<PROPERTY.ARRAY NAME=\"ComponentSetting\" TYPE=\"string\">"
+                "<VALUE.ARRAY><VALUE>x</VALUE></VALUE.ARRAY></PROPERTY.ARRAY>" CLOSE,
+                PARAM ".ComponentSetting", "does not take");
+    parse_fails(rsd, OPEN "<PROPERTY.REFERENCE NAME=\"ComponentSetting\"/>" CLOSE,
                 PARAM ".ComponentSetting", "does not take");
     parse_fails(rsd, OPEN "<PROPERTY.ARRAY NAME=\"Multihop\" TYPE=\"uint16\"/>" CLOSE,
                 PARAM ".Multihop", "not an array or a reference");
@@ -201,10 +239,12 @@ static void test_xml_refuses_malformed_xml(void **state)
         {"<!-- open" OPEN CLOSE, "unterminated comment at 1:1"},
         {OPEN "<PROPERTY NAME=\"Caption\" TYPE=\"string\"><VALUE>a & b</VALUE></PROPERTY>" CLOSE,
          "'&' starts no reference"},
-        {OPEN "<PROPERTY NAME=\"Caption\" TYPE=\"string\"><VALUE>&#1;</VALUE></PROPERTY>" CLOSE,
+        {"\n<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>" OPEN CLOSE,
+         "an XML declaration may only open the text"},
+        {"<?xml version=\"1.0\"?><?XML version=\"1.0\"?>" OPEN CLOSE,
+         "an XML declaration may only open the text"},
+        {OPEN "<PROPERTY NAME=\"Caption\" TYPE=\"string\" CLASSORIGIN=\"&#1;\"/>" CLOSE,
          "U+0001, which XML does not allow"},
-        {OPEN "<PROPERTY NAME=\"Caption\" TYPE=\"string\"><VALUE>&#xD800;</VALUE></PROPERTY>" CLOSE,
-         "U+D800"},
         {OPEN "<PROPERTY NAME=\"Caption\" TYPE=\"string\"><VALUE>&#x;</VALUE></PROPERTY>" CLOSE,
          "malformed character reference"},
         {OPEN "<PROPERTY NAME=\"Caption\" TYPE=\"string\"><VALUE><b/></VALUE></PROPERTY>" CLOSE,
@@ -276,6 +316,8 @@ int main(void)
         T(test_xml_reads_the_notes_example),
         T(test_xml_reads_every_type),
         T(test_xml_decodes_strings),
+        T(test_xml_reads_what_wmi_and_pywbem_add),
+        T(test_xml_names_the_property_of_a_bad_reference),
         T(test_xml_reads_an_empty_instance),
         T(test_xml_refuses_what_the_class_does_not_allow),
         T(test_xml_refuses_malformed_xml),
