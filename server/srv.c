@@ -452,14 +452,15 @@ static const struct srv_route *dispatch(struct srv *srv, struct MHD_Connection *
                           "If-Match names no current version of %s; read it again", url);
         return route;
     }
-    /* A conditional GET whose representation has not changed. If-None-Match is looked for
-     * only here: each look walks every header of the request (without memory to join its
-     * lines, the full 200 goes, which is never wrong). The 304 keeps the body: MHD sends none
-     * for a 304 but gives its length as Content-Length, which RFC 9110 8.6 allows only when it
-     * is the 200's. */
-    if (reply->status == 200 && reply->etag &&
+    /* A conditional GET whose representation has not changed; one without an ETag (a list, a
+     * probe) matches only "*", which RFC 9110 13.1.2 makes false wherever a representation
+     * exists. If-None-Match is looked for only here: each look walks every header of the
+     * request (without memory to join its lines, the full 200 goes, which is never wrong).
+     * The 304 keeps the body: MHD sends none for a 304 but gives its length as
+     * Content-Length, which RFC 9110 8.6 allows only when it is the 200's. */
+    if (reply->status == 200 &&
         api_etag_listed(srv_header_list(conn, "If-None-Match", &st->if_none_match, &no_memory),
-                        reply->etag, true)) {
+                        reply->etag ? reply->etag : "*", true)) {
         reply->status = 304;
     }
     return route;

@@ -230,7 +230,7 @@ static void test_if_none_match_gives_304(void **state)
 }
 
 /* RFC 9110 13.1.1: If-Match holds for a GET too, before If-None-Match; a representation
- * without an ETag (a list) matches only "*", and a 404 stays a 404. */
+ * without an ETag (a list) matches only "*" in either, and a 404 stays a 404. */
 static void test_if_match_on_get(void **state)
 {
     struct h_server *s = *state;
@@ -253,6 +253,12 @@ static void test_if_match_on_get(void **state)
                      412);
     assert_int_equal(h_status(s, "GET", "/replication-groups", "If-Match: *\r\n", NULL), 200);
     assert_int_equal(h_status(s, "GET", "/replication-groups/2", "If-Match: *\r\n", NULL), 404);
+    /* If-None-Match likewise: "*" holds for any representation (304), a tag never for a list. */
+    assert_int_equal(h_status(s, "GET", "/replication-groups", "If-None-Match: *\r\n", NULL),
+                     304);
+    assert_int_equal(h_status(s, "GET", "/replication-groups", "If-None-Match: \"g1.1\"\r\n",
+                              NULL),
+                     200);
 }
 
 /* RFC 9110 13.1.2: a change whose If-None-Match names the current version, or is "*", is 412
