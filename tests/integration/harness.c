@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -77,6 +78,9 @@ static int spawn(struct h_server *s)
         char vg_log[320];
         int a = 0, fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
 
+        /* A test that fails between h_start and h_cleanup (cmocka's failure jumps past the
+         * cleanup) would leave its server running after the suite: it dies with the suite. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
         dup2(pipefd[1], 1);
         if (fd >= 0)
             dup2(fd, 2);
