@@ -56,6 +56,7 @@ struct req_state {
     const struct srv_route *job_route;
     char *if_match, *if_none_match; /* repeated lines joined (srv_header_list), or NULL */
     char client[SRV_CLIENT_LEN + 1]; /* the token's name under --tokens, else empty */
+    json_t *log; /* the access-log line being made, with --access-log */
 };
 
 /* What a response carries besides the api_reply. */
@@ -129,19 +130,44 @@ static void set_request_id(struct srv *srv, struct MHD_Connection *conn, struct 
              (unsigned long long)(atomic_fetch_add(&srv->next_id, 1) + 1));
 }
 
-/* Writes the access-log line: one JSON object per request on standard error. */
-static void log_access(const char *method, const char *url, unsigned status, size_t bytes,
-                       double seconds, const char *request_id)
+/* The access log: one JSON object per request on standard error, begun when the request head
+ * is in (method, path), given the answer's status and body size when it is queued, and written
+ * when MHD is done with the request, saying whether the whole answer went out: a request whose
+ * connection closed first (a body past --body-timeout, a client gone) still has its line. */
+static void log_begin(struct req_state *st, const char *method, const char *url)
 {
-    json_t *j = json_pack("{s:s, s:s, s:i, s:I, s:f, s:s}", "method", method, "path", url,
-                          "status", (int)status, "bytes", (json_int_t)bytes, "duration_ms",
-                          seconds * 1000.0, "request_id", request_id);
-    char *line = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    /* Without memory the request goes unlogged, which must not refuse it. */
+    st->log = json_pack("{s:s, s:s}", "method", method, "path", url);
+}
 
+static void log_answer(struct req_state *st, unsigned status, size_t bytes)
+{
+    if (st->log && (json_object_set_new(st->log, "status", json_integer(status)) ||
+                    json_object_set_new(st->log, "bytes", json_integer((json_int_t)bytes)))) {
+        json_decref(st->log);
+        st->log = NULL;
+    }
+}
+
+static void log_end(struct req_state *st, bool completed)
+{
+    char *line = NULL;
+
+    if (!st->log)
+        return;
+    /* No answer was queued: the connection closed while the request came in. */
+    if (!json_object_get(st->log, "status"))
+        log_answer(st, 0, 0);
+    if (st->log && !json_object_set_new(st->log, "duration_ms",
+                                        json_real((now_seconds() - st->start) * 1000.0)) &&
+        !json_object_set_new(st->log, "request_id", json_string(st->request_id)) &&
+        !json_object_set_new(st->log, "completed", json_boolean(completed)))
+        line = json_dumps(st->log, JSON_COMPACT);
     if (line)
         fprintf(stderr, "%s\n", line);
     free(line);
-    json_decref(j);
+    json_decref(st->log);
+    st->log = NULL;
 }
 
 /* Sends reply on connection; returns the MHD result and the body size in *bytes. */
@@ -511,8 +537,7 @@ static enum MHD_Result finish(struct srv *srv, struct MHD_Connection *conn, cons
         srv_route_labels(method, url, &pattern, &method_label);
     }
     srv_metrics_record(&srv->metrics, pattern, method_label, reply->status, took);
-    if (srv->cfg->access_log)
-        log_access(method, url, reply->status, bytes, took, st->request_id);
+    log_answer(st, reply->status, bytes);
     return ret;
 }
 
@@ -545,6 +570,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         atomic_fetch_add(&srv->in_flight, 1);
         st->start = now_seconds();
         set_request_id(srv, conn, st);
+        if (srv->cfg->access_log)
+            log_begin(st, method, url);
         if (atomic_load(&srv->stopping)) {
             api_reply_problem(&reply, API_P_UNAVAILABLE, false, NULL, "the server is stopping");
             ret = finish(srv, conn, method, url, st, &reply, NULL, &x);
@@ -630,9 +657,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     struct srv *srv = cls;
     struct req_state *st = *con_cls;
 
-    (void)toe;
     srv_conns_request(&srv->conns, conn, false);
     if (st) {
+        log_end(st, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
         if (st->job) {
             api_reply_clear(&st->job->reply);
             json_decref(st->job->req.json);

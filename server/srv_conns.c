@@ -14,6 +14,7 @@
 #include <microhttpd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -42,13 +43,22 @@ static void *watch_main(void *arg)
         struct timespec until;
         double now = monotonic_now();
 
-        for (struct srv_conn *c = cs->head; c; c = c->next)
-            if (!c->in_request && !c->shut && now - c->waiting_since > cs->timeout) {
-                shutdown(c->fd, SHUT_RDWR);
-                c->shut = true;
-                rg_log(RG_LOG_INFO, "closing a connection that sent no complete request head "
-                                    "within --header-timeout %u s", cs->timeout);
-            }
+        for (struct srv_conn *c = cs->head; c; c = c->next) {
+            int unsent = 0;
+
+            if (c->in_request || c->shut)
+                continue;
+            /* An answer the client is still reading (bytes queued in the kernel, past MHD) is
+             * no wait for a request: the deadline counts from when it has gone. */
+            if (ioctl(c->fd, TIOCOUTQ, &unsent) == 0 && unsent > 0)
+                c->waiting_since = now;
+            if (now - c->waiting_since <= cs->timeout)
+                continue;
+            shutdown(c->fd, SHUT_RDWR);
+            c->shut = true;
+            rg_log(RG_LOG_INFO, "closing a connection that sent no complete request head within "
+                                "--header-timeout %u s", cs->timeout);
+        }
         clock_gettime(CLOCK_MONOTONIC, &until);
         until.tv_sec += 1;
         pthread_cond_timedwait(&cs->wake, &cs->lock, &until);

@@ -239,9 +239,17 @@ static int send_all(int fd, const char *data, size_t len)
 
 int h_connect(const struct h_server *s)
 {
+    return h_connect_rcvbuf(s, 0);
+}
+
+int h_connect_rcvbuf(const struct h_server *s, int rcvbuf)
+{
     struct sockaddr_in addr = {.sin_family = AF_INET};
     int fd = socket(AF_INET, SOCK_STREAM, 0);
 
+    /* Before connect: the window the handshake offers follows the buffer. */
+    if (fd >= 0 && rcvbuf > 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
     addr.sin_port = htons((uint16_t)s->port);
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (fd >= 0 && connect(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0) {

@@ -66,6 +66,9 @@ int h_req(const struct h_server *s, const char *method, const char *path, const 
 
 /* Opens a TCP connection to the server and leaves it idle; returns the socket or -1. */
 int h_connect(const struct h_server *s);
+/* h_connect with a receive buffer of rcvbuf bytes (0: the system's), for a client that reads
+ * slowly and must not have the server's answer sit in its own buffer. */
+int h_connect_rcvbuf(const struct h_server *s, int rcvbuf);
 
 /* Sleeps ms milliseconds. */
 void usleep_ms(unsigned ms);

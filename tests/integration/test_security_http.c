@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -509,6 +510,16 @@ static void test_slow_body_is_cut_off(void **state)
     close(pfd.fd);
     assert_int_equal(h_db_count(&s, "SELECT count(*) FROM element"), 0);
     assert_int_equal(h_status(&s, "GET", "/livez", NULL, NULL), 200);
+    /* Its access-log line says it got no answer. */
+    {
+        char cmd[600], line[512];
+
+        snprintf(cmd, sizeof(cmd),
+                 "grep -c '\"method\":\"POST\",\"path\":\"/logical-elements\",\"status\":0,"
+                 "\"bytes\":0,.*\"completed\":false' '%s/server.log'",
+                 s.dir);
+        assert_int_equal(run(cmd, line, sizeof(line)), 0);
+    }
     h_cleanup(&s);
 }
 
@@ -552,6 +563,36 @@ static void test_slow_headers_are_cut_off(void **state)
         assert_true(recv(keep, buf, sizeof(buf), 0) > 12);
         assert_int_equal(strncmp(buf, "HTTP/1.1 200", 12), 0);
         usleep_ms(1500);
+    }
+    close(keep);
+    /* A client still reading an answer is not waiting to send: four copies of openapi.yaml
+     * (over 500 KiB) read at about 200 KiB/s take longer than the 2 s, and the connection
+     * then takes one more request. */
+    keep = h_connect_rcvbuf(&s, 4096);
+    assert_true(keep >= 0);
+    {
+        static const char spec[] = "GET /openapi.yaml HTTP/1.1\r\nHost: a\r\n\r\n";
+        struct pollfd kp = {.fd = keep, .events = POLLIN};
+        struct timespec t0, t1;
+        size_t got = 0;
+        ssize_t n;
+
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        for (int i = 0; i < 4; i++)
+            assert_int_equal(send(keep, spec, sizeof(spec) - 1, MSG_NOSIGNAL),
+                             (ssize_t)(sizeof(spec) - 1));
+        while (poll(&kp, 1, 500) == 1 && (n = recv(keep, buf, sizeof(buf), 0)) > 0) {
+            got += (size_t)n;
+            usleep_ms(1);
+        }
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        assert_true(got > 4 * 100000);
+        assert_true(t1.tv_sec - t0.tv_sec >= 2);
+        assert_int_equal(send(keep, whole, sizeof(whole) - 1, MSG_NOSIGNAL),
+                         (ssize_t)(sizeof(whole) - 1));
+        assert_int_equal(poll(&kp, 1, 5000), 1);
+        assert_true(recv(keep, buf, sizeof(buf), 0) > 12);
+        assert_int_equal(strncmp(buf, "HTTP/1.1 200", 12), 0);
     }
     close(keep);
     h_cleanup(&s);
