@@ -109,7 +109,7 @@ int api_rsd_check_json(const json_t *j, struct api_reply *reply)
     if (!json_is_object(j)) {
         api_reply_problem(reply, API_P_BAD_REQUEST, true, PARAM,
                           PARAM " must be an object of CIM_ReplicationSettingData properties or "
-                                "a MOF instance string");
+                                "an embedded instance string (MOF or CIM-XML)");
         return -1;
     }
     json_object_foreach((json_t *)j, key, value) {
@@ -140,8 +140,8 @@ int api_rsd_check_json(const json_t *j, struct api_reply *reply)
     return 0;
 }
 
-/* An embedded instance's text is CIM-XML when it starts (after white space) with '<', which no
- * MOF instance declaration does; else MOF. */
+/* An embedded instance's text is CIM-XML when it starts (after white space) with '<' or a UTF-8
+ * byte-order mark (0xEF first), neither of which a MOF instance declaration can; else MOF. */
 static enum cim_rv parse_embedded(const char *text, size_t len, struct cim_rsd *rsd,
                                   struct cim_err *err)
 {
