@@ -17,6 +17,7 @@ static const char *const booleans[] = {"TRUE", "FALSE"};
 
 struct cursor {
     const char *p;
+    bool wmi; /* the WMI form (a \\ prefix, '\' separators, or a relative path): '...' values */
     char *why;
     size_t why_len;
     char desc[40]; /* describe_char's output, one per reason */
@@ -224,7 +225,11 @@ static bool starts_with_namespace(const char *p)
 
 static int take_prefix(struct cursor *c, struct cim_path *out)
 {
+    const char *start = c->p;
+    int rc;
+
     if (c->p[0] == '\\' && c->p[1] == '\\') {
+        c->wmi = true;
         c->p += 2;
         return take_host(c, out, true) != 0 ? -1 : take_namespace(c, &out->ns);
     }
@@ -235,11 +240,17 @@ static int take_prefix(struct cursor *c, struct cim_path *out)
         return take_host(c, out, false) != 0 ? -1 : take_namespace(c, &out->ns);
     }
     if (is_ns_sep(*c->p)) {
+        c->wmi = *c->p == '\\';
         c->p++;
         return take_namespace(c, &out->ns);
     }
-    if (starts_with_namespace(c->p))
-        return take_namespace(c, &out->ns);
+    if (starts_with_namespace(c->p)) {
+        rc = take_namespace(c, &out->ns);
+        c->wmi = memchr(start, '\\', (size_t)(c->p - start)) != NULL;
+        return rc;
+    }
+    /* A relative path is either form; WMI's tools write 'single-quoted' values in it. */
+    c->wmi = c->p == start;
     return 0;
 }
 
@@ -258,22 +269,24 @@ static int take_class(struct cursor *c, struct cim_path *out)
     return fail(c, "expected '.' after the class name, found %s", describe_char(c, *c->p));
 }
 
-/* A quoted string with \" and \\ escapes; *kb gets the unescaped copy. */
+/* A quoted string, in double quotes or (WMI) single ones, with \<quote> and \\ escapes; *kb
+ * gets the unescaped copy. */
 static int take_string(struct cursor *c, struct cim_keybinding *kb)
 {
     char *v = malloc(strlen(c->p) + 1);
+    char quote = *c->p;
     size_t n = 0;
     int rc = -1;
 
     if (!v)
         return fail(c, "out of memory");
-    for (c->p++; *c->p != '"'; c->p++) {
+    for (c->p++; *c->p != quote; c->p++) {
         if (*c->p == '\\') {
             c->p++;
-            if (*c->p && *c->p != '"' && *c->p != '\\') {
+            if (*c->p && *c->p != quote && *c->p != '\\') {
                 fail(c, "bad escape: '\\' before %s in the value of key '" NAME_ECHO
-                        "' (only \\\" and \\\\ are escapes)",
-                     describe_char(c, *c->p), kb->name);
+                        "' (only \\%c and \\\\ are escapes)",
+                     describe_char(c, *c->p), kb->name, quote);
                 goto out;
             }
         }
@@ -327,7 +340,7 @@ static bool looks_like_reference(const char *p)
 /* A key value: "string", an integer, or TRUE/FALSE. */
 static int take_value(struct cursor *c, struct cim_keybinding *kb)
 {
-    if (*c->p == '"')
+    if (*c->p == '"' || (c->wmi && *c->p == '\''))
         return take_string(c, kb);
     if (*c->p == '+' || *c->p == '-' || is_digit(*c->p))
         return take_integer(c, kb);

@@ -8,8 +8,9 @@
  *     - "/:Class.k=v" (local, no namespace) and "ns/path:Class.k=v" (no leading slash) are
  *       accepted too, as is a bare relative "Class.k=v".
  *   WMI path: \\host\namespace\path:Class.key=value,...  ("\\." = local machine), or relative.
- * Key values: "string" (inner " and \ escaped by a backslash), integers (optional sign,
- * decimal), TRUE/FALSE (case-insensitive). Reference-valued keys are not supported (rejected).
+ * Key values: "string" (inner " and \ escaped by a backslash; in a WMI or relative path also
+ * 'string', inner ' and \ escaped), integers (optional sign, decimal), TRUE/FALSE
+ * (case-insensitive). Reference-valued keys are not supported (rejected).
  * Key names are CIM identifiers ([A-Za-z_][A-Za-z0-9_]*); a key name given twice
  * (case-insensitively) is an error; at least one key is required; at most CIM_PATH_MAX_KEYS.
  * Class names are CIM identifiers; namespace segments are [A-Za-z0-9_]+ and are stored with

@@ -159,7 +159,7 @@ static void test_create_keeps_flags(void **state)
 }
 
 /* CIM CreateGroup/Members: order kept as AssignedSequence 1, 2, 3, whatever form each
- * reference takes (WBEM URI, WMI path, element URL). */
+ * reference takes (WBEM URI, WMI path with a value in WMI's single quotes, element URL). */
 static void test_create_members_keep_order_in_all_forms(void **state)
 {
     struct h_server *s = *state;
@@ -174,7 +174,7 @@ static void test_create_members_keep_order_in_all_forms(void **state)
              "{\"GroupName\":\"ordered\",\"Members\":[\"/logical-elements/%lld\","
              "\"\\\\\\\\TGT01\\\\root\\\\cimv2\\\\Storage\\\\iScsiTarget:MSISCSITARGET_"
              "StorageVolume.CreationClassName=\\\"MSISCSITARGET_StorageVolume\\\",DeviceID="
-             "\\\"v1\\\",SystemCreationClassName=\\\"CIM_ComputerSystem\\\",SystemName="
+             "'v1',SystemCreationClassName=\\\"CIM_ComputerSystem\\\",SystemName="
              "\\\"tgt01\\\"\",\"//tgt01" VOL("v2") "\"]}",
              v3);
     post_group(s, body, &r);

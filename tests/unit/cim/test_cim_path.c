@@ -568,10 +568,32 @@ static void test_reject_unquoted_string(void **state)
     assert_rejected("/root:CIM_X.K=bare", "must be a quoted string, an integer, TRUE or FALSE");
 }
 
+/* DSP0207's WBEM URI quotes with '"' only; a WMI path, as WMI's tools write it, with either. */
 static void test_reject_single_quoted_string(void **state)
 {
     (void)state;
     assert_rejected("/root:CIM_X.K='v'", "must be a quoted string");
+    assert_rejected("http://h/root:CIM_X.K='v'", "must be a quoted string");
+    assert_rejected("\\\\.\\root:CIM_X.K='a\\\"b'", "bad escape: '\\' before '\"'");
+}
+
+static void test_parse_wmi_single_quoted_values(void **state)
+{
+    struct cim_path p;
+
+    (void)state;
+    parse_ok("\\\\TGT01\\root\\cimv2:MSISCSITARGET_StorageVolume.DeviceID='it\\'s \"x\"',"
+             "SystemName=\"TGT01\"",
+             &p);
+    assert_string_equal(key_value(&p, "DeviceID"), "it's \"x\"");
+    assert_string_equal(key_value(&p, "SystemName"), "TGT01");
+    cim_path_free(&p);
+    parse_ok("root\\cimv2:CIM_X.K='v'", &p);
+    assert_string_equal(key_value(&p, "K"), "v");
+    cim_path_free(&p);
+    parse_ok("CIM_X.K='v'", &p);
+    assert_string_equal(key_value(&p, "K"), "v");
+    cim_path_free(&p);
 }
 
 static void test_reject_boolean_with_suffix(void **state)
@@ -989,6 +1011,7 @@ int main(void)
         cmocka_unit_test(test_reject_duplicate_key_any_case),
         cmocka_unit_test(test_reject_unquoted_string),
         cmocka_unit_test(test_reject_single_quoted_string),
+        cmocka_unit_test(test_parse_wmi_single_quoted_values),
         cmocka_unit_test(test_reject_boolean_with_suffix),
         cmocka_unit_test(test_reject_decimal_fraction),
         cmocka_unit_test(test_reject_integer_with_suffix),
