@@ -206,9 +206,21 @@ enum cim_rv cim_element_create(struct cim_service *svc, const struct cim_element
     rc = db_txn_run(svc->db, insert_txn, &insert);
     if (rc == DB_ABORT)
         rc = insert.rc;
-    if (rc == DB_CONFLICT)
-        rv = cim_err_set(err, CIM_RV_IN_USE, "DeviceID",
-                         "an element with these keys is already registered: %s", row.path);
+    if (rc == DB_CONFLICT) {
+        /* Named by its stored path, which may spell its class otherwise than this request. */
+        int64_t taken;
+        char *stored = NULL;
+
+        if (db_element_find_key(svc->db, row.path_key, &taken, &stored) == DB_OK && stored)
+            rv = cim_err_set(err, CIM_RV_IN_USE, "DeviceID",
+                             "an element with these keys is already registered: "
+                             "/logical-elements/%lld, %s",
+                             (long long)taken, stored);
+        else
+            rv = cim_err_set(err, CIM_RV_IN_USE, "DeviceID",
+                             "an element with these keys is already registered: %s", row.path);
+        free(stored);
+    }
     else if (rc != DB_OK)
         rv = cim_rv_from_db(rc, err, "register element");
     else

@@ -77,6 +77,11 @@ static void test_element_duplicate_keys_conflict(void **state)
     request(s, "POST", "/logical-elements",
             "{\"DeviceID\":\"vol1\",\"CreationClassName\":\"msiscsitarget_storagevolume\"}", &r);
     assert_status(&r, 409);
+    /* The detail names the element registered, as it was spelt then. */
+    assert_non_null(strstr(h_str(r.json, "detail"),
+                           "/logical-elements/1, /root/cimv2/storage/iscsitarget:"
+                           "msiscsitarget_storagevolume.CreationClassName=\"MSISCSITARGET_"
+                           "StorageVolume\""));
     h_resp_free(&r);
     assert_int_equal(h_db_count(s, "SELECT count(*) FROM element"), 1);
 }
