@@ -2,7 +2,9 @@
  * variable, its type and its help line, so --help, the parser and the docs cannot drift apart. */
 #include "server/srv.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,8 +34,8 @@ static const struct opt opts[] = {
     {"system-name", "REPLGW_SYSTEM_NAME", O_STR, CFG(caps.system_name), "NAME",
      "Name of the hosting CIM_ComputerSystem (default: the host name)"},
     {"namespace", "REPLGW_NAMESPACE", O_STR, CFG(caps.ns), "NS",
-     "CIM namespace (default root/cimv2/storage/iscsitarget); a database holding elements must "
-     "be served in theirs"},
+     "CIM namespace: segments of letters, digits and _ joined by / (default "
+     "root/cimv2/storage/iscsitarget); a database holding elements must be served in theirs"},
     {"nameable", "REPLGW_NAMEABLE", O_BOOL, CFG(caps.nameable), "BOOL",
      "Groups are nameable (group feature 14; default true). false: any GroupName is 7"},
     {"empty-groups", "REPLGW_EMPTY_GROUPS", O_BOOL, CFG(caps.empty_groups), "BOOL",
@@ -56,7 +58,8 @@ static const struct opt opts[] = {
     {"idempotency-ttl", "REPLGW_IDEMPOTENCY_TTL", O_UINT, CFG(caps.idempotency_ttl), "S",
      "How long an Idempotency-Key and its response are kept (default 86400)"},
     {"busy-timeout", "REPLGW_BUSY_TIMEOUT", O_UINT, CFG(busy_timeout_ms), "MS",
-     "How long a write waits for a locked database before 503 (default 5000)"},
+     "How long a write waits for a locked database before 503 (default 5000; at most "
+     "2147483647)"},
     {"db-max-pages", "REPLGW_DB_MAX_PAGES", O_ULONG, CFG(db_max_pages), "N",
      "SQLite max_page_count, a cap on the file size (default 0 = SQLite's)"},
     {"db-check", "REPLGW_DB_CHECK", O_BOOL, CFG(db_check), "BOOL",
@@ -193,6 +196,25 @@ static bool bool_word_value(const char *s)
     return false;
 }
 
+/* A namespace as object paths hold it (cim_path): [A-Za-z0-9_]+ segments joined by '/'. */
+static bool is_namespace(const char *ns)
+{
+    bool segment_open = false;
+
+    for (const char *p = ns; *p; p++) {
+        if (*p == '/') {
+            if (!segment_open)
+                return false;
+            segment_open = false;
+        } else if (isalnum((unsigned char)*p) || *p == '_') {
+            segment_open = true;
+        } else {
+            return false;
+        }
+    }
+    return segment_open;
+}
+
 /* Where a value came from, weakest first. */
 enum source { FROM_DEFAULT, FROM_FILE, FROM_ENV, FROM_FLAG };
 
@@ -210,7 +232,9 @@ static int apply(struct srv_config *cfg, const struct opt *o, char *value, enum 
         *(const char **)field = value;
         return 0;
     case O_UINT:
-        if (parse_ulong(value, 0xFFFFFFFFul, &v) != 0 || (o->off == CFG(port) && v > 65535))
+        /* Up to INT_MAX: SQLite takes the busy timeout as an int (a larger one turned negative
+         * and waited not at all), and no other count or time here needs more. */
+        if (parse_ulong(value, INT_MAX, &v) != 0 || (o->off == CFG(port) && v > 65535))
             return -1;
         *(unsigned *)field = (unsigned)v;
         return 0;
@@ -476,6 +500,14 @@ int srv_config_parse(struct srv_config *cfg, int argc, char **argv, FILE *out, F
     /* libmicrohttpd takes 0 literally: it would listen and accept no connection at all. */
     if (cfg->max_connections == 0) {
         fprintf(err, "replgw: --max-connections (REPLGW_MAX_CONNECTIONS) must be at least 1\n");
+        return -1;
+    }
+    /* Every path the service writes starts with it, and must parse back. */
+    if (!is_namespace(cfg->caps.ns)) {
+        fprintf(err,
+                "replgw: --namespace (REPLGW_NAMESPACE) '%s' is not a CIM namespace: segments of "
+                "letters, digits and '_' joined by '/', such as root/cimv2/storage/iscsitarget\n",
+                cfg->caps.ns);
         return -1;
     }
     return 0;

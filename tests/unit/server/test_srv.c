@@ -304,9 +304,16 @@ static void test_config_rejects_bad_input(void **state)
         /* Beyond int64, which counts in the store and integers in /capabilities are. */
         {"--max-groups", "9223372036854775808", NULL},
         {"--max-members", "18446744073709551615", NULL},
+        /* SQLite takes the busy timeout as an int. */
+        {"--busy-timeout", "2147483648", NULL},
+        /* The namespace starts every path the service writes, which must parse back. */
+        {"--namespace", "/root/x/", NULL}, {"--namespace", "a b", NULL},
+        {"--namespace", "root//x", NULL}, {"--namespace", "root/x:y", NULL},
+        {"--namespace", "root\\x", NULL},
     };
     static const char *const largest[] = {"--max-groups", "9223372036854775807", "--max-members",
-                                          "9223372036854775807", NULL};
+                                          "9223372036854775807", "--busy-timeout", "2147483647",
+                                          "--namespace", "Root/My_NS2", NULL};
     struct srv_config cfg;
 
     (void)state;
@@ -314,6 +321,7 @@ static void test_config_rejects_bad_input(void **state)
         assert_int_equal(parse(&cfg, bad[i]), -1);
     assert_int_equal(parse(&cfg, largest), 0);
     assert_true(cfg.caps.max_groups == INT64_MAX && cfg.caps.max_members == INT64_MAX);
+    assert_int_equal(cfg.busy_timeout_ms, 2147483647);
 }
 
 /* Writes text to a new temporary file; returns its path (static storage, one at a time). */
