@@ -9,24 +9,48 @@
 #include "db/db.h"
 #include "server/srv.h"
 
-/* replgw token add --tokens FILE --scope read|write */
+/* The value of option name at argv[*a] ("--name value" or "--name=value"), moving *a past it;
+ * NULL when argv[*a] is not that option. */
+static const char *option_value(int argc, char **argv, int *a, const char *name)
+{
+    size_t len = strlen(name);
+
+    if (strncmp(argv[*a], name, len) != 0)
+        return NULL;
+    if (argv[*a][len] == '=')
+        return argv[*a] + len + 1;
+    if (argv[*a][len] == '\0' && *a + 1 < argc)
+        return argv[++*a];
+    return NULL;
+}
+
+/* replgw token add --tokens FILE --scope read|write; --help says so on stdout. */
 static int token_command(int argc, char **argv)
 {
-    const char *file = NULL, *scope = NULL;
+    static const char usage[] = "usage: replgw token add --tokens FILE --scope read|write\n"
+                                "Adds a new token of the scope to FILE (created, mode 0600, when "
+                                "missing) and prints it once.\n";
+    const char *file = NULL, *scope = NULL, *v;
+    bool bad = argc < 3 || strcmp(argv[2], "add") != 0;
     char why[256];
 
-    for (int a = 2; a < argc; a++) {
+    for (int a = 2; a < argc; a++)
+        if (strcmp(argv[a], "--help") == 0) {
+            fputs(usage, stdout);
+            return 0;
+        }
+    for (int a = 2; a < argc && !bad; a++) {
         if (strcmp(argv[a], "add") == 0 && a == 2)
             continue;
-        if (strcmp(argv[a], "--tokens") == 0 && a + 1 < argc)
-            file = argv[++a];
-        else if (strcmp(argv[a], "--scope") == 0 && a + 1 < argc)
-            scope = argv[++a];
+        if ((v = option_value(argc, argv, &a, "--tokens")) && !file)
+            file = v;
+        else if ((v = option_value(argc, argv, &a, "--scope")) && !scope)
+            scope = v;
         else
-            file = scope = NULL, a = argc;
+            bad = true; /* unknown, without its value, or given twice */
     }
-    if (argc < 3 || strcmp(argv[2], "add") != 0 || !file || !scope) {
-        fprintf(stderr, "usage: replgw token add --tokens FILE --scope read|write\n");
+    if (bad || !file || !scope || !*file) {
+        fputs(usage, stderr);
         return 2;
     }
     if (srv_token_add(file, scope, stdout, why, sizeof(why)) != 0) {

@@ -55,9 +55,17 @@ static void test_tokens(void **state)
     snprintf(file, sizeof(file), "%s/tokens", dir);
     snprintf(cmd, sizeof(cmd), "%s token add --tokens %s --scope read", bin(), file);
     assert_int_equal(run(cmd, read_tok, sizeof(read_tok)), 0);
-    snprintf(cmd, sizeof(cmd), "%s token add --tokens %s --scope write", bin(), file);
+    /* Its options take "--name=value" as the server's do. */
+    snprintf(cmd, sizeof(cmd), "%s token add --tokens=%s --scope=write", bin(), file);
     assert_int_equal(run(cmd, write_tok, sizeof(write_tok)), 0);
     assert_true(strlen(write_tok) > 40);
+    /* A scope given twice is a usage error, not the last one silently; --help is no error. */
+    snprintf(cmd, sizeof(cmd), "%s token add --tokens %s --scope write --scope read 2>&1", bin(),
+             file);
+    assert_int_equal(run(cmd, v, sizeof(v)), 2);
+    snprintf(cmd, sizeof(cmd), "%s token --help", bin());
+    assert_int_equal(run(cmd, v, sizeof(v)), 0);
+    assert_non_null(strstr(v, "usage: replgw token add"));
     /* The file holds hashes, not the tokens. */
     snprintf(cmd, sizeof(cmd), "grep -c '%s' %s", write_tok, file);
     assert_int_not_equal(run(cmd, v, sizeof(v)), 0);
