@@ -725,6 +725,7 @@ static int prepare_security(struct srv *srv, const struct sockaddr_storage *addr
     if (cfg->tokens_path) {
         if (srv_auth_load(cfg->tokens_path, &srv->auth, why, why_len) != 0)
             return -1;
+        srv_auth_warn(cfg->tokens_path, &srv->auth);
         srv->with_auth = true;
         if (!is_loopback(addr) && !cfg->tls_cert)
             rg_log(RG_LOG_WARN, "listening on %s without TLS: tokens cross the network in "
@@ -890,6 +891,7 @@ int srv_reload_tokens(struct srv *srv, char *why, size_t why_len)
     }
     if (srv_auth_load(srv->cfg->tokens_path, &fresh, why, why_len) != 0)
         return -1;
+    srv_auth_warn(srv->cfg->tokens_path, &fresh);
     pthread_rwlock_wrlock(&srv->auth_lock);
     old = srv->auth;
     srv->auth = fresh;

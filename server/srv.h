@@ -70,6 +70,8 @@ struct srv_auth {
 /* Reads a tokens file ("<sha256 hex> read|write" per line). On failure writes why and leaves
  * *out empty. */
 int srv_auth_load(const char *path, struct srv_auth *out, char *why, size_t why_len);
+/* Logs what a server should not serve unremarked: a file with no token, one others can read. */
+void srv_auth_warn(const char *path, const struct srv_auth *a);
 void srv_auth_free(struct srv_auth *a);
 
 enum srv_auth_result { SRV_AUTH_OK, SRV_AUTH_MISSING, SRV_AUTH_BAD, SRV_AUTH_FORBIDDEN };

@@ -107,6 +107,22 @@ out:
     return rc;
 }
 
+void srv_auth_warn(const char *path, const struct srv_auth *a)
+{
+    struct stat st;
+
+    /* Both are allowed (a server locked for everyone; a file another tool keeps), but neither
+     * is likely meant. */
+    if (a->n == 0)
+        rg_log(RG_LOG_WARN, "the tokens file %s holds no token: every request but the probes "
+                            "will be 401",
+               path);
+    if (stat(path, &st) == 0 && (st.st_mode & 077))
+        rg_log(RG_LOG_WARN, "the tokens file %s can be read by others (mode %03o): it holds "
+                            "hashes, not tokens, but chmod 600 it",
+               path, (unsigned)(st.st_mode & 0777));
+}
+
 void srv_auth_free(struct srv_auth *a)
 {
     if (!a)
@@ -182,6 +198,14 @@ int srv_token_add(const char *path, const char *scope, FILE *out, char *why, siz
     if (sha256(token, strlen(token), hash) != 0) {
         snprintf(why, why_len, "cannot hash the token");
         return -1;
+    }
+    /* A file the server would refuse stays as it is: a token added to it would never work. */
+    if (access(path, F_OK) == 0) {
+        struct srv_auth existing;
+
+        if (srv_auth_load(path, &existing, why, why_len) != 0)
+            return -1;
+        srv_auth_free(&existing);
     }
     /* The file holds only hashes, but keep it private all the same. */
     fd = open(path, O_RDWR | O_CREAT | O_APPEND, 0600);

@@ -66,6 +66,13 @@ static void test_tokens(void **state)
     snprintf(cmd, sizeof(cmd), "%s token --help", bin());
     assert_int_equal(run(cmd, v, sizeof(v)), 0);
     assert_non_null(strstr(v, "usage: replgw token add"));
+    /* A file the server would refuse gets no token (one added would never work). */
+    snprintf(cmd, sizeof(cmd),
+             "f=%s.bad; echo abc > $f; %s token add --tokens $f --scope read 2>&1; rc=$?;"
+             " [ \"$(cat $f)\" = abc ] || rc=9; rm -f $f; exit $rc",
+             file, bin());
+    assert_int_equal(run(cmd, v, sizeof(v)), 1);
+    assert_non_null(strstr(v, "line 1"));
     /* The file holds hashes, not the tokens. */
     snprintf(cmd, sizeof(cmd), "grep -c '%s' %s", write_tok, file);
     assert_int_not_equal(run(cmd, v, sizeof(v)), 0);
