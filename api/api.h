@@ -29,6 +29,7 @@ struct api_request {
     size_t body_len;
     const char *if_match; /* the If-Match header, NULL when absent */
     const char *if_none_match; /* the If-None-Match header of a change, NULL when absent */
+    bool if_match_required;    /* a change under --require-if-match without If-Match: 428 */
     json_t *json; /* the body as api_json_prepare parsed it, or NULL; owned by the caller */
 };
 
@@ -284,7 +285,8 @@ struct api_if_match {
 };
 
 /* Sets *m up for req's conditions and returns the precondition to give cim: NULL when the
- * request has none. */
+ * request has none and needs none (if_match_required: one that never holds, 428 once cim has
+ * found the object). */
 const struct cim_cond *api_if_match(struct api_if_match *m, const struct api_request *req,
                                     char kind, int64_t id);
 

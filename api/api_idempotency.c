@@ -74,9 +74,9 @@ static void replay(struct cim_response *stored, struct api_reply *reply)
     stored->body = stored->location = stored->etag = NULL;
 }
 
-/* Stores reply (rendered first) as the key's response, or forgets the key for a 5xx or a 412:
- * a 412 judged the request's If-Match, which the fingerprint leaves out, so the retry with a
- * fresh tag must run (as after a 428, which never gets this far). */
+/* Stores reply (rendered first) as the key's response, or forgets the key for a 5xx, a 412 or
+ * a 428: they judged the request's If-Match, which the fingerprint leaves out, so the retry
+ * with a fresh tag must run. */
 static void remember(struct api_ctx *ctx, const char *key, struct api_reply *reply)
 {
     struct cim_response resp = {0};
@@ -84,7 +84,7 @@ static void remember(struct api_ctx *ctx, const char *key, struct api_reply *rep
     bool ok = true;
 
     cim_err_clear(&err);
-    if (reply->status >= 500 || reply->status == 412) {
+    if (reply->status >= 500 || reply->status == 412 || reply->status == 428) {
         cim_idem_finish(ctx->svc, key, NULL, &err);
         return;
     }

@@ -664,9 +664,10 @@ static bool if_match_holds(const struct cim_cond *cond, int64_t generation)
 const struct cim_cond *api_if_match(struct api_if_match *m, const struct api_request *req,
                                     char kind, int64_t id)
 {
-    if (!req->if_match && !req->if_none_match)
+    if (!req->if_match && !req->if_none_match && !req->if_match_required)
         return NULL;
     m->cond.holds = if_match_holds;
+    m->cond.missing = req->if_match_required;
     m->header = req->if_match;
     m->none_match = req->if_none_match;
     m->kind = kind;

@@ -188,6 +188,11 @@ void api_reply_cim(struct api_reply *reply, const struct cim_err *err, enum api_
                       err->detail);
         return;
     }
+    if (err->rv == CIM_RV_PRECONDITION_REQUIRED) {
+        write_problem(reply, &transport_defs[API_P_PRECONDITION_REQUIRED], -1, NULL, NULL,
+                      err->detail);
+        return;
+    }
     if ((unsigned)err->rv >= RG_ARRAY_LEN(rv_defs) || rv_defs[err->rv].status == 0) {
         /* An unmapped outcome is our bug: log it and answer 500 Unknown. */
         rg_log(RG_LOG_ERROR, "api: unmapped return value %d: %s", (int)err->rv, err->detail);

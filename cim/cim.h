@@ -26,11 +26,17 @@ struct db;
 /* The request's If-Match named another version of the object (412). */
 #define CIM_RV_PRECONDITION ((enum cim_rv)0x8002)
 
+/* The server requires an If-Match on changes and the request has none (428); judged once the
+ * object is found, so a change to one that does not exist is still 404. */
+#define CIM_RV_PRECONDITION_REQUIRED ((enum cim_rv)0x8003)
+
 /* A precondition on a change (If-Match), judged on the object's Generation as the change's
- * transaction reads it: the change goes ahead only when holds() is true. The api embeds it in
- * a struct of its own that holds the request's tags. A NULL precondition always holds. */
+ * transaction reads it: the change goes ahead only when holds() is true, and never when
+ * missing (an If-Match was required and not given). The api embeds it in a struct of its own
+ * that holds the request's tags. A NULL precondition always holds. */
 struct cim_cond {
     bool (*holds)(const struct cim_cond *cond, int64_t generation);
+    bool missing;
 };
 
 #define CIM_DEFAULT_NAMESPACE "root/cimv2/storage/iscsitarget"

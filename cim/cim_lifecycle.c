@@ -11,10 +11,22 @@
 #include "db/db.h"
 
 
-/* The If-Match precondition on an object of this Generation. */
-static bool cond_holds(const struct cim_cond *cond, int64_t generation)
+/* The If-Match precondition on what, found at this Generation: CIM_RV_SUCCESS, or the 428 or
+ * 412 recorded in err. */
+static enum cim_rv check_cond(const struct cim_cond *cond, int64_t generation, const char *what,
+                              struct cim_err *err)
 {
-    return !cond || cond->holds(cond, generation);
+    if (!cond)
+        return CIM_RV_SUCCESS;
+    if (cond->missing)
+        return cim_err_set(err, CIM_RV_PRECONDITION_REQUIRED, NULL,
+                           "this server requires If-Match with the ETag you last read");
+    if (!cond->holds(cond, generation))
+        return cim_err_set(err, CIM_RV_PRECONDITION, NULL,
+                           "the request's If-Match or If-None-Match does not hold for the %s's "
+                           "current version (its generation is %lld); read it again",
+                           what, (long long)generation);
+    return CIM_RV_SUCCESS;
 }
 
 /* Loads group id for a change and checks the If-Match precondition. */
@@ -28,14 +40,9 @@ static enum cim_rv load_for_change(struct db *db, int64_t id, const struct cim_c
                            "no replication group with id %lld", (long long)id);
     if (rc != DB_OK)
         return cim_rv_from_db(rc, err, "read group");
-    if (!cond_holds(if_match, row->generation)) {
-        long long generation = (long long)row->generation;
-
+    if (check_cond(if_match, row->generation, "group", err) != CIM_RV_SUCCESS) {
         db_group_clear(row);
-        return cim_err_set(err, CIM_RV_PRECONDITION, NULL,
-                           "the request's If-Match or If-None-Match does not hold for the "
-                           "group's current version (its generation is %lld); read it again",
-                           generation);
+        return err->rv;
     }
     return CIM_RV_SUCCESS;
 }
@@ -434,11 +441,8 @@ static int element_delete_txn(struct db *db, void *cls)
         if (rc == DB_NOTFOUND)
             return cim_err_set(c->err, CIM_RV_NOT_FOUND, NULL, "no logical element with id %lld",
                                (long long)c->id);
-        if (rc == DB_OK && !cond_holds(c->if_match, row.generation))
-            rv = cim_err_set(c->err, CIM_RV_PRECONDITION, NULL,
-                             "the request's If-Match or If-None-Match does not hold for the "
-                             "element's current version (its generation is %lld); read it again",
-                             (long long)row.generation);
+        if (rc == DB_OK)
+            rv = check_cond(c->if_match, row.generation, "element", c->err);
         db_element_clear(&row);
         if (rv != CIM_RV_SUCCESS)
             return rv;

@@ -440,11 +440,8 @@ static const struct srv_route *dispatch(struct srv *srv, struct MHD_Connection *
             return route;
         }
     }
-    if (route->conditional && srv->cfg->require_if_match && !req.if_match) {
-        api_reply_problem(reply, API_P_PRECONDITION_REQUIRED, false, NULL,
-                          "this server requires If-Match with the ETag you last read");
-        return route;
-    }
+    /* Judged once the object is found (cim): a change to one that does not exist is 404. */
+    req.if_match_required = route->conditional && srv->cfg->require_if_match && !req.if_match;
     MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_query, &query);
     if (query.overflow) {
         api_reply_problem(reply, API_P_BAD_QUERY, false, NULL, "more than %d query parameters",

@@ -326,6 +326,27 @@ static void test_require_if_match(void **state)
     snprintf(hdr, sizeof(hdr), "If-Match: %s\r\n", etag);
     assert_int_equal(h_status(s, "PATCH", "/replication-groups/1", hdr, "{\"ElementName\":\"x\"}"),
                      200);
+    /* What does not exist is 404 all the same: a client that deleted a group can see it gone
+     * (add-members' with ReturnValue 7, as always). */
+    assert_int_equal(h_status(s, "DELETE", "/replication-groups/9", NULL, NULL), 404);
+    assert_int_equal(h_status(s, "DELETE", "/logical-elements/9", NULL, NULL), 404);
+    assert_int_equal(h_status(s, "POST", "/logical-elements", NULL, "{\"DeviceID\":\"v\"}"), 201);
+    call(s, "POST", "/replication-groups/9/add-members", NULL,
+         "{\"Members\":[\"/logical-elements/1\"]}", &r);
+    assert_int_equal(r.status, 404);
+    assert_int_equal(h_int(r.json, "ReturnValue"), 7);
+    h_resp_free(&r);
+    /* A 428 is not kept under an Idempotency-Key: the retry with If-Match runs. */
+    assert_int_equal(h_status(s, "POST", "/replication-groups/1/add-members",
+                              "Idempotency-Key: k428\r\n", "{\"Members\":[\"/logical-elements/1\"]}"),
+                     428);
+    call(s, "GET", "/replication-groups/1", NULL, NULL, &r);
+    h_header(&r, "ETag", etag, sizeof(etag));
+    h_resp_free(&r);
+    snprintf(hdr, sizeof(hdr), "Idempotency-Key: k428\r\nIf-Match: %s\r\n", etag);
+    assert_int_equal(h_status(s, "POST", "/replication-groups/1/add-members", hdr,
+                              "{\"Members\":[\"/logical-elements/1\"]}"),
+                     200);
     h_free(s);
 }
 
