@@ -308,6 +308,39 @@ enum cim_rv cim_rsd_fail_oom(struct cim_err *err)
     return cim_err_set(err, CIM_RV_FAILED, NULL, "out of memory");
 }
 
+enum cim_rv cim_rsd_parse_text(const char *form, cim_rsd_parse_fn parse, const char *text,
+                               size_t len, struct cim_rsd *rsd, struct cim_err *err)
+{
+    struct cim_rsd parsed;
+    enum cim_rv rv;
+    char *buf;
+
+    cim_rsd_clear_props(rsd);
+    if (!text)
+        len = 0;
+    if (len > CIM_RSD_MAX_TEXT)
+        return cim_err_set(err, CIM_RV_INVALID_PARAMETER, CIM_RSD_PARAM,
+                           CIM_RSD_PARAM ": the %s text is longer than %d bytes", form,
+                           CIM_RSD_MAX_TEXT);
+    if (len == 0)
+        return cim_err_set(err, CIM_RV_INVALID_PARAMETER, CIM_RSD_PARAM,
+                           CIM_RSD_PARAM ": the %s text is empty", form);
+    buf = malloc(len + 1);
+    if (!buf || cim_rsd_init(&parsed) != 0) {
+        free(buf);
+        return cim_rsd_fail_oom(err);
+    }
+    rv = parse(text, len, buf, &parsed, err);
+    if (rv == CIM_RV_SUCCESS) {
+        free(rsd->class_name);
+        *rsd = parsed;
+    } else {
+        cim_rsd_free(&parsed);
+    }
+    free(buf);
+    return rv;
+}
+
 /* 1-based line and byte column of offset pos, worked out only when a message needs them. */
 static void locate(const char *text, size_t pos, size_t *line, size_t *col)
 {

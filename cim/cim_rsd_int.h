@@ -54,6 +54,15 @@ enum cim_rv cim_rsd_relay_at(struct cim_err *err, const char *text, size_t pos,
                              const struct cim_err *inner);
 enum cim_rv cim_rsd_fail_undefined_at(struct cim_err *err, const char *text, size_t pos,
                                       const char *name, size_t len);
+/* A text form's parser: reads the len bytes of text (not NUL-terminated) into into, an
+ * initialised instance, with buf (len + 1 bytes) for the strings it decodes. */
+typedef enum cim_rv (*cim_rsd_parse_fn)(const char *text, size_t len, char *buf,
+                                        struct cim_rsd *into, struct cim_err *err);
+/* The frame both text forms share: a text of 1 to CIM_RSD_MAX_TEXT bytes (else 5, naming the
+ * form, "MOF" or "CIM-XML"), parsed by parse into an instance of its own and moved into rsd
+ * only when complete, so a failure leaves rsd's class as it was and its properties empty. */
+enum cim_rv cim_rsd_parse_text(const char *form, cim_rsd_parse_fn parse, const char *text,
+                               size_t len, struct cim_rsd *rsd, struct cim_err *err);
 /* Writes code point cp (at most U+10FFFF) as 1 to 4 bytes of UTF-8 at out; returns how many. */
 size_t cim_rsd_encode_utf8(uint32_t cp, char *out);
 

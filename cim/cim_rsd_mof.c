@@ -11,7 +11,6 @@
 #include "cim/cim_rsd_int.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 enum tok_kind {
@@ -413,43 +412,16 @@ enum cim_rv cim_rsd_parse_mof(const char *text, struct cim_rsd *rsd, struct cim_
     return cim_rsd_parse_mof_n(text, text ? strnlen(text, CIM_RSD_MAX_TEXT + 1) : 0, rsd, err);
 }
 
+static enum cim_rv parse_mof(const char *text, size_t len, char *buf, struct cim_rsd *into,
+                             struct cim_err *err)
+{
+    struct mof m = {.text = text, .len = len, .buf = buf, .err = err};
+
+    return parse_instance(&m, into);
+}
+
 enum cim_rv cim_rsd_parse_mof_n(const char *text, size_t len, struct cim_rsd *rsd,
                                 struct cim_err *err)
 {
-    struct cim_rsd parsed;
-    struct mof m;
-    enum cim_rv rv = CIM_RV_INVALID_PARAMETER;
-
-    /* The instance is built apart and moved in only when complete, so a failure leaves rsd's
-     * class as it was and its properties empty. */
-    memset(&parsed, 0, sizeof(parsed));
-    memset(&m, 0, sizeof(m));
-    cim_rsd_clear_props(rsd);
-    m.text = text ? text : "";
-    m.len = text ? len : 0;
-    m.err = err;
-    if (m.len > CIM_RSD_MAX_TEXT) {
-        rv = cim_err_set(err, rv, CIM_RSD_PARAM,
-                         CIM_RSD_PARAM ": the MOF text is longer than %d bytes", CIM_RSD_MAX_TEXT);
-        goto out;
-    }
-    if (m.len == 0) {
-        rv = cim_err_set(err, rv, CIM_RSD_PARAM, CIM_RSD_PARAM ": the MOF text is empty");
-        goto out;
-    }
-    m.buf = malloc(m.len + 1);
-    if (!m.buf) {
-        rv = cim_rsd_fail_oom(err);
-        goto out;
-    }
-    rv = parse_instance(&m, &parsed);
-    if (rv != CIM_RV_SUCCESS)
-        goto out;
-    free(rsd->class_name);
-    *rsd = parsed;
-    memset(&parsed, 0, sizeof(parsed));
-out:
-    cim_rsd_free(&parsed);
-    free(m.buf);
-    return rv;
+    return cim_rsd_parse_text("MOF", parse_mof, text, len, rsd, err);
 }

@@ -19,7 +19,6 @@
  */
 #include "cim/cim_rsd_int.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #define XML_MAX_ATTRS 8  /* attributes of one element; DSP0201's elements have at most 6 */
@@ -707,48 +706,19 @@ static enum cim_rv parse_instance(struct xml *x, struct cim_rsd *rsd)
     return rv;
 }
 
+static enum cim_rv parse_xml(const char *text, size_t len, char *buf, struct cim_rsd *into,
+                             struct cim_err *err)
+{
+    struct xml x = {.text = text, .len = len, .buf = buf, .err = err};
+    const char *nul = memchr(text, '\0', len);
+
+    if (nul)
+        return fail_at(&x, NULL, (size_t)(nul - text), "a NUL byte is not XML");
+    return parse_instance(&x, into);
+}
+
 enum cim_rv cim_rsd_parse_xml_n(const char *text, size_t len, struct cim_rsd *rsd,
                                 struct cim_err *err)
 {
-    struct cim_rsd parsed;
-    struct xml x;
-    enum cim_rv rv = CIM_RV_INVALID_PARAMETER;
-
-    /* Built apart and moved in only when complete, as the MOF parser does. */
-    memset(&parsed, 0, sizeof(parsed));
-    memset(&x, 0, sizeof(x));
-    cim_rsd_clear_props(rsd);
-    x.text = text ? text : "";
-    x.len = text ? len : 0;
-    x.err = err;
-    if (x.len > CIM_RSD_MAX_TEXT) {
-        rv = cim_err_set(err, rv, CIM_RSD_PARAM,
-                         CIM_RSD_PARAM ": the CIM-XML text is longer than %d bytes",
-                         CIM_RSD_MAX_TEXT);
-        goto out;
-    }
-    if (memchr(x.text, '\0', x.len)) {
-        rv = fail_at(&x, NULL, (size_t)((const char *)memchr(x.text, '\0', x.len) - x.text),
-                     "a NUL byte is not XML");
-        goto out;
-    }
-    x.buf = malloc(x.len + 1);
-    if (!x.buf) {
-        rv = cim_rsd_fail_oom(err);
-        goto out;
-    }
-    if (cim_rsd_init(&parsed) != 0) {
-        rv = cim_rsd_fail_oom(err);
-        goto out;
-    }
-    rv = parse_instance(&x, &parsed);
-    if (rv != CIM_RV_SUCCESS)
-        goto out;
-    free(rsd->class_name);
-    *rsd = parsed;
-    memset(&parsed, 0, sizeof(parsed));
-out:
-    cim_rsd_free(&parsed);
-    free(x.buf);
-    return rv;
+    return cim_rsd_parse_text("CIM-XML", parse_xml, text, len, rsd, err);
 }

@@ -221,7 +221,8 @@ static void test_xml_refuses_malformed_xml(void **state)
         const char *text;
         const char *fragment;
     } cases[] = {
-        {"", "expected <INSTANCE> at 1:1"},
+        {"", "the CIM-XML text is empty"},
+        {" ", "expected <INSTANCE> at 1:2"},
         {"<instance CLASSNAME=\"CIM_ReplicationSettingData\"/>",
          "expected <INSTANCE>, not <instance>"},
         {"<INSTANCE/>", "<INSTANCE> needs a CLASSNAME"},
