@@ -474,9 +474,10 @@ int srv_config_parse(struct srv_config *cfg, int argc, char **argv, FILE *out, F
             return -1;
         }
         /* A boolean takes its value as the next argument too (--nameable false), as the
-         * other options do, when that argument is one; alone it means true. */
+         * other options do, when there is one that is no option (the server takes no other
+         * argument, so "--nameable maybe" is a bad value of --nameable); alone it means true. */
         if (!value && o->type == O_BOOL)
-            value = a + 1 < argc && is_bool_word(argv[a + 1]) ? argv[++a] : "true";
+            value = a + 1 < argc && strncmp(argv[a + 1], "--", 2) != 0 ? argv[++a] : "true";
         if (!value) {
             if (a + 1 >= argc) {
                 fprintf(err, "replgw: --%s needs a value (%s)\n", o->name, o->arg);

@@ -294,6 +294,7 @@ static void test_config_rejects_bad_input(void **state)
 {
     static const char *const bad[][3] = {
         {"--port", "70000", NULL}, {"--port", "x", NULL},       {"--nameable=maybe", NULL, NULL},
+        {"--nameable", "maybe"},
         {"--bogus", NULL, NULL},   {"positional", NULL, NULL}, {"--db", NULL, NULL},
         {"--no-port", NULL, NULL}, {"--threads", "0", NULL},    {"--threads", "17", NULL},
         {"--max-connections", "0", NULL}, {"--cors-origin", "https://a.example/", NULL},
