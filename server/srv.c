@@ -6,6 +6,7 @@
 #include "server/srv.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -756,6 +757,23 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
     srv_conns_notify(&srv->conns, conn, socket_context, code == MHD_CONNECTION_NOTIFY_STARTED);
 }
 
+/* Why MHD could not listen, when it is the address: binding it again gives the errno (0 when
+ * it binds, so the fault was elsewhere). */
+static int try_bind(const struct sockaddr_storage *addr)
+{
+    socklen_t len = addr->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                : sizeof(struct sockaddr_in);
+    int fd = socket(addr->ss_family, SOCK_STREAM, 0), one = 1, rc = 0;
+
+    if (fd < 0)
+        return errno;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (bind(fd, (const struct sockaddr *)addr, len) != 0)
+        rc = errno;
+    close(fd);
+    return rc;
+}
+
 static void free_srv(struct srv *srv)
 {
     srv_metrics_fini(&srv->metrics);
@@ -865,9 +883,15 @@ struct srv *srv_start(const struct srv_config *cfg, struct api_ctx *const *reade
         cfg->max_per_ip, MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout,
         MHD_OPTION_ARRAY, extra, MHD_OPTION_END);
     if (!srv->daemon) {
-        snprintf(why, why_len, "cannot listen on %s port %u (in use, not allowed, or a bad TLS "
-                 "certificate or key?)",
-                 cfg->listen, cfg->port);
+        int bind_errno = try_bind(&addr);
+
+        if (bind_errno)
+            snprintf(why, why_len, "cannot listen on %s port %u: %s", cfg->listen, cfg->port,
+                     strerror(bind_errno));
+        else
+            snprintf(why, why_len, "cannot start the HTTP server on %s port %u (a bad TLS "
+                     "certificate or key?)",
+                     cfg->listen, cfg->port);
         srv_writer_stop(&srv->writer);
         srv_conns_stop(&srv->conns);
         free_srv(srv);

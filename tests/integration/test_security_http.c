@@ -639,6 +639,23 @@ static void test_another_namespace_is_refused(void **state)
     h_cleanup(&s);
 }
 
+/* A port another server holds: the message says so (it guessed between three causes). */
+static void test_port_in_use_is_named(void **state)
+{
+    struct h_server s;
+    char cmd[512], line[512];
+
+    (void)state;
+    assert_int_equal(h_start(&s, NULL), 0);
+    snprintf(cmd, sizeof(cmd),
+             "out=$(%s --port %u --db %s.other 2>&1); rc=$?; echo \"$out\" | grep '^replgw: "
+             "cannot'; exit $rc",
+             bin(), s.port, s.db);
+    assert_int_not_equal(run(cmd, line, sizeof(line)), 0);
+    assert_non_null(strstr(line, "Address already in use"));
+    h_cleanup(&s);
+}
+
 static void test_unusable_database_paths_fail_clearly(void **state)
 {
     char cmd[512], line[512];
@@ -752,6 +769,7 @@ int main(void)
         cmocka_unit_test(test_request_target_and_host),
         cmocka_unit_test(test_another_namespace_is_refused),
         cmocka_unit_test(test_unusable_database_paths_fail_clearly),
+        cmocka_unit_test(test_port_in_use_is_named),
         cmocka_unit_test(test_damaged_database_is_refused),
         cmocka_unit_test(test_errors_leak_no_internals),
     };
