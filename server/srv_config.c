@@ -366,7 +366,11 @@ static int apply_file(struct srv_config *cfg, const char *path, FILE *err)
         fprintf(err, "replgw: --config %s: holds a NUL byte\n", path);
         return -1;
     }
-    for (line = cfg->file_text; line; line = next) {
+    /* A byte-order mark some editors write is not part of the first name. */
+    line = cfg->file_text;
+    if (strncmp(line, "\xEF\xBB\xBF", 3) == 0)
+        line += 3;
+    for (; line; line = next) {
         const struct opt *o;
         char *name, *value, *end;
         size_t n;
@@ -388,6 +392,11 @@ static int apply_file(struct srv_config *cfg, const char *path, FILE *err)
         for (end = value + strlen(value); end > value && strchr(" \t\r", end[-1]); end--)
             ;
         *end = '\0';
+        /* "value" or 'value': the quotes a hand-written file puts around a value are not it. */
+        if (end - value >= 2 && (*value == '"' || *value == '\'') && end[-1] == *value) {
+            end[-1] = '\0';
+            value++;
+        }
         o = n ? find_opt(name, n) : NULL;
         if (!o) {
             fprintf(err, "replgw: %s:%d: unknown option '%.*s' (see --help)\n", path, lineno,

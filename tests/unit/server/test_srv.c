@@ -343,7 +343,7 @@ static const char *config_file(const char *text)
  * flags set; the environment wins over it, and flags over both. */
 static void test_config_file_then_environment_then_flags(void **state)
 {
-    const char *path = config_file("# replgw.conf\n"
+    const char *path = config_file("\xEF\xBB\xBF# replgw.conf, with an editor's byte-order mark\n"
                                    "port = 9100\n"
                                    "  nameable=false   # no GroupName\n"
                                    "\n"
@@ -351,7 +351,8 @@ static void test_config_file_then_environment_then_flags(void **state)
                                    "max-members 8\n"
                                    "access-point = a\n"
                                    "access-point = b,c\r\n"
-                                   "system-name = tgt 01\n"
+                                   "system-name = \"tgt 01\"\n"
+                                   "namespace = 'root/x'\n"
                                    "default-persistency = none\n");
     const char *args[] = {"--config", path, "--max-members", "9", NULL};
     const char *args_eq[] = {NULL, NULL};
@@ -368,7 +369,8 @@ static void test_config_file_then_environment_then_flags(void **state)
     assert_int_equal(cfg.caps.max_members, 9);
     assert_int_equal(cfg.caps.n_access_points, 3);
     assert_string_equal(cfg.caps.access_points[2], "c");
-    assert_string_equal(cfg.caps.system_name, "tgt 01");
+    assert_string_equal(cfg.caps.system_name, "tgt 01"); /* the quotes are not the value */
+    assert_string_equal(cfg.caps.ns, "root/x");
     assert_int_equal(cfg.caps.default_persistency, CIM_PERSISTENCY_NONE);
     /* --config=FILE, and REPLGW_CONFIG when no flag names one. */
     snprintf(eq, sizeof(eq), "--config=%s", path);
