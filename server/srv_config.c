@@ -67,7 +67,7 @@ static const struct opt opts[] = {
     {"max-body", "REPLGW_MAX_BODY", O_ULONG, CFG(max_body), "BYTES",
      "Largest request body before 413 (default 1048576)"},
     {"max-json-depth", "REPLGW_MAX_JSON_DEPTH", O_UINT, CFG(limits.max_depth), "N",
-     "Deepest nesting of a JSON body (default 16; 0 = jansson's own limit, 2048)"},
+     "Deepest nesting of a JSON body (default 16; at most 2048, jansson's own limit; 0 = that)"},
     {"max-string", "REPLGW_MAX_STRING", O_ULONG, CFG(limits.max_string), "BYTES",
      "Longest string in a JSON body (default 65536; 0 = no limit)"},
     {"max-members-per-request", "REPLGW_MAX_MEMBERS_PER_REQUEST", O_ULONG,
@@ -215,6 +215,10 @@ static bool is_namespace(const char *ns)
     return segment_open;
 }
 
+/* jansson's JSON_PARSER_MAX_DEPTH, which its headers do not export: deeper nesting is its own
+ * error whatever --max-json-depth says. */
+#define JSON_MAX_DEPTH 2048
+
 /* Where a value came from, weakest first. */
 enum source { FROM_DEFAULT, FROM_FILE, FROM_ENV, FROM_FLAG };
 
@@ -234,7 +238,8 @@ static int apply(struct srv_config *cfg, const struct opt *o, char *value, enum 
     case O_UINT:
         /* Up to INT_MAX: SQLite takes the busy timeout as an int (a larger one turned negative
          * and waited not at all), and no other count or time here needs more. */
-        if (parse_ulong(value, INT_MAX, &v) != 0 || (o->off == CFG(port) && v > 65535))
+        if (parse_ulong(value, INT_MAX, &v) != 0 || (o->off == CFG(port) && v > 65535) ||
+            (o->off == CFG(limits.max_depth) && v > JSON_MAX_DEPTH))
             return -1;
         *(unsigned *)field = (unsigned)v;
         return 0;
