@@ -285,6 +285,16 @@ int db_map(struct db *db, int sqlite_rc, const char *what)
         rc = DB_ERR;
         break;
     }
+    /* In a batch, a statement that failed for any cause but a taken name or key (an outcome the
+     * change answers, having written nothing) may have undone more than itself: SQLite rolls
+     * the whole transaction back after some errors (SQLITE_FULL, an I/O error), after which
+     * every later statement would commit on its own. The batch is spoiled: nothing of it is
+     * kept, and each change runs again alone. */
+    if (db && db->batch && (rc != DB_CONFLICT || sqlite3_get_autocommit(db->conn)) &&
+        !db->batch_spoiled) {
+        db->batch_spoiled = true;
+        db->batch_fault = rc;
+    }
     /* A taken name or key is an expected outcome the caller reports; everything else is news. */
     if (rc != DB_CONFLICT)
         rg_log(RG_LOG_ERROR, "db: %s: %s (sqlite code %d)", what,
@@ -703,6 +713,7 @@ int db_batch_begin(struct db *db, unsigned waited_ms)
         return rc;
     db->batch_start = now_seconds();
     db->batch_spoiled = false;
+    db->batch_fault = DB_OK;
     /* The busy timeout counts from when the oldest change arrived: one queued behind a batch
      * that waited for the lock has waited already. */
     sqlite3_busy_timeout(db->conn, wait);
@@ -745,18 +756,25 @@ static int add_tallies(struct db *db)
     return rc;
 }
 
+/* Outside a transaction of ours a change's statement committed on its own, and so does its
+ * count. Inside one the count waits for its commit: never added in SQLite's autocommit mode,
+ * which there means the transaction was rolled back under us (end_txn then fails it). */
+static int count_changed(struct db *db)
+{
+    return db->batch || db->in_txn ? DB_OK : add_tallies(db);
+}
+
 int db_members_changed(struct db *db, int64_t delta)
 {
     db->member_delta += delta;
-    /* Outside a transaction the statement committed on its own, and so does its count. */
-    return sqlite3_get_autocommit(db->conn) ? add_tallies(db) : DB_OK;
+    return count_changed(db);
 }
 
 int db_groups_changed(struct db *db, int64_t groups, int64_t persistent)
 {
     db->group_delta += groups;
     db->persistent_delta += persistent;
-    return sqlite3_get_autocommit(db->conn) ? add_tallies(db) : DB_OK;
+    return count_changed(db);
 }
 
 /* Ends the open transaction with COMMIT (commit; its member rows reach the tally first) or
@@ -764,8 +782,16 @@ int db_groups_changed(struct db *db, int64_t groups, int64_t persistent)
  * half-written stays. Records the time since start. */
 static int end_txn(struct db *db, bool commit, double start, const char *what)
 {
-    int rc = commit ? add_tallies(db) : DB_OK;
+    int rc = DB_OK;
 
+    /* A transaction SQLite rolled back after an error (autocommit again) commits nothing: its
+     * counts must not be added on their own. */
+    if (commit && sqlite3_get_autocommit(db->conn)) {
+        rg_log(RG_LOG_ERROR, "db: %s: the transaction was rolled back by an earlier error", what);
+        rc = DB_FAILED;
+    }
+    if (commit && rc == DB_OK)
+        rc = add_tallies(db);
     if (commit && rc == DB_OK)
         rc = exec_q(db, Q_COMMIT, what);
     db->member_delta = db->group_delta = db->persistent_delta = 0;
@@ -788,14 +814,18 @@ void db_forget_paths(struct db *db)
 
 int db_batch_end(struct db *db, bool commit)
 {
-    bool spoiled = db->batch_spoiled;
+    bool spoiled = db->batch_spoiled || sqlite3_get_autocommit(db->conn);
+    int fault = db->batch_fault;
     int rc;
 
     assert(db->batch);
     db->batch = false;
     db->batch_spoiled = false;
+    db->batch_fault = DB_OK;
     rc = end_txn(db, commit && !spoiled, db->batch_start, "commit batch");
-    return spoiled ? DB_ABORT : rc;
+    if (!spoiled)
+        return rc;
+    return fault != DB_OK ? fault : DB_ABORT;
 }
 
 /* Inside a batch the callback runs in the batch's transaction without a savepoint of its own: a

@@ -69,6 +69,8 @@ int db_txn_run(struct db *db, db_txn_fn fn, void *cls);
  * wrote something cannot be undone alone: it spoils the batch, and db_batch_end then rolls the
  * whole batch back and returns DB_ABORT, so the caller runs each change again on its own (a
  * callback that fails before writing, the common case of a refused request, spoils nothing).
+ * So does any failed statement but a taken name or key (SQLite may have rolled the whole
+ * transaction back, as after SQLITE_FULL): db_batch_end then returns that statement's error.
  * Both return DB_OK or the error of BEGIN/COMMIT. db_batch_begin waits for the lock what is
  * left of the busy timeout once waited_ms (how long the batch's oldest change has waited) is
  * taken off; when it gives DB_BUSY, the transactions that follow it do not wait for the lock

@@ -51,6 +51,21 @@ static unsigned waited_ms(const struct srv_job *job)
     return ms > 0 ? (unsigned)ms : 0;
 }
 
+/* Runs job on its own. One with an Idempotency-Key runs in a batch of its own, so that its key's
+ * claim, its change and its stored answer commit together or not at all: an answer given while
+ * its key could not be stored (a full disk) would have a retry make the change again. A success
+ * whose batch then fails to commit is answered with that failure. */
+static void run_alone(struct srv_writer *w, struct srv_job *job)
+{
+    struct cim_err err;
+    bool batched = job->idem_key && api_batch_begin(w->ctx, waited_ms(job));
+
+    api_reply_clear(&job->reply);
+    run_job(w, job);
+    if (batched && !api_batch_end(w->ctx, true, &err) && job->reply.status < 400)
+        api_reply_cim(&job->reply, &err, job->cim);
+}
+
 static void *writer_main(void *arg)
 {
     struct srv_writer *w = arg;
@@ -73,15 +88,13 @@ static void *writer_main(void *arg)
          * timeout from its arrival (a change queued behind a batch that waited out a locked
          * database would otherwise wait a second timeout). */
         batched = api_batch_begin(w->ctx, waited_ms(batch[0]));
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; batched && i < n; i++)
             run_job(w, batch[i]);
-        if (batched && !api_batch_end(w->ctx, true, &err)) {
+        if (!batched || !api_batch_end(w->ctx, true, &err)) {
             /* Nothing of the batch was kept. Run each request again on its own, so that each
              * gets its own outcome (the one that filled the disk fails; the others may not). */
-            for (size_t i = 0; i < n; i++) {
-                api_reply_clear(&batch[i]->reply);
-                run_job(w, batch[i]);
-            }
+            for (size_t i = 0; i < n; i++)
+                run_alone(w, batch[i]);
         }
         /* Its keys are stored (or forgotten) now: a retry is answered from the store. */
         pthread_mutex_lock(&w->lock);

@@ -1076,6 +1076,63 @@ static void test_create_full_database_is_failed(void **state)
     h_free(s);
 }
 
+/* A full disk inside a batch of changes made SQLite roll the batch back under the writer, whose
+ * later statements then committed one by one: counts for groups that were never stored, and
+ * answers whose Idempotency-Key was not kept (the retry made the group again). Now the store's
+ * counts are its rows', and every acknowledged key replays. */
+static void test_full_database_keeps_counts_and_keys(void **state)
+{
+    static const char *const args[] = {"--db-max-pages", "22", "--multiple-membership", NULL};
+    struct h_server *s = h_new(args);
+    struct h_resp r;
+    char body[4096], key[64], members[1024] = "", replayed[16];
+    int acked[40] = {0};
+    int failures = 0;
+
+    (void)state;
+    for (int i = 0; i < 8; i++) {
+        char dev[8];
+
+        snprintf(dev, sizeof(dev), "v%d", i);
+        add_volume(s, dev);
+        snprintf(members + strlen(members), sizeof(members) - strlen(members),
+                 "%s\"/logical-elements/%d\"", i ? "," : "", i + 1);
+    }
+    for (int i = 0; i < 40 && failures < 3; i++) {
+        snprintf(body, sizeof(body),
+                 "{\"GroupName\":\"g%02d%0200d\",\"Members\":[%s],"
+                 "\"ReplicationSettingData\":{\"ElementName\":\"%0300d\"}}",
+                 i, 0, members, 0);
+        snprintf(key, sizeof(key), "Idempotency-Key: full-%d\r\n", i);
+        assert_int_equal(h_req(s, "POST", "/replication-groups", key, body, &r), 0);
+        acked[i] = r.status == 201;
+        if (!acked[i]) {
+            assert_problem(&r, 500, 4, NULL);
+            failures++;
+        }
+        h_resp_free(&r);
+    }
+    assert_int_equal(failures, 3);
+    assert_int_equal(h_db_count(s, "SELECT n FROM tally WHERE name = 'rgroup'"),
+                     h_db_count(s, COUNT_GROUPS));
+    assert_int_equal(h_db_count(s, "SELECT n FROM tally WHERE name = 'member'"),
+                     h_db_count(s, COUNT_MEMBERS));
+    for (int i = 0; i < 40; i++) {
+        if (!acked[i])
+            continue;
+        snprintf(body, sizeof(body),
+                 "{\"GroupName\":\"g%02d%0200d\",\"Members\":[%s],"
+                 "\"ReplicationSettingData\":{\"ElementName\":\"%0300d\"}}",
+                 i, 0, members, 0);
+        snprintf(key, sizeof(key), "Idempotency-Key: full-%d\r\n", i);
+        assert_int_equal(h_req(s, "POST", "/replication-groups", key, body, &r), 0);
+        assert_int_equal(r.status, 201);
+        assert_non_null(h_header(&r, "Idempotent-Replayed", replayed, sizeof(replayed)));
+        h_resp_free(&r);
+    }
+    h_free(s);
+}
+
 static void test_create_unclassified_storage_error_is_unknown(void **state)
 {
     struct h_server *s = *state;
@@ -1186,6 +1243,7 @@ int main(void)
         T_OWN(test_locked_database_waits_the_busy_timeout_once),
         T(test_create_failure_mid_members_leaves_nothing),
         T_OWN(test_create_full_database_is_failed),
+        T_OWN(test_full_database_keeps_counts_and_keys),
         T(test_create_unclassified_storage_error_is_unknown),
         T(test_acknowledged_group_survives_kill),
         T(test_hosting_system_is_the_stored_one),
