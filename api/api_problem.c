@@ -189,7 +189,7 @@ void api_reply_cim(struct api_reply *reply, const struct cim_err *err, enum api_
         return;
     }
     if (err->rv == CIM_RV_PRECONDITION_REQUIRED) {
-        write_problem(reply, &transport_defs[API_P_PRECONDITION_REQUIRED], -1, NULL, NULL,
+        write_problem(reply, &transport_defs[API_P_PRECONDITION_REQUIRED], -1, NULL, "If-Match",
                       err->detail);
         return;
     }
