@@ -65,7 +65,7 @@ static const struct opt opts[] = {
     {"db-check", "REPLGW_DB_CHECK", O_BOOL, CFG(db_check), "BOOL",
      "Read the whole database file at start and refuse to serve a damaged one (default true)"},
     {"max-body", "REPLGW_MAX_BODY", O_ULONG, CFG(max_body), "BYTES",
-     "Largest request body before 413 (default 1048576)"},
+     "Largest request body before 413 (default 1048576; at least 1)"},
     {"max-json-depth", "REPLGW_MAX_JSON_DEPTH", O_UINT, CFG(limits.max_depth), "N",
      "Deepest nesting of a JSON body (default 16; at most 2048, jansson's own limit; 0 = that)"},
     {"max-string", "REPLGW_MAX_STRING", O_ULONG, CFG(limits.max_string), "BYTES",
@@ -515,6 +515,12 @@ int srv_config_parse(struct srv_config *cfg, int argc, char **argv, FILE *out, F
     /* libmicrohttpd takes 0 literally: it would listen and accept no connection at all. */
     if (cfg->max_connections == 0) {
         fprintf(err, "replgw: --max-connections (REPLGW_MAX_CONNECTIONS) must be at least 1\n");
+        return -1;
+    }
+    /* Every change takes a body: 0 would refuse them all (0 means "no limit" elsewhere, which a
+     * body held in memory must not have). */
+    if (cfg->max_body == 0) {
+        fprintf(err, "replgw: --max-body (REPLGW_MAX_BODY) must be at least 1\n");
         return -1;
     }
     /* Every path the service writes starts with it, and must parse back. */

@@ -307,6 +307,7 @@ static void test_config_rejects_bad_input(void **state)
         {"--max-members", "18446744073709551615", NULL},
         /* SQLite takes the busy timeout as an int. */
         {"--busy-timeout", "2147483648", NULL}, {"--max-json-depth", "2049", NULL},
+        {"--max-body", "0", NULL},
         /* The namespace starts every path the service writes, which must parse back. */
         {"--namespace", "/root/x/", NULL}, {"--namespace", "a b", NULL},
         {"--namespace", "root//x", NULL}, {"--namespace", "root/x:y", NULL},
