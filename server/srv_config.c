@@ -517,6 +517,14 @@ int srv_config_parse(struct srv_config *cfg, int argc, char **argv, FILE *out, F
         fprintf(err, "replgw: --max-connections (REPLGW_MAX_CONNECTIONS) must be at least 1\n");
         return -1;
     }
+    /* Allowed, but likely not what was meant. */
+    if (cfg->rate_burst && !cfg->rate_limit)
+        fprintf(err, "replgw: warn: --rate-burst does nothing without --rate-limit\n");
+    if (cfg->header_timeout && cfg->connection_timeout &&
+        cfg->header_timeout < cfg->connection_timeout)
+        fprintf(err, "replgw: warn: --header-timeout %u is below --connection-timeout %u: an idle "
+                     "keep-alive connection is closed after %u s\n",
+                cfg->header_timeout, cfg->connection_timeout, cfg->header_timeout);
     /* Every change takes a body: 0 would refuse them all (0 means "no limit" elsewhere, which a
      * body held in memory must not have). */
     if (cfg->max_body == 0) {
