@@ -54,7 +54,8 @@ static unsigned waited_ms(const struct srv_job *job)
 /* Runs job on its own. One with an Idempotency-Key runs in a batch of its own, so that its key's
  * claim, its change and its stored answer commit together or not at all: an answer given while
  * its key could not be stored (a full disk) would have a retry make the change again. A success
- * whose batch then fails to commit is answered with that failure. */
+ * whose batch then fails to commit is answered with that failure; a refusal runs once more
+ * outside a batch, so that its answer is kept. */
 static void run_alone(struct srv_writer *w, struct srv_job *job)
 {
     struct cim_err err;
@@ -62,8 +63,17 @@ static void run_alone(struct srv_writer *w, struct srv_job *job)
 
     api_reply_clear(&job->reply);
     run_job(w, job);
-    if (batched && !api_batch_end(w->ctx, true, &err) && job->reply.status < 400)
+    if (!batched || api_batch_end(w->ctx, true, &err))
+        return;
+    if (job->reply.status < 400) {
         api_reply_cim(&job->reply, &err, job->cim);
+        return;
+    }
+    /* A refusal that wrote before it failed (an AddMembers past a member in use) spoils its own
+     * batch, and its stored answer goes with it. Outside a batch its own transaction undoes it
+     * and the key keeps the answer: there is no change for the key to commit with. */
+    api_reply_clear(&job->reply);
+    run_job(w, job);
 }
 
 static void *writer_main(void *arg)

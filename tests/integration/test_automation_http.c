@@ -136,6 +136,39 @@ static void test_idempotency_key_reuse_and_errors(void **state)
     h_resp_free(&r);
 }
 
+/* A refusal that wrote before it failed (RemoveMembers past a member not in the group) is kept
+ * under its key as any answer is: the retry is replayed the 409, not run again once the member
+ * has come (it was, after the writer began to run keyed changes in batches of their own). */
+static void test_idempotency_keeps_a_refusal_that_wrote(void **state)
+{
+    struct h_server *s = *state;
+    static const char body[] = "{\"Members\":[\"/logical-elements/1\",\"/logical-elements/3\"]}";
+    struct h_resp r;
+    char replayed[16];
+
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(h_status(s, "POST", "/logical-elements", NULL,
+                                  i == 0 ? "{\"DeviceID\":\"a\"}"
+                                  : i == 1 ? "{\"DeviceID\":\"b\"}"
+                                           : "{\"DeviceID\":\"c\"}"),
+                         201);
+    assert_int_equal(h_status(s, "POST", "/replication-groups", NULL,
+                              "{\"Members\":[\"/logical-elements/1\",\"/logical-elements/2\"]}"),
+                     201);
+    call(s, "POST", "/replication-groups/1/remove-members", "Idempotency-Key: rm-1\r\n", body, &r);
+    assert_int_equal(r.status, 409);
+    assert_int_equal(h_int(r.json, "ReturnValue"), 8);
+    h_resp_free(&r);
+    assert_int_equal(h_status(s, "POST", "/replication-groups/1/add-members", NULL,
+                              "{\"Members\":[\"/logical-elements/3\"]}"),
+                     200);
+    call(s, "POST", "/replication-groups/1/remove-members", "Idempotency-Key: rm-1\r\n", body, &r);
+    assert_int_equal(r.status, 409);
+    assert_non_null(h_header(&r, "Idempotent-Replayed", replayed, sizeof(replayed)));
+    h_resp_free(&r);
+    assert_int_equal(h_db_count(s, "SELECT count(*) FROM member WHERE group_id = 1"), 3);
+}
+
 static void test_idempotency_keys_expire(void **state)
 {
     static const char *const args[] = {"--idempotency-ttl", "1", NULL};
@@ -716,6 +749,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_idempotent_retry_gets_same_answer),
         T(test_idempotency_key_reuse_and_errors),
+        T(test_idempotency_keeps_a_refusal_that_wrote),
         cmocka_unit_test(test_idempotency_keys_expire),
         cmocka_unit_test(test_idempotency_key_still_running),
         cmocka_unit_test(test_readyz_answers_within_a_probe_timeout),
