@@ -253,7 +253,6 @@ size_t srv_unescape(void *cls, struct MHD_Connection *conn, char *s)
     return (size_t)(out - s);
 }
 
-/* True when If-None-Match names etag (or is "*"). */
 enum srv_framing srv_framing(unsigned n_length, unsigned n_coding, const char *te)
 {
     if (n_length > 1 || (n_length && n_coding) || n_coding > 1)
