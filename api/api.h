@@ -142,11 +142,19 @@ enum api_method {
     API_M_REMOVE_MEMBERS,
 };
 
-/* Runs h, the handler of CIM method m (API_M_NONE for none), for req under Idempotency-Key key:
- * the first response is stored in the database and replayed to retries with the same request;
- * see api_idempotency.c. A failure of the store is answered as one of m. */
+#define API_FINGERPRINT_LEN 17 /* 16 hex digits and a NUL */
+
+/* Writes to out the fingerprint that tells a retry of req from another request under the same
+ * key (its method, path, and body as JSON). On the request thread, with req->json prepared: the
+ * writer has enough to do. False when memory runs out. */
+bool api_idempotency_fingerprint(const struct api_request *req, char out[API_FINGERPRINT_LEN]);
+/* Runs h, the handler of CIM method m (API_M_NONE for none), for req under Idempotency-Key key,
+ * fp being req's api_idempotency_fingerprint: the first response is stored in the database and
+ * replayed to retries with the same request; see api_idempotency.c. A failure of the store is
+ * answered as one of m. */
 void api_idempotent(struct api_ctx *ctx, api_handler h, enum api_method m,
-                    const struct api_request *req, const char *key, struct api_reply *reply);
+                    const struct api_request *req, const char *key, const char *fp,
+                    struct api_reply *reply);
 /* Whether key is a well-formed Idempotency-Key (api_idempotent answers 400 for any other). */
 bool api_idempotency_key_valid(const char *key);
 /* The 409 for a request whose Idempotency-Key's first request has not finished: one still

@@ -23,7 +23,7 @@ static uint64_t fnv1a(uint64_t h, const char *p, size_t len)
  * spaces or orders the same JSON otherwise is still the same request; one that did not parse
  * is hashed as its bytes. It is a fingerprint, not a security boundary: keys belong to the
  * clients that chose them. */
-static bool fingerprint(const struct api_request *req, char out[17])
+bool api_idempotency_fingerprint(const struct api_request *req, char out[API_FINGERPRINT_LEN])
 {
     uint64_t h = 0xcbf29ce484222325ull;
     char *canon = req->json ? json_dumps(req->json, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
@@ -36,7 +36,7 @@ static bool fingerprint(const struct api_request *req, char out[17])
     h = fnv1a(h, "\n", 1);
     h = canon ? fnv1a(h, canon, strlen(canon)) : fnv1a(h, req->body, req->body_len);
     free(canon);
-    snprintf(out, 17, "%016llx", (unsigned long long)h);
+    snprintf(out, API_FINGERPRINT_LEN, "%016llx", (unsigned long long)h);
     return true;
 }
 
@@ -109,13 +109,13 @@ static void remember(struct api_ctx *ctx, const char *key, struct api_reply *rep
 }
 
 void api_idempotent(struct api_ctx *ctx, api_handler h, enum api_method m,
-                    const struct api_request *req, const char *key, struct api_reply *reply)
+                    const struct api_request *req, const char *key, const char *fp,
+                    struct api_reply *reply)
 {
     struct cim_response stored;
     enum cim_idem_state state;
     struct cim_err err;
     char scoped[64 + 1 + KEY_MAX + 1];
-    char fp[17];
 
     cim_err_clear(&err);
     if (!api_idempotency_key_valid(key)) {
@@ -129,10 +129,6 @@ void api_idempotent(struct api_ctx *ctx, api_handler h, enum api_method m,
     if (req->client) {
         snprintf(scoped, sizeof(scoped), "%.64s %s", req->client, key);
         key = scoped;
-    }
-    if (!fingerprint(req, fp)) {
-        api_reply_problem(reply, API_P_INTERNAL, false, NULL, "out of memory");
-        return;
     }
     if (cim_idem_begin(ctx->svc, key, fp, &state, &stored, &err) != CIM_RV_SUCCESS) {
         api_reply_cim(reply, &err, m);

@@ -346,6 +346,12 @@ static void hand_to_writer(struct srv *srv, struct MHD_Connection *conn, struct 
     }
     job->idem_key = strcmp(req->method, "POST") == 0 ? idem_key : NULL;
     job->req.json = req->body ? api_json_prepare(req, &srv->cfg->limits) : NULL;
+    if (job->idem_key && !api_idempotency_fingerprint(&job->req, job->fingerprint)) {
+        json_decref(job->req.json);
+        free(job);
+        api_reply_problem(reply, API_P_INTERNAL, false, NULL, "out of memory");
+        return;
+    }
     st->job = job;
     st->job_route = route;
     MHD_suspend_connection(conn);

@@ -213,6 +213,7 @@ struct srv_job {
     struct api_kv query[SRV_MAX_QUERY];
     char id[64];
     const char *idem_key; /* NULL when none */
+    char fingerprint[API_FINGERPRINT_LEN]; /* of req, with an idem_key */
     struct api_reply reply;
     struct timespec queued; /* when srv_writer_submit took it (CLOCK_MONOTONIC) */
     bool done; /* set by the writer before it resumes the connection */

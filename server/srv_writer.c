@@ -17,7 +17,8 @@
 static void run_job(struct srv_writer *w, struct srv_job *job)
 {
     if (job->idem_key)
-        api_idempotent(w->ctx, job->handler, job->cim, &job->req, job->idem_key, &job->reply);
+        api_idempotent(w->ctx, job->handler, job->cim, &job->req, job->idem_key,
+                       job->fingerprint, &job->reply);
     else
         job->handler(w->ctx, &job->req, &job->reply);
     if (job->reply.status == 0)
