@@ -251,6 +251,13 @@ static const char *const sql[Q_COUNT] = {
  * not ready again until an operator has looked (db_ping). One file per process. */
 static atomic_bool damaged;
 
+/* Marks the open batch spoiled, for why unless an earlier fault did already. */
+static void spoil_batch(struct db *db, int why)
+{
+    if (db->batch_fault == DB_OK)
+        db->batch_fault = why;
+}
+
 int db_map(struct db *db, int sqlite_rc, const char *what)
 {
     int rc;
@@ -290,11 +297,8 @@ int db_map(struct db *db, int sqlite_rc, const char *what)
      * the whole transaction back after some errors (SQLITE_FULL, an I/O error), after which
      * every later statement would commit on its own. The batch is spoiled: nothing of it is
      * kept, and each change runs again alone. */
-    if (db && db->batch && (rc != DB_CONFLICT || sqlite3_get_autocommit(db->conn)) &&
-        !db->batch_spoiled) {
-        db->batch_spoiled = true;
-        db->batch_fault = rc;
-    }
+    if (db && db->batch && (rc != DB_CONFLICT || sqlite3_get_autocommit(db->conn)))
+        spoil_batch(db, rc);
     /* A taken name or key is an expected outcome the caller reports; everything else is news. */
     if (rc != DB_CONFLICT)
         rg_log(RG_LOG_ERROR, "db: %s: %s (sqlite code %d)", what,
@@ -712,7 +716,6 @@ int db_batch_begin(struct db *db, unsigned waited_ms)
     if ((rc = check_file(db, "begin batch")) != DB_OK)
         return rc;
     db->batch_start = now_seconds();
-    db->batch_spoiled = false;
     db->batch_fault = DB_OK;
     /* The busy timeout counts from when the oldest change arrived: one queued behind a batch
      * that waited for the lock has waited already. */
@@ -814,18 +817,16 @@ void db_forget_paths(struct db *db)
 
 int db_batch_end(struct db *db, bool commit)
 {
-    bool spoiled = db->batch_spoiled || sqlite3_get_autocommit(db->conn);
-    int fault = db->batch_fault;
-    int rc;
+    int fault, rc;
 
     assert(db->batch);
+    if (sqlite3_get_autocommit(db->conn)) /* rolled back under us */
+        spoil_batch(db, DB_ABORT);
+    fault = db->batch_fault;
     db->batch = false;
-    db->batch_spoiled = false;
     db->batch_fault = DB_OK;
-    rc = end_txn(db, commit && !spoiled, db->batch_start, "commit batch");
-    if (!spoiled)
-        return rc;
-    return fault != DB_OK ? fault : DB_ABORT;
+    rc = end_txn(db, commit && fault == DB_OK, db->batch_start, "commit batch");
+    return fault != DB_OK ? fault : rc;
 }
 
 /* Inside a batch the callback runs in the batch's transaction without a savepoint of its own: a
@@ -838,8 +839,8 @@ static int run_in_batch(struct db *db, db_txn_fn fn, void *cls)
     sqlite3_int64 before;
     int cb;
 
-    if (db->batch_spoiled || sqlite3_get_autocommit(db->conn)) {
-        db->batch_spoiled = true;
+    if (db->batch_fault != DB_OK || sqlite3_get_autocommit(db->conn)) {
+        spoil_batch(db, DB_ABORT);
         return DB_FAILED;
     }
     before = sqlite3_total_changes64(db->conn);
@@ -848,7 +849,7 @@ static int run_in_batch(struct db *db, db_txn_fn fn, void *cls)
     db->in_txn = 0;
     if (sqlite3_get_autocommit(db->conn) ||
         (cb != 0 && sqlite3_total_changes64(db->conn) != before))
-        db->batch_spoiled = true;
+        spoil_batch(db, DB_ABORT);
     return cb != 0 ? DB_ABORT : DB_OK;
 }
 

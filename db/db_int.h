@@ -74,8 +74,9 @@ struct db {
     int in_txn;
     int nested_reads;   /* db_read_begin calls that joined a transaction already open */
     bool batch;         /* inside db_batch_begin: db_txn_run joins the batch's transaction */
-    bool batch_spoiled; /* a change of the batch cannot be undone alone (see run_in_batch) */
-    int batch_fault;    /* the first error that spoiled it (db_map), DB_OK when none did */
+    /* DB_OK, or why a change of the batch cannot be undone alone: the first failed statement's
+     * error (db_map), or DB_ABORT (see run_in_batch). The batch is then spoiled. */
+    int batch_fault;
     double batch_start;
     struct db_txn_stats stats;
     pthread_mutex_t stats_lock; /* /metrics reads the writer's stats from another thread */
