@@ -428,6 +428,23 @@ void cim_path_free(struct cim_path *p)
     memset(p, 0, sizeof(*p));
 }
 
+bool cim_path_namespace_ok(const char *ns)
+{
+    const char *seg = ns;
+
+    for (;;) {
+        const char *p = seg;
+
+        while (is_ident_char(*p))
+            p++;
+        if (p == seg || (*p && *p != '/'))
+            return false;
+        if (!*p)
+            return true;
+        seg = p + 1;
+    }
+}
+
 const struct cim_keybinding *cim_path_key(const struct cim_path *p, const char *name)
 {
     if (!p || !name)

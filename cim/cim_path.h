@@ -50,6 +50,10 @@ int cim_path_parse(const char *text, struct cim_path *out, char *why, size_t why
 /* Releases what *p owns and zeroes it. NULL-safe, and safe on a zeroed struct. */
 void cim_path_free(struct cim_path *p);
 
+/* Whether ns is a namespace as paths hold it (cim_path_format writes it so): segments of the
+ * characters a namespace segment takes, joined by '/', none empty. */
+bool cim_path_namespace_ok(const char *ns);
+
 /* Returns the keybinding named name (case-insensitive), borrowed from p, or NULL. */
 const struct cim_keybinding *cim_path_key(const struct cim_path *p, const char *name);
 

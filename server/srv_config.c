@@ -2,7 +2,6 @@
  * variable, its type and its help line, so --help, the parser and the docs cannot drift apart. */
 #include "server/srv.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stddef.h>
@@ -11,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+
+#include "cim/cim_path.h"
 
 enum opt_type { O_STR, O_UINT, O_ULONG, O_BOOL, O_LIST, O_PERSISTENCY };
 
@@ -194,25 +195,6 @@ static bool bool_word_value(const char *s)
         if (strcasecmp(s, bool_words[i]) == 0)
             return true;
     return false;
-}
-
-/* A namespace as object paths hold it (cim_path): [A-Za-z0-9_]+ segments joined by '/'. */
-static bool is_namespace(const char *ns)
-{
-    bool segment_open = false;
-
-    for (const char *p = ns; *p; p++) {
-        if (*p == '/') {
-            if (!segment_open)
-                return false;
-            segment_open = false;
-        } else if (isalnum((unsigned char)*p) || *p == '_') {
-            segment_open = true;
-        } else {
-            return false;
-        }
-    }
-    return segment_open;
 }
 
 /* jansson's JSON_PARSER_MAX_DEPTH, which its headers do not export: deeper nesting is its own
@@ -532,7 +514,7 @@ int srv_config_parse(struct srv_config *cfg, int argc, char **argv, FILE *out, F
         return -1;
     }
     /* Every path the service writes starts with it, and must parse back. */
-    if (!is_namespace(cfg->caps.ns)) {
+    if (!cim_path_namespace_ok(cfg->caps.ns)) {
         fprintf(err,
                 "replgw: --namespace (REPLGW_NAMESPACE) '%s' is not a CIM namespace: segments of "
                 "letters, digits and '_' joined by '/', such as root/cimv2/storage/iscsitarget\n",

@@ -568,6 +568,20 @@ static void test_reject_unquoted_string(void **state)
     assert_rejected("/root:CIM_X.K=bare", "must be a quoted string, an integer, TRUE or FALSE");
 }
 
+static void test_namespace_ok(void **state)
+{
+    (void)state;
+    assert_true(cim_path_namespace_ok("root/cimv2/storage/iscsitarget"));
+    assert_true(cim_path_namespace_ok("Root/My_NS2"));
+    assert_false(cim_path_namespace_ok(""));
+    assert_false(cim_path_namespace_ok("/root/x"));
+    assert_false(cim_path_namespace_ok("root/x/"));
+    assert_false(cim_path_namespace_ok("root//x"));
+    assert_false(cim_path_namespace_ok("root\\x"));
+    assert_false(cim_path_namespace_ok("root/x:y"));
+    assert_false(cim_path_namespace_ok("a b"));
+}
+
 /* DSP0207's WBEM URI quotes with '"' only; a WMI path, as WMI's tools write it, with either. */
 static void test_reject_single_quoted_string(void **state)
 {
@@ -1010,6 +1024,7 @@ int main(void)
         cmocka_unit_test(test_reject_dangling_comma),
         cmocka_unit_test(test_reject_duplicate_key_any_case),
         cmocka_unit_test(test_reject_unquoted_string),
+        cmocka_unit_test(test_namespace_ok),
         cmocka_unit_test(test_reject_single_quoted_string),
         cmocka_unit_test(test_parse_wmi_single_quoted_values),
         cmocka_unit_test(test_reject_boolean_with_suffix),
