@@ -656,14 +656,6 @@ void db_close(struct db *db)
 const double db_txn_bucket_bounds[DB_TXN_BUCKETS] = {0.0005, 0.001, 0.0025, 0.005,
                                                       0.01,   0.025, 0.1,    1.0};
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void record_txn(struct db *db, double seconds)
 {
     pthread_mutex_lock(&db->stats_lock);
@@ -715,7 +707,7 @@ int db_batch_begin(struct db *db, unsigned waited_ms)
     assert(!db->batch && !db->in_txn);
     if ((rc = check_file(db, "begin batch")) != DB_OK)
         return rc;
-    db->batch_start = now_seconds();
+    db->batch_start = rg_monotonic_seconds();
     db->batch_fault = DB_OK;
     /* The busy timeout counts from when the oldest change arrived: one queued behind a batch
      * that waited for the lock has waited already. */
@@ -803,7 +795,7 @@ static int end_txn(struct db *db, bool commit, double start, const char *what)
         exec_q(db, Q_ROLLBACK, "rollback");
     if (!commit || rc != DB_OK)
         db_forget_paths(db);
-    record_txn(db, now_seconds() - start);
+    record_txn(db, rg_monotonic_seconds() - start);
     return rc;
 }
 
@@ -855,7 +847,7 @@ static int run_in_batch(struct db *db, db_txn_fn fn, void *cls)
 
 int db_txn_run(struct db *db, db_txn_fn fn, void *cls)
 {
-    double start = now_seconds();
+    double start = rg_monotonic_seconds();
     int rc, cb;
 
     if (db->batch)

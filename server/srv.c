@@ -78,14 +78,6 @@ struct query_acc {
     bool overflow;
 };
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind, const char *key,
                                      const char *value)
 {
@@ -160,7 +152,7 @@ static void log_end(struct req_state *st, bool completed)
     if (!json_object_get(st->log, "status"))
         log_answer(st, 0, 0);
     if (st->log && !json_object_set_new(st->log, "duration_ms",
-                                        json_real((now_seconds() - st->start) * 1000.0)) &&
+                                        json_real((rg_monotonic_seconds() - st->start) * 1000.0)) &&
         !json_object_set_new(st->log, "request_id", json_string(st->request_id)) &&
         !json_object_set_new(st->log, "completed", json_boolean(completed)))
         line = json_dumps(st->log, JSON_COMPACT);
@@ -262,7 +254,7 @@ static double client_wait(struct srv *srv, struct MHD_Connection *conn)
     else
         return 0;
     pthread_mutex_lock(&srv->rate_lock);
-    wait = srv_rate_take(&srv->rate, addr, len, now_seconds());
+    wait = srv_rate_take(&srv->rate, addr, len, rg_monotonic_seconds());
     pthread_mutex_unlock(&srv->rate_lock);
     return wait;
 }
@@ -531,7 +523,7 @@ static enum MHD_Result finish(struct srv *srv, struct MHD_Connection *conn, cons
      * what went out. */
     if (strcmp(method, "HEAD") == 0 || reply->status == 304)
         bytes = 0;
-    took = now_seconds() - st->start;
+    took = rg_monotonic_seconds() - st->start;
     /* Labels are the route table's static strings, never the client's text: MHD's strings
      * die with the request, and the number of series stays bounded. */
     if (route) {
@@ -572,7 +564,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *con_cls = st;
         srv_conns_request(&srv->conns, conn, true);
         atomic_fetch_add(&srv->in_flight, 1);
-        st->start = now_seconds();
+        st->start = rg_monotonic_seconds();
         set_request_id(srv, conn, st);
         if (srv->cfg->access_log)
             log_begin(st, method, url);
@@ -628,7 +620,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         /* A body trickling in (a byte every few seconds keeps the idle timeout at bay) could
          * hold its connection for ever. libmicrohttpd cannot answer before the body is in,
          * so the connection is closed. */
-        if (srv->cfg->body_timeout && now_seconds() - st->start > srv->cfg->body_timeout) {
+        if (srv->cfg->body_timeout && rg_monotonic_seconds() - st->start > srv->cfg->body_timeout) {
             rg_log(RG_LOG_WARN, "closing %s %s: its body took longer than %u s to arrive",
                    method, url, srv->cfg->body_timeout);
             return MHD_NO;
@@ -945,8 +937,8 @@ void srv_stop(struct srv *srv)
     listen_fd = MHD_quiesce_daemon(srv->daemon);
     if (listen_fd != MHD_INVALID_SOCKET)
         close(listen_fd);
-    deadline = now_seconds() + srv->cfg->shutdown_grace;
-    while (atomic_load(&srv->in_flight) > 0 && now_seconds() < deadline) {
+    deadline = rg_monotonic_seconds() + srv->cfg->shutdown_grace;
+    while (atomic_load(&srv->in_flight) > 0 && rg_monotonic_seconds() < deadline) {
         struct timespec pause = {.tv_nsec = 10 * 1000 * 1000};
         nanosleep(&pause, NULL);
     }

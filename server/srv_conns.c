@@ -26,14 +26,6 @@ struct srv_conn {
     bool shut;
 };
 
-static double monotonic_now(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void *watch_main(void *arg)
 {
     struct srv_conns *cs = arg;
@@ -41,7 +33,7 @@ static void *watch_main(void *arg)
     pthread_mutex_lock(&cs->lock);
     while (!cs->stop) {
         struct timespec until;
-        double now = monotonic_now();
+        double now = rg_monotonic_seconds();
 
         for (struct srv_conn *c = cs->head; c; c = c->next) {
             int unsent = 0;
@@ -124,7 +116,7 @@ void srv_conns_notify(struct srv_conns *cs, struct MHD_Connection *conn, void **
         if (!c)
             return;
         c->fd = info->connect_fd;
-        c->waiting_since = monotonic_now();
+        c->waiting_since = rg_monotonic_seconds();
         pthread_mutex_lock(&cs->lock);
         c->next = cs->head;
         if (cs->head)
@@ -161,6 +153,6 @@ void srv_conns_request(struct srv_conns *cs, struct MHD_Connection *conn, bool b
     pthread_mutex_lock(&cs->lock);
     c->in_request = begun;
     if (!begun)
-        c->waiting_since = monotonic_now();
+        c->waiting_since = rg_monotonic_seconds();
     pthread_mutex_unlock(&cs->lock);
 }

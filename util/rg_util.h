@@ -23,6 +23,9 @@ void rg_log(enum rg_log_level level, const char *fmt, ...) RG_PRINTF(2, 3);
 /* Sets the lowest level that rg_log prints (default RG_LOG_INFO). */
 void rg_log_set_level(enum rg_log_level level);
 
+/* Seconds on CLOCK_MONOTONIC: for durations and deadlines, which the wall clock may jump. */
+double rg_monotonic_seconds(void);
+
 /* Returns a new copy of s (caller frees), or NULL when s is NULL or memory runs out. */
 char *rg_strdup(const char *s);
 
