@@ -649,16 +649,20 @@ bool api_etag_listed(const char *header, const char *etag, bool weak)
     return false;
 }
 
-/* Whether the conditions hold for the object's ETag at this generation. */
-static bool if_match_holds(const struct cim_cond *cond, int64_t generation)
+/* The header whose condition fails for the object's ETag at this generation, If-Match first
+ * (RFC 9110 13.2.2), or NULL when both hold. */
+static const char *if_match_failed(const struct cim_cond *cond, int64_t generation)
 {
     const struct api_if_match *m = (const struct api_if_match *)cond;
     char want[64];
 
     snprintf(want, sizeof(want), "\"%c%lld.%lld\"", m->kind, (long long)m->id,
              (long long)generation);
-    return (!m->header || api_etag_listed(m->header, want, false)) &&
-           !api_etag_listed(m->none_match, want, true);
+    if (m->header && !api_etag_listed(m->header, want, false))
+        return "If-Match";
+    if (api_etag_listed(m->none_match, want, true))
+        return "If-None-Match";
+    return NULL;
 }
 
 const struct cim_cond *api_if_match(struct api_if_match *m, const struct api_request *req,
@@ -666,7 +670,7 @@ const struct cim_cond *api_if_match(struct api_if_match *m, const struct api_req
 {
     if (!req->if_match && !req->if_none_match && !req->if_match_required)
         return NULL;
-    m->cond.holds = if_match_holds;
+    m->cond.failed = if_match_failed;
     m->cond.missing = req->if_match_required;
     m->header = req->if_match;
     m->none_match = req->if_none_match;

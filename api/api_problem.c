@@ -184,7 +184,7 @@ void api_reply_cim(struct api_reply *reply, const struct cim_err *err, enum api_
         return;
     }
     if (err->rv == CIM_RV_PRECONDITION) {
-        write_problem(reply, &transport_defs[API_P_PRECONDITION_FAILED], -1, NULL, NULL,
+        write_problem(reply, &transport_defs[API_P_PRECONDITION_FAILED], -1, NULL, err->param,
                       err->detail);
         return;
     }

@@ -30,12 +30,13 @@ struct db;
  * object is found, so a change to one that does not exist is still 404. */
 #define CIM_RV_PRECONDITION_REQUIRED ((enum cim_rv)0x8003)
 
-/* A precondition on a change (If-Match), judged on the object's Generation as the change's
- * transaction reads it: the change goes ahead only when holds() is true, and never when
- * missing (an If-Match was required and not given). The api embeds it in a struct of its own
- * that holds the request's tags. A NULL precondition always holds. */
+/* A precondition on a change (If-Match, If-None-Match), judged on the object's Generation as
+ * the change's transaction reads it: the change goes ahead only when failed() is NULL, and
+ * never when missing (an If-Match was required and not given). failed() names the header that
+ * does not hold, the 412's Parameter. The api embeds it in a struct of its own that holds the
+ * request's tags. A NULL precondition always holds. */
 struct cim_cond {
-    bool (*holds)(const struct cim_cond *cond, int64_t generation);
+    const char *(*failed)(const struct cim_cond *cond, int64_t generation);
     bool missing;
 };
 

@@ -16,16 +16,19 @@
 static enum cim_rv check_cond(const struct cim_cond *cond, int64_t generation, const char *what,
                               struct cim_err *err)
 {
+    const char *header;
+
     if (!cond)
         return CIM_RV_SUCCESS;
     if (cond->missing)
         return cim_err_set(err, CIM_RV_PRECONDITION_REQUIRED, NULL,
                            "this server requires If-Match with the ETag you last read");
-    if (!cond->holds(cond, generation))
-        return cim_err_set(err, CIM_RV_PRECONDITION, NULL,
-                           "the request's If-Match or If-None-Match does not hold for the %s's "
-                           "current version (its generation is %lld); read it again",
-                           what, (long long)generation);
+    header = cond->failed(cond, generation);
+    if (header)
+        return cim_err_set(err, CIM_RV_PRECONDITION, header,
+                           "the request's %s does not hold for the %s's current version (its "
+                           "generation is %lld); read it again",
+                           header, what, (long long)generation);
     return CIM_RV_SUCCESS;
 }
 

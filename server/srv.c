@@ -470,7 +470,7 @@ static const struct srv_route *dispatch(struct srv *srv, struct MHD_Connection *
      * list, a probe) matches only "*". */
     if (req.if_match && reply->status >= 200 && reply->status < 300 &&
         !api_etag_listed(req.if_match, reply->etag ? reply->etag : "*", false)) {
-        api_reply_problem(reply, API_P_PRECONDITION_FAILED, false, NULL,
+        api_reply_problem(reply, API_P_PRECONDITION_FAILED, false, "If-Match",
                           "If-Match names no current version of %s; read it again", url);
         return route;
     }

@@ -279,6 +279,7 @@ static void test_if_match_on_get(void **state)
     call(s, "GET", "/replication-groups/1", "If-Match: \"g1.0\"\r\n", NULL, &r);
     assert_int_equal(r.status, 412);
     assert_string_equal(h_str(r.json, "type"), "https://replgw.dev/problems/precondition-failed");
+    assert_string_equal(h_str(r.json, "Parameter"), "If-Match");
     h_resp_free(&r);
     snprintf(hdr, sizeof(hdr), "If-Match: \"g1.0\"\r\nIf-None-Match: %s\r\n", etag);
     assert_int_equal(h_status(s, "GET", "/replication-groups/1", hdr, NULL), 412);
@@ -295,16 +296,25 @@ static void test_if_match_on_get(void **state)
 }
 
 /* RFC 9110 13.1.2: a change whose If-None-Match names the current version, or is "*", is 412
- * and changes nothing; one naming an older version goes ahead. */
+ * naming that header, and changes nothing; one naming an older version goes ahead. A failing
+ * If-Match is named first. */
 static void test_if_none_match_on_a_change(void **state)
 {
     struct h_server *s = *state;
+    struct h_resp r;
     char etag[64], hdr[128];
 
     create_group_1(s, etag);
     snprintf(hdr, sizeof(hdr), "If-None-Match: %s\r\n", etag);
-    assert_int_equal(h_status(s, "PATCH", "/replication-groups/1", hdr, "{\"ElementName\":\"n\"}"),
-                     412);
+    call(s, "PATCH", "/replication-groups/1", hdr, "{\"ElementName\":\"n\"}", &r);
+    assert_int_equal(r.status, 412);
+    assert_string_equal(h_str(r.json, "Parameter"), "If-None-Match");
+    h_resp_free(&r);
+    call(s, "PATCH", "/replication-groups/1", "If-Match: \"g1.0\"\r\nIf-None-Match: *\r\n",
+         "{\"ElementName\":\"n\"}", &r);
+    assert_int_equal(r.status, 412);
+    assert_string_equal(h_str(r.json, "Parameter"), "If-Match");
+    h_resp_free(&r);
     assert_int_equal(h_status(s, "DELETE", "/replication-groups/1", "If-None-Match: *\r\n", NULL),
                      412);
     assert_int_equal(h_db_count(s, "SELECT generation FROM rgroup WHERE id = 1"), 1);
