@@ -78,7 +78,9 @@ static int reader_open(struct reader *r, const struct srv_config *cfg,
     r->ctx.openapi = (const char *)srv_openapi_yaml;
     r->ctx.openapi_len = srv_openapi_yaml_len;
     if (api_cache_init(&r->ctx, cfg->group_cache) != 0) {
-        snprintf(why, why_len, "out of memory");
+        snprintf(why, why_len, "out of memory for --group-cache %lu (its slots for each of the "
+                 "%u request threads); choose a smaller one", (unsigned long)cfg->group_cache,
+                 cfg->threads);
         return -1;
     }
     return 0;
