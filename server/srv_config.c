@@ -366,23 +366,33 @@ static int apply_file(struct srv_config *cfg, const char *path, FILE *err)
         next = strchr(line, '\n');
         if (next)
             *next++ = '\0';
-        if ((end = strchr(line, '#')))
-            *end = '\0';
         name = line + strspn(line, " \t\r");
-        n = strcspn(name, " \t\r=");
-        if (n == 0 && !*name)
+        if (*name == '\0' || *name == '#')
             continue; /* blank, or a comment */
+        n = strcspn(name, " \t\r=#");
         value = name + n;
         value += strspn(value, " \t\r");
         if (*value == '=')
             value += 1 + strspn(value + 1, " \t\r");
-        for (end = value + strlen(value); end > value && strchr(" \t\r", end[-1]); end--)
-            ;
-        *end = '\0';
-        /* "value" or 'value': the quotes a hand-written file puts around a value are not it. */
-        if (end - value >= 2 && (*value == '"' || *value == '\'') && end[-1] == *value) {
-            end[-1] = '\0';
+        /* "value" or 'value': the quotes a hand-written file puts around a value are not it,
+         * and a '#' between them is not a comment. */
+        if (*value == '"' || *value == '\'') {
+            const char *after;
+
+            end = strchr(value + 1, *value);
+            after = end ? end + 1 + strspn(end + 1, " \t\r") : NULL;
+            if (!after || (*after != '\0' && *after != '#')) {
+                fprintf(err, "replgw: %s:%d: the value's opening %c is not closed at its end\n",
+                        path, lineno, *value);
+                return -1;
+            }
+            *end = '\0';
             value++;
+        } else {
+            value[strcspn(value, "#")] = '\0';
+            for (end = value + strlen(value); end > value && strchr(" \t\r", end[-1]); end--)
+                ;
+            *end = '\0';
         }
         o = n ? find_opt(name, n) : NULL;
         if (!o) {

@@ -352,7 +352,7 @@ static void test_config_file_then_environment_then_flags(void **state)
                                    "max-members 8\n"
                                    "access-point = a\n"
                                    "access-point = b,c\r\n"
-                                   "system-name = \"tgt 01\"\n"
+                                   "system-name = \"tgt #01\"  # a '#' in quotes is kept\n"
                                    "namespace = 'root/x'\n"
                                    "default-persistency = none\n");
     const char *args[] = {"--config", path, "--max-members", "9", NULL};
@@ -370,7 +370,7 @@ static void test_config_file_then_environment_then_flags(void **state)
     assert_int_equal(cfg.caps.max_members, 9);
     assert_int_equal(cfg.caps.n_access_points, 3);
     assert_string_equal(cfg.caps.access_points[2], "c");
-    assert_string_equal(cfg.caps.system_name, "tgt 01"); /* the quotes are not the value */
+    assert_string_equal(cfg.caps.system_name, "tgt #01"); /* the quotes are not the value */
     assert_string_equal(cfg.caps.ns, "root/x");
     assert_int_equal(cfg.caps.default_persistency, CIM_PERSISTENCY_NONE);
     /* --config=FILE, and REPLGW_CONFIG when no flag names one. */
@@ -418,6 +418,8 @@ static void test_config_file_rejects_bad_input(void **state)
 {
     static const char *const bad[] = {
         "bogus = 1\n", "port = x\n", "nameable = maybe\n", "= 5\n", "port\n", "threads = 0\n",
+        /* a quote opened and not closed at the value's end */
+        "system-name = \"tgt\n", "system-name = 'tgt\" # x\n", "system-name = \"a\" b\n",
     };
     const char *args[] = {"--config", NULL, NULL};
     const char *missing[] = {"--config", "/nonexistent/replgw.conf", NULL};
