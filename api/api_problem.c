@@ -148,7 +148,6 @@ static void write_problem(struct api_reply *reply, const struct problem_def *def
     snprintf(type, sizeof(type), "%s%s", PROBLEM_TYPE_BASE, def->slug);
     copy_valid_utf8(detail && *detail ? detail : def->title, clean_detail, sizeof(clean_detail));
     copy_valid_utf8(param ? param : "", clean_param, sizeof(clean_param));
-    param = clean_param;
     j = json_pack("{s:s, s:s, s:i, s:s}", "type", type, "title", def->title, "status",
                   (int)def->status, "detail", clean_detail);
     if (!j)
@@ -160,8 +159,9 @@ static void write_problem(struct api_reply *reply, const struct problem_def *def
     }
     /* Parameter is always present after a CIM method call (null when no parameter is to blame)
      * and otherwise only when one is, such as a bad query parameter. */
-    if ((rv >= 0 || (param && *param)) &&
-        json_object_set_new(j, "Parameter", param && *param ? json_string(param) : json_null())) {
+    if ((rv >= 0 || *clean_param) &&
+        json_object_set_new(j, "Parameter",
+                            *clean_param ? json_string(clean_param) : json_null())) {
         json_decref(j);
         return;
     }
