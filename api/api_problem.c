@@ -107,18 +107,9 @@ static void copy_valid_utf8(const char *text, char *out, size_t out_len)
     size_t at = 0;
 
     while (*p && at + 8 < out_len) { /* room for a character, the ellipsis and the NUL */
-        size_t n = *p < 0x80 ? 1 : (*p & 0xE0) == 0xC0 ? 2 : (*p & 0xF0) == 0xE0 ? 3
-                                 : (*p & 0xF8) == 0xF0 ? 4 : 0;
-        size_t i;
+        size_t n = rg_utf8_char((const char *)p, strnlen((const char *)p, 4), NULL);
 
-        for (i = 1; n && i < n && (p[i] & 0xC0) == 0x80; i++)
-            ;
-        if (n == 0 || i < n || !rg_utf8_is_clean_text((const char *)p, n)) {
-            /* Controls are fine in JSON strings; only broken sequences are replaced. */
-            if (n == 1) {
-                out[at++] = (char)*p++;
-                continue;
-            }
+        if (n == 0) {
             out[at++] = '?';
             p++;
             continue;

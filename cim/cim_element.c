@@ -407,12 +407,17 @@ enum cim_rv cim_check_member_system(const struct cim_service *svc, const char *h
                                     const char *path, size_t i, struct cim_err *err)
 {
     size_t klen = strlen(host_keys), plen = strlen(path);
+    /* SystemCreationClassName="{class name}",SystemName="...": the class name has no ','. */
+    size_t cls = strcspn(host_keys, ",");
+    const char *tail = path + plen - klen;
     char param[CIM_PARAM_LEN];
 
-    /* Class names and, as host names, system names compare without case. */
+    /* The class name compares without case (DSP0004); the system's name exactly, as it does
+     * where it tells elements apart: an element whose SystemName differs only in case is
+     * another element, so it is on another system. */
     if (svc->caps.composite_groups ||
-        (plen > klen && path[plen - klen - 1] == ',' &&
-         rg_strcasecmp(path + plen - klen, host_keys) == 0))
+        (plen > klen && tail[-1] == ',' && rg_strncasecmp(tail, host_keys, cls) == 0 &&
+         strcmp(tail + cls, host_keys + cls) == 0))
         return CIM_RV_SUCCESS;
     cim_member_param(param, i);
     return cim_err_set(err, CIM_RV_INVALID_PARAMETER, param,

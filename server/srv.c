@@ -84,6 +84,9 @@ static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind, const c
     struct query_acc *q = cls;
 
     (void)kind;
+    /* An empty segment ("a=1&&b=2", a '&' at the end) is no parameter. */
+    if (!*key && !value)
+        return MHD_YES;
     if (q->n == SRV_MAX_QUERY) {
         q->overflow = true;
         return MHD_NO;
@@ -127,10 +130,46 @@ static void set_request_id(struct srv *srv, struct MHD_Connection *conn, struct 
  * is in (method, path), given the answer's status and body size when it is queued, and written
  * when MHD is done with the request, saying whether the whole answer went out: a request whose
  * connection closed first (a body past --body-timeout, a client gone) still has its line. */
+/* s for a JSON string: each byte that starts no UTF-8 character written "%XX", as a request
+ * target escapes it (MHD has unescaped the target already). A new string, NULL without memory. */
+static char *log_text(const char *s)
+{
+    struct rg_buf b = {0};
+
+    for (size_t len = strlen(s), n; len > 0; s += n, len -= n) {
+        char esc[4];
+
+        if ((n = rg_utf8_char(s, len, NULL)) > 0) {
+            rg_buf_add(&b, s, n);
+            continue;
+        }
+        snprintf(esc, sizeof(esc), "%%%02X", (unsigned char)*s);
+        rg_buf_add(&b, esc, 3);
+        n = 1;
+    }
+    rg_buf_add(&b, "", 0);
+    if (b.failed) {
+        free(b.p);
+        return NULL;
+    }
+    return b.p;
+}
+
 static void log_begin(struct req_state *st, const char *method, const char *url)
 {
+    char *m, *u;
+
     /* Without memory the request goes unlogged, which must not refuse it. */
     st->log = json_pack("{s:s, s:s}", "method", method, "path", url);
+    if (st->log)
+        return;
+    /* Not UTF-8 (a probe's "/%E9", a byte of 0xFF in the method): logged with escapes. */
+    m = log_text(method);
+    u = log_text(url);
+    if (m && u)
+        st->log = json_pack("{s:s, s:s}", "method", m, "path", u);
+    free(m);
+    free(u);
 }
 
 static void log_answer(struct req_state *st, unsigned status, size_t bytes)
@@ -374,7 +413,9 @@ static const struct srv_route *dispatch(struct srv *srv, struct MHD_Connection *
     const char *idem_key;
     bool no_memory = false;
     char id[64];
-    const char *accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept");
+    const char *accept;
+    char *accept_joined;
+    bool accepted;
     enum srv_match m = srv_route_find(method, url, &route, id, sizeof(id), allow, allow_len);
     double wait;
 
@@ -406,7 +447,13 @@ static const struct srv_route *dispatch(struct srv *srv, struct MHD_Connection *
     allow[0] = '\0';
     if (srv->with_auth && !route->open && !authorize(srv, conn, method, reply, x, st->client))
         return route;
-    if (!srv_accepts(accept, route->produces)) {
+    /* Accept's lines are one list (RFC 9110 5.3); without memory to join them, the answer is
+     * sent whatever they say, as a server may (RFC 9110 12.5.1). */
+    accept = srv_header_list(conn, "Accept", &accept_joined, &no_memory);
+    accepted = no_memory || srv_accepts(accept, route->produces);
+    free(accept_joined);
+    no_memory = false;
+    if (!accepted) {
         api_reply_problem(reply, API_P_NOT_ACCEPTABLE, false, NULL,
                           "this resource is only available as %s", route->produces);
         return route;
@@ -431,11 +478,27 @@ static const struct srv_route *dispatch(struct srv *srv, struct MHD_Connection *
     }
     /* A change's If-None-Match is judged with its If-Match (RFC 9110 13.1.2: a false one is
      * 412); a read's is looked for after the handler, when there is an ETag to compare. */
-    if (route->conditional) {
+    if (route->conditional || strcmp(method, "POST") == 0) {
         req.if_none_match =
             srv_header_list(conn, "If-None-Match", &st->if_none_match, &no_memory);
         if (no_memory) {
             api_reply_problem(reply, API_P_INTERNAL, false, NULL, "out of memory");
+            return route;
+        }
+    }
+    /* A create's target is the collection, which exists and has no ETag: as on a GET of the
+     * list, If-Match holds only as "*", and If-None-Match never does as "*" (RFC 9110 13.1). */
+    if (!route->conditional && strcmp(method, "POST") == 0) {
+        if (req.if_match && !api_etag_listed(req.if_match, "*", false)) {
+            api_reply_problem(reply, API_P_PRECONDITION_FAILED, false, "If-Match",
+                              "If-Match names no current version of %s: a collection has no "
+                              "ETag, so only \"*\" holds",
+                              url);
+            return route;
+        }
+        if (api_etag_listed(req.if_none_match, "*", true)) {
+            api_reply_problem(reply, API_P_PRECONDITION_FAILED, false, "If-None-Match",
+                              "If-None-Match: * does not hold: %s exists", url);
             return route;
         }
     }
@@ -556,7 +619,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
          * connection), so only a body announced as too large or framed in a way that cannot
          * be trusted, or a request that arrives while the server stops, is answered here. */
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-        const char *twice;
+        const char *field;
+        enum srv_head_fault fault;
 
         st = calloc(1, sizeof(*st));
         if (!st)
@@ -565,6 +629,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         srv_conns_request(&srv->conns, conn, true);
         atomic_fetch_add(&srv->in_flight, 1);
         st->start = rg_monotonic_seconds();
+        /* First: it cuts the white space after the values that everything below reads. */
+        fault = srv_head_fault(conn, &field);
         set_request_id(srv, conn, st);
         if (srv->cfg->access_log)
             log_begin(st, method, url);
@@ -574,11 +640,25 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             api_reply_clear(&reply);
             return ret;
         }
-        if ((twice = srv_header_twice(conn))) {
-            api_reply_problem(&reply, API_P_BAD_HEADER, false, twice,
+        switch (fault) {
+        case SRV_HEAD_BAD_NAME:
+            /* The stream past this head cannot be trusted to be framed as MHD framed it. */
+            x.close = true;
+            api_reply_problem(&reply, API_P_BAD_HEADER, false, field,
+                              "the header field name '%s' is not a token: no white space may "
+                              "stand before the colon (RFC 9112 5.1)",
+                              field);
+            break;
+        case SRV_HEAD_TWICE:
+            api_reply_problem(&reply, API_P_BAD_HEADER, false, field,
                               "%s is given twice: it may appear once (a proxy in front may read "
                               "the other)",
-                              twice);
+                              field);
+            break;
+        case SRV_HEAD_OK:
+            break;
+        }
+        if (reply.status) {
             ret = finish(srv, conn, method, url, st, &reply, NULL, &x);
             api_reply_clear(&reply);
             return ret;
@@ -592,9 +672,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             api_reply_clear(&reply);
             return ret;
         }
-        switch (srv_request_framing(conn)) {
+        switch (srv_request_framing(conn, &field)) {
         case SRV_FRAMING_AMBIGUOUS:
-            api_reply_problem(&reply, API_P_BAD_HEADER, false, NULL,
+            api_reply_problem(&reply, API_P_BAD_HEADER, false, field,
                               "the body's length is ambiguous: give one Content-Length, or "
                               "Transfer-Encoding: chunked alone");
             break;

@@ -115,11 +115,20 @@ enum srv_framing {
     SRV_FRAMING_UNKNOWN,   /* 501: a transfer coding other than chunked */
 };
 enum srv_framing srv_framing(unsigned n_length, unsigned n_coding, const char *te);
-/* srv_framing of the request on conn. */
-enum srv_framing srv_request_framing(struct MHD_Connection *conn);
-/* The name of a field the request on conn gives twice that may appear once (Authorization,
- * Host or Idempotency-Key: RFC 9110 5.3, not list fields), or NULL. */
-const char *srv_header_twice(struct MHD_Connection *conn);
+/* srv_framing of the request on conn, and the field to blame when it is ambiguous
+ * (Transfer-Encoding given twice, else Content-Length: twice, or beside Transfer-Encoding). */
+enum srv_framing srv_request_framing(struct MHD_Connection *conn, const char **field);
+/* What makes the head of the request on conn unfit to read, with the field's name in *field:
+ * a name that is not a token (RFC 9112 5.1: "Content-Length : 5" must be refused, or a proxy
+ * that reads it would frame the stream differently), or a field that may appear once
+ * (Authorization, Host or Idempotency-Key: RFC 9110 5.3, not list fields) given twice. Cuts the
+ * white space after every value but Transfer-Encoding's on the way (RFC 9110 5.5). */
+enum srv_head_fault {
+    SRV_HEAD_OK,
+    SRV_HEAD_BAD_NAME,
+    SRV_HEAD_TWICE,
+};
+enum srv_head_fault srv_head_fault(struct MHD_Connection *conn, const char **field);
 /* The path of a request target (RFC 9112 3.2): one in origin form as it is, one in absolute
  * form ("http://host:port/path", which a server must accept) reduced to its path, "/" when it
  * has none. Points into target, or to static storage. */

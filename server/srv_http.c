@@ -280,11 +280,12 @@ static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const c
     return MHD_YES;
 }
 
-enum srv_framing srv_request_framing(struct MHD_Connection *conn)
+enum srv_framing srv_request_framing(struct MHD_Connection *conn, const char **field)
 {
     struct framing_headers h = {0, 0, ""};
 
     MHD_get_connection_values(conn, MHD_HEADER_KIND, count_framing, &h);
+    *field = h.coding > 1 ? "Transfer-Encoding" : "Content-Length";
     return srv_framing(h.length, h.coding, h.te);
 }
 
@@ -351,30 +352,57 @@ const char *srv_origin_form(const char *target)
 static const char *const single_fields[] = {"Authorization", "Host", "Idempotency-Key"};
 
 struct field_scan {
-    const char *twice;
+    enum srv_head_fault fault;
+    const char *field;
     unsigned seen[RG_ARRAY_LEN(single_fields)];
 };
+
+/* RFC 9110 5.6.2: a field name is a token. */
+static bool is_token(const char *s)
+{
+    if (!*s)
+        return false;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && !strchr("!#$%&'*+-.^_`|~", *s))
+            return false;
+    return true;
+}
 
 static enum MHD_Result scan_field(void *cls, enum MHD_ValueKind kind, const char *key,
                                   const char *value)
 {
     struct field_scan *scan = cls;
+    char *end;
 
     (void)kind;
-    (void)value;
+    if (!is_token(key)) {
+        scan->fault = SRV_HEAD_BAD_NAME;
+        scan->field = key;
+        return MHD_NO;
+    }
     for (size_t i = 0; i < RG_ARRAY_LEN(single_fields); i++) {
         if (strcasecmp(key, single_fields[i]) == 0 && scan->seen[i]++) {
-            scan->twice = single_fields[i];
+            scan->fault = SRV_HEAD_TWICE;
+            scan->field = single_fields[i];
             return MHD_NO;
         }
+    }
+    /* RFC 9110 5.5: white space after a value is not part of it; MHD 0.9.75 keeps it. MHD
+     * holds each value in its own copy of the head, so it is cut there, once, for every later
+     * reader. Transfer-Encoding keeps it: MHD has already judged the framing on the value as it
+     * stands ("chunked " is not chunked to it), and the framing check must agree. */
+    if (value && strcasecmp(key, "Transfer-Encoding") != 0) {
+        for (end = (char *)value + strlen(value); end > value && (end[-1] == ' ' || end[-1] == '\t');)
+            *--end = '\0';
     }
     return MHD_YES;
 }
 
-const char *srv_header_twice(struct MHD_Connection *conn)
+enum srv_head_fault srv_head_fault(struct MHD_Connection *conn, const char **field)
 {
-    struct field_scan scan = {NULL, {0}};
+    struct field_scan scan = {SRV_HEAD_OK, NULL, {0}};
 
     MHD_get_connection_values(conn, MHD_HEADER_KIND, scan_field, &scan);
-    return scan.twice;
+    *field = scan.field;
+    return scan.fault;
 }

@@ -102,44 +102,55 @@ int rg_strncasecmp(const char *a, const char *b, size_t n)
     return ca - cb;
 }
 
-bool rg_utf8_is_clean_text(const char *s, size_t len)
+size_t rg_utf8_char(const char *s, size_t len, uint32_t *cp)
 {
     const unsigned char *p = (const unsigned char *)s;
-    const unsigned char *end = p + len;
+    uint32_t c;
+    size_t n;
 
-    while (p < end) {
+    if (len == 0)
+        return 0;
+    if (*p < 0x80) {
+        c = *p;
+        n = 1;
+    } else if ((*p & 0xE0) == 0xC0) {
+        c = *p & 0x1F;
+        n = 2;
+    } else if ((*p & 0xF0) == 0xE0) {
+        c = *p & 0x0F;
+        n = 3;
+    } else if ((*p & 0xF8) == 0xF0) {
+        c = *p & 0x07;
+        n = 4;
+    } else {
+        return 0;
+    }
+    if (len < n)
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+        c = (c << 6) | (p[i] & 0x3F);
+    }
+    /* Overlong forms, surrogates and values past U+10FFFF are not UTF-8. */
+    if ((n == 2 && c < 0x80) || (n == 3 && c < 0x800) || (n == 4 && c < 0x10000) ||
+        (c >= 0xD800 && c <= 0xDFFF) || c > 0x10FFFF)
+        return 0;
+    if (cp)
+        *cp = c;
+    return n;
+}
+
+bool rg_utf8_is_clean_text(const char *s, size_t len)
+{
+    while (len > 0) {
         uint32_t cp;
-        size_t n;
+        size_t n = rg_utf8_char(s, len, &cp);
 
-        if (*p < 0x80) {
-            cp = *p;
-            n = 1;
-        } else if ((*p & 0xE0) == 0xC0) {
-            cp = *p & 0x1F;
-            n = 2;
-        } else if ((*p & 0xF0) == 0xE0) {
-            cp = *p & 0x0F;
-            n = 3;
-        } else if ((*p & 0xF8) == 0xF0) {
-            cp = *p & 0x07;
-            n = 4;
-        } else {
+        if (n == 0 || cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F))
             return false;
-        }
-        if ((size_t)(end - p) < n)
-            return false;
-        for (size_t i = 1; i < n; i++) {
-            if ((p[i] & 0xC0) != 0x80)
-                return false;
-            cp = (cp << 6) | (p[i] & 0x3F);
-        }
-        /* Overlong forms, surrogates and values past U+10FFFF are not UTF-8. */
-        if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-            (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
-            return false;
-        if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F))
-            return false;
-        p += n;
+        s += n;
+        len -= n;
     }
     return true;
 }

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define RG_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -45,6 +46,10 @@ size_t rg_http_scheme_len(const char *s);
 /* The value of hex digit c (either case), or -1 when it is none. */
 int rg_hex_value(char c);
 
+/* The length (1 to 4 bytes) of the UTF-8 character at the start of s (len bytes), its code
+ * point in *cp when cp is not NULL; 0 when s starts with no character: a broken sequence, an
+ * overlong form, a surrogate, a value past U+10FFFF, or len 0. */
+size_t rg_utf8_char(const char *s, size_t len, uint32_t *cp);
 /* True when s (len bytes) is valid UTF-8 with no control characters (C0, DEL or C1). */
 bool rg_utf8_is_clean_text(const char *s, size_t len);
 

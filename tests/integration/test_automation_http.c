@@ -324,6 +324,28 @@ static void test_if_none_match_on_a_change(void **state)
     assert_int_equal(h_status(s, "DELETE", "/replication-groups/1", hdr, NULL), 204);
 }
 
+/* RFC 9110 13.1: a create's target is the collection, which exists and has no ETag, as a GET
+ * of the list finds: If-Match holds only as "*", If-None-Match: * never. Nothing is written. */
+static void test_preconditions_on_a_create(void **state)
+{
+    struct h_server *s = *state;
+    struct h_resp r;
+
+    call(s, "POST", "/replication-groups", "If-Match: \"g1.1\"\r\n", "{}", &r);
+    assert_int_equal(r.status, 412);
+    assert_string_equal(h_str(r.json, "Parameter"), "If-Match");
+    h_resp_free(&r);
+    call(s, "POST", "/logical-elements", "If-None-Match: *\r\n", "{\"DeviceID\":\"v\"}", &r);
+    assert_int_equal(r.status, 412);
+    assert_string_equal(h_str(r.json, "Parameter"), "If-None-Match");
+    h_resp_free(&r);
+    assert_int_equal(h_db_count(s, "SELECT count(*) FROM rgroup"), 0);
+    assert_int_equal(h_db_count(s, "SELECT count(*) FROM element"), 0);
+    assert_int_equal(h_status(s, "POST", "/replication-groups", "If-Match: *\r\n"
+                              "If-None-Match: \"g1.1\"\r\n", "{}"),
+                     201);
+}
+
 /* If-Match and If-None-Match given as several lines are one list (RFC 9110 section 5.3): the
  * current tag on the second line counts as it does in a list on one line. */
 static void test_repeated_condition_lines_are_one_list(void **state)
@@ -556,6 +578,12 @@ static void test_request_id_echoed_and_logged(void **state)
              "\"bytes\":0,.*\"request_id\":\"head-1\"' '%s'",
              log);
     assert_int_equal(system(cmd), 0);
+    /* A target that is not UTF-8 once unescaped is logged with its bytes escaped again. */
+    assert_int_equal(h_status(s, "GET", "/x%E9y", "X-Request-Id: latin-1\r\n", NULL), 404);
+    snprintf(cmd, sizeof(cmd),
+             "grep -q '\"path\":\"/x%%E9y\",\"status\":404,.*\"request_id\":\"latin-1\"' '%s'",
+             log);
+    assert_int_equal(system(cmd), 0);
 }
 
 static void test_readyz_follows_the_database(void **state)
@@ -772,6 +800,7 @@ int main(void)
         T(test_pagination_stable_under_changes),
         T(test_cors),
         T(test_request_id_echoed_and_logged),
+        T(test_preconditions_on_a_create),
         T(test_readyz_follows_the_database),
         T(test_readyz_sees_the_file_gone),
         T(test_metrics),

@@ -607,12 +607,21 @@ static void test_create_member_of_another_system(void **state)
                               "{\"Members\":[\"/logical-elements/2\"]}"),
                      422);
     assert_int_equal(h_db_count(s, COUNT_MEMBERS), 1);
-    /* The system's name compares without case, as host names do. */
+    /* The system's class name compares without case; its name exactly, as element identity
+     * compares it: "v1" on "TGT01" is another element than "v1" on "tgt01", on another system,
+     * and one group cannot hold both. */
     assert_int_equal(h_status(s, "POST", "/logical-elements", NULL,
-                              "{\"DeviceID\":\"near\",\"SystemName\":\"TGT01\"}"),
+                              "{\"DeviceID\":\"v1\",\"SystemName\":\"TGT01\"}"),
                      201);
     assert_int_equal(h_status(s, "POST", "/replication-groups/1/add-members", NULL,
                               "{\"Members\":[\"/logical-elements/3\"]}"),
+                     422);
+    assert_int_equal(h_status(s, "POST", "/logical-elements", NULL,
+                              "{\"DeviceID\":\"near\",\"SystemCreationClassName\":"
+                              "\"cim_computersystem\"}"),
+                     201);
+    assert_int_equal(h_status(s, "POST", "/replication-groups/1/add-members", NULL,
+                              "{\"Members\":[\"/logical-elements/4\"]}"),
                      200);
 
     c = h_new(composite);

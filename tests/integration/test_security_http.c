@@ -439,6 +439,9 @@ static void test_ambiguous_framing_is_refused(void **state)
         assert_null(strstr(out, "ReturnValue"));
     }
     assert_int_equal(h_db_count(&s, "SELECT count(*) FROM element"), 0);
+    /* The 400 names the field to blame. */
+    exchange(&s, bad[0][0], out, sizeof(out));
+    assert_non_null(strstr(out, "\"Parameter\":\"Content-Length\""));
     /* One Content-Length, or chunked alone, is read as before. */
     exchange(&s,
              "POST /logical-elements HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n"
@@ -446,6 +449,63 @@ static void test_ambiguous_framing_is_refused(void **state)
              "11\r\n{\"DeviceID\":\"v1\"}\r\n0\r\n\r\n",
              out, sizeof(out));
     assert_true(strncmp(out, "HTTP/1.1 201 ", 13) == 0);
+    h_cleanup(&s);
+}
+
+/* RFC 9112 5.1: white space between a field name and its colon must be refused. MHD took
+ * "Content-Length : N" for another field and read no body, so the body ran as a second request
+ * on the connection (here a DELETE a proxy reading the length would have passed as data). */
+static void test_field_name_with_white_space_is_refused(void **state)
+{
+    static const char *const bad[] = {
+        "POST /livez HTTP/1.1\r\nHost: a\r\nContent-Length : 50\r\n\r\n"
+        "DELETE /logical-elements/1 HTTP/1.1\r\nHost: a\r\n\r\n",
+        "POST /livez HTTP/1.1\r\nHost: a\r\nContent-Length\t: 50\r\n\r\n"
+        "DELETE /logical-elements/1 HTTP/1.1\r\nHost: a\r\n\r\n",
+        "POST /livez HTTP/1.1\r\nHost: a\r\nTransfer-Encoding : chunked\r\n\r\n"
+        "DELETE /logical-elements/1 HTTP/1.1\r\nHost: a\r\n\r\n",
+    };
+    struct h_server s;
+    char out[4096];
+
+    (void)state;
+    assert_int_equal(h_start(&s, NULL), 0);
+    assert_int_equal(h_status(&s, "POST", "/logical-elements", NULL, "{\"DeviceID\":\"v1\"}"),
+                     201);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        exchange(&s, bad[i], out, sizeof(out));
+        assert_true(strncmp(out, "HTTP/1.1 400 ", 13) == 0);
+        assert_non_null(strstr(out, "Connection: close"));
+        assert_non_null(strstr(out, "https://replgw.dev/problems/bad-header"));
+        assert_null(strstr(out + 13, "HTTP/1.1 ")); /* one answer: the DELETE never ran */
+    }
+    assert_non_null(strstr(out, "\"Parameter\":\"Transfer-Encoding \""));
+    assert_int_equal(h_status(&s, "GET", "/logical-elements/1", NULL, NULL), 200);
+    h_cleanup(&s);
+}
+
+/* RFC 9110 5.5: white space after a field's value is not part of it. */
+static void test_white_space_after_a_value_is_cut(void **state)
+{
+    struct h_server s;
+    struct h_resp r;
+    char buf[64];
+
+    (void)state;
+    assert_int_equal(h_start(&s, NULL), 0);
+    assert_int_equal(h_req(&s, "POST", "/logical-elements", "Idempotency-Key: k1 \t\r\n"
+                           "X-Request-Id: req-1 \r\n",
+                           "{\"DeviceID\":\"v1\"}", &r),
+                     0);
+    assert_int_equal(r.status, 201);
+    assert_string_equal(h_header(&r, "X-Request-Id", buf, sizeof(buf)), "req-1");
+    h_resp_free(&r);
+    assert_int_equal(h_req(&s, "POST", "/logical-elements", "Idempotency-Key: k1\r\n",
+                           "{\"DeviceID\":\"v1\"}", &r),
+                     0);
+    assert_int_equal(r.status, 201);
+    assert_non_null(h_header(&r, "Idempotent-Replayed", buf, sizeof(buf)));
+    h_resp_free(&r);
     h_cleanup(&s);
 }
 
@@ -766,6 +826,8 @@ int main(void)
         cmocka_unit_test(test_slow_body_is_cut_off),
         cmocka_unit_test(test_slow_headers_are_cut_off),
         cmocka_unit_test(test_ambiguous_framing_is_refused),
+        cmocka_unit_test(test_field_name_with_white_space_is_refused),
+        cmocka_unit_test(test_white_space_after_a_value_is_cut),
         cmocka_unit_test(test_request_target_and_host),
         cmocka_unit_test(test_another_namespace_is_refused),
         cmocka_unit_test(test_unusable_database_paths_fail_clearly),

@@ -49,6 +49,23 @@ static void test_clean_text_rejects_bad_utf8(void **state)
     assert_false(rg_utf8_is_clean_text("\xff", 1));
 }
 
+/* One character at a time, controls included; a sequence cut by len is none. */
+static void test_utf8_char(void **state)
+{
+    uint32_t cp = 0;
+
+    (void)state;
+    assert_int_equal(rg_utf8_char("\t", 1, &cp), 1);
+    assert_int_equal(cp, 9);
+    assert_int_equal(rg_utf8_char("\xe4\xb8\xad!", 4, &cp), 3);
+    assert_int_equal(cp, 0x4E2D);
+    assert_int_equal(rg_utf8_char("\xf0\x9f\x98\x80", 4, NULL), 4);
+    assert_int_equal(rg_utf8_char("\xf0\x9f\x98\x80", 3, NULL), 0);
+    assert_int_equal(rg_utf8_char("\xe9t\xe9", 3, NULL), 0); /* Latin-1 */
+    assert_int_equal(rg_utf8_char("\xc0\xaf", 2, NULL), 0);
+    assert_int_equal(rg_utf8_char("a", 0, NULL), 0);
+}
+
 static void test_strings(void **state)
 {
     char *s;
@@ -97,6 +114,7 @@ int main(void)
         cmocka_unit_test(test_clean_text_accepts_utf8),
         cmocka_unit_test(test_clean_text_rejects_controls),
         cmocka_unit_test(test_clean_text_rejects_bad_utf8),
+        cmocka_unit_test(test_utf8_char),
         cmocka_unit_test(test_strings),
         cmocka_unit_test(test_buf_grows_and_stays_terminated),
     };
