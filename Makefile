@@ -38,12 +38,7 @@ FUZZ_SECONDS ?= 60
 all: $(BUILD)/replgw
 
 deps:
-	@missing=""; for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-	  echo "make deps: installing$$missing"; \
-	  sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
-	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
-	fi
+	@sh scripts/apt-install.sh $(DEB_PKGS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
@@ -111,7 +106,7 @@ soak: deps
 # or definite leak in any server process.
 valgrind: deps
 	@$(MAKE) --no-print-directory all $(INT_BINS)
-	@command -v valgrind >/dev/null || (apt-get install -y -qq valgrind)
+	@sh scripts/apt-install.sh valgrind
 	@rm -rf $(BUILD)/valgrind && mkdir -p $(BUILD)/valgrind
 	@for t in $(INT_BINS); do \
 	  REPLGW_BIN=$(BUILD)/replgw REPLGW_VALGRIND_DIR=$(BUILD)/valgrind $$t || exit 1; done

@@ -4,6 +4,7 @@
 #include "api/api.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -237,31 +238,50 @@ static json_t *load_big_ints(const struct api_request *req, struct api_reply *re
     return j;
 }
 
-/* The first string (key or value) longer than max under j; *where gets the top-level field. */
-static bool has_long_string(const json_t *j, size_t max, const char *field, const char **where)
+/* Appends a segment to path (len bytes of cap used), cut at cap; returns the new length. */
+static size_t path_add(char *path, size_t len, size_t cap, const char *fmt, ...) RG_PRINTF(4, 5);
+static size_t path_add(char *path, size_t len, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(path + len, cap - len, fmt, ap);
+    va_end(ap);
+    return n < 0 ? len : len + (size_t)n < cap ? len + (size_t)n : cap - 1;
+}
+
+/* Whether a string (key or value) under j is longer than max; path (len bytes of cap used)
+ * then names where it is, as Parameter does: "GroupName", "Members[1]",
+ * "ReplicationSettingData.Description"; for a key too long, its object (at the top, the key). */
+static bool has_long_string(const json_t *j, size_t max, char *path, size_t len, size_t cap)
 {
     const char *key;
     json_t *value;
     size_t i;
 
-    if (json_is_string(j) && json_string_length(j) > max) {
-        *where = field;
-        return true;
-    }
+    if (json_is_string(j))
+        return json_string_length(j) > max;
     if (json_is_object(j)) {
         json_object_foreach((json_t *)j, key, value) {
-            if (strlen(key) > max || has_long_string(value, max, field ? field : key, where)) {
-                *where = field ? field : key;
+            size_t at = path_add(path, len, cap, len ? ".%s" : "%s", key);
+
+            if (strlen(key) > max) {
+                if (len)
+                    path[len] = '\0';
                 return true;
             }
+            if (has_long_string(value, max, path, at, cap))
+                return true;
         }
     }
     if (json_is_array(j)) {
         json_array_foreach(j, i, value) {
-            if (has_long_string(value, max, field, where))
+            if (has_long_string(value, max, path, path_add(path, len, cap, "[%zu]", i), cap))
                 return true;
         }
     }
+    path[len] = '\0';
     return false;
 }
 
@@ -282,7 +302,7 @@ char *api_json_text(const json_t *j)
 json_t *api_json_body(const struct api_request *req, const struct api_limits *limits,
                       struct api_reply *reply, bool with_rv)
 {
-    const char *where = NULL;
+    char where[96];
     json_error_t jerr;
     json_t *j;
 
@@ -319,8 +339,8 @@ json_t *api_json_body(const struct api_request *req, const struct api_limits *li
                           "the request body must be a JSON object");
         return NULL;
     }
-    if (limits && limits->max_string && has_long_string(j, limits->max_string, NULL, &where)) {
-        /* where points into j: answer before letting it go. */
+    if (limits && limits->max_string &&
+        has_long_string(j, limits->max_string, where, 0, sizeof(where))) {
         api_reply_problem(reply, API_P_BAD_REQUEST, with_rv, where,
                           "%.64s holds a string longer than %zu bytes", where, limits->max_string);
         json_decref(j);

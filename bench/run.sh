@@ -11,7 +11,7 @@ B=${BUILD:-build}
 OUT=$B/bench
 DUR=${BENCH_SECONDS:-5}
 mkdir -p "$OUT"
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+sh scripts/apt-install.sh wrk
 cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L bench/baseline_http.c -o "$OUT/baseline_http" \
     $(pkg-config --cflags --libs libmicrohttpd)
 cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L bench/baseline_storage.c -o "$OUT/baseline_storage" \

@@ -23,7 +23,7 @@ M=8
 SEED=200
 BODY='{"Members":["/logical-elements/1","/logical-elements/2","/logical-elements/3","/logical-elements/4","/logical-elements/5","/logical-elements/6","/logical-elements/7","/logical-elements/8"],"ReplicationSettingData":{"ElementName":"bench"}}'
 mkdir -p "$OUT"
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+sh scripts/apt-install.sh wrk
 cc -O2 -std=c11 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L -I. bench/gen_groups.c \
     "$B"/db/*.o "$B"/util/*.o "$B"/cim/cim_path.o -o "$OUT/gen_groups" \
     $(pkg-config --libs sqlite3) -lpthread

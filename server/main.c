@@ -29,7 +29,8 @@ static int token_command(int argc, char **argv)
 {
     static const char usage[] = "usage: replgw token add --tokens FILE --scope read|write\n"
                                 "Adds a new token of the scope to FILE (created, mode 0600, when "
-                                "missing) and prints it once.\n";
+                                "missing) and prints it once.\nWithout --tokens, FILE is "
+                                "$REPLGW_TOKENS, as for the server.\n";
     const char *file = NULL, *scope = NULL, *v;
     bool bad = argc < 3 || strcmp(argv[2], "add") != 0;
     char why[256];
@@ -49,6 +50,9 @@ static int token_command(int argc, char **argv)
         else
             bad = true; /* unknown, without its value, or given twice */
     }
+    /* The file the server reads, where a container's environment names it. */
+    if (!file)
+        file = getenv("REPLGW_TOKENS");
     if (bad || !file || !scope || !*file) {
         fputs(usage, stderr);
         return 2;
@@ -154,6 +158,10 @@ int main(int argc, char **argv)
                                     : "replgw: listening on %s://%s:%u\n",
            srv_is_tls(srv) ? "https" : "http", cfg.listen, srv_port(srv));
     fflush(stdout);
+    rg_log(RG_LOG_DEBUG,
+           "serving %s with %u request threads and one writer (batches of up to %d changes), "
+           "a group cache of %lu per thread, a busy timeout of %u ms",
+           cfg.db_path, cfg.threads, SRV_BATCH, cfg.group_cache, cfg.busy_timeout_ms);
     /* SIGHUP reads the tokens file again (revoking a token needs no restart); the others stop. */
     while (sigwait(&stop_signals, &sig) == 0 && sig == SIGHUP) {
         if (srv_reload_tokens(srv, why, sizeof(why)) == 0)

@@ -831,8 +831,26 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
                           enum MHD_ConnectionNotificationCode code)
 {
     struct srv *srv = cls;
+    bool started = code == MHD_CONNECTION_NOTIFY_STARTED;
 
-    srv_conns_notify(&srv->conns, conn, socket_context, code == MHD_CONNECTION_NOTIFY_STARTED);
+    srv_conns_notify(&srv->conns, conn, socket_context, started);
+    if (rg_log_enabled(RG_LOG_DEBUG)) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+        char addr[INET6_ADDRSTRLEN] = "?";
+        unsigned port = 0;
+
+        if (sa && sa->sa_family == AF_INET) {
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, addr, sizeof(addr));
+            port = ntohs(((const struct sockaddr_in *)sa)->sin_port);
+        } else if (sa && sa->sa_family == AF_INET6) {
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, addr, sizeof(addr));
+            port = ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
+        }
+        rg_log(RG_LOG_DEBUG, "connection from %s port %u %s", addr, port,
+               started ? "opened" : "closed");
+    }
 }
 
 /* Why MHD could not listen, when it is the address: binding it again gives the errno (0 when

@@ -95,7 +95,7 @@ static const struct opt opts[] = {
     {"cors-origin", "REPLGW_CORS_ORIGINS", O_STR, CFG(cors_origins), "LIST",
      "Browser origins allowed by CORS, comma-separated, or * (default: none)"},
     {"require-if-match", "REPLGW_REQUIRE_IF_MATCH", O_BOOL, CFG(require_if_match), "BOOL",
-     "Changes to a group without If-Match are 428 (default false)"},
+     "Changes to a group or an element without If-Match are 428 (default false)"},
     {"shutdown-grace", "REPLGW_SHUTDOWN_GRACE", O_UINT, CFG(shutdown_grace), "S",
      "On SIGTERM, how long requests in flight may take to finish (default 10)"},
     {"tokens", "REPLGW_TOKENS", O_STR, CFG(tokens_path), "FILE",
@@ -109,7 +109,9 @@ static const struct opt opts[] = {
      "Requests per second per client address before 429 (default 0 = no limit)"},
     {"rate-burst", "REPLGW_RATE_BURST", O_UINT, CFG(rate_burst), "N",
      "Most requests a client may send at once, the rate refilling them (default: the rate)"},
-    {"verbose", "REPLGW_VERBOSE", O_BOOL, CFG(verbose), "BOOL", "Log debug messages"},
+    {"verbose", "REPLGW_VERBOSE", O_BOOL, CFG(verbose), "BOOL",
+     "Log debug lines: the settings served, each connection opened and closed, each batch of "
+     "the writer with its time"},
 };
 
 static void set_defaults(struct srv_config *cfg)
@@ -298,7 +300,7 @@ static void print_help(FILE *out)
     fprintf(out, "  %-30s %s\n", "--help", "Show this help and exit");
     fprintf(out, "\nreplgw token add --tokens FILE --scope read|write\n"
                  "  Makes a bearer token, appends its SHA-256 hash to FILE and prints the "
-                 "token.\n");
+                 "token\n  (FILE is $REPLGW_TOKENS without --tokens).\n");
     fprintf(out, "\nOn start it prints \"replgw: listening on http://ADDR:PORT\" on standard "
                  "output.\nSIGINT or SIGTERM stops it cleanly; SIGHUP reads the --tokens file "
                  "again\n(tokens added work, tokens removed stop working, without a restart).\n");

@@ -392,7 +392,8 @@ static enum MHD_Result scan_field(void *cls, enum MHD_ValueKind kind, const char
      * reader. Transfer-Encoding keeps it: MHD has already judged the framing on the value as it
      * stands ("chunked " is not chunked to it), and the framing check must agree. */
     if (value && strcasecmp(key, "Transfer-Encoding") != 0) {
-        for (end = (char *)value + strlen(value); end > value && (end[-1] == ' ' || end[-1] == '\t');)
+        end = (char *)value + strlen(value);
+        while (end > value && (end[-1] == ' ' || end[-1] == '\t'))
             *--end = '\0';
     }
     return MHD_YES;

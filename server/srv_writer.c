@@ -85,7 +85,8 @@ static void *writer_main(void *arg)
         struct srv_job **batch = w->batch;
         size_t n;
         struct cim_err err;
-        bool batched;
+        bool batched, kept;
+        double start;
 
         pthread_mutex_lock(&w->lock);
         while (!w->head && !w->stop)
@@ -98,15 +99,23 @@ static void *writer_main(void *arg)
         /* The first job is the oldest: the lock is waited for only what is left of the busy
          * timeout from its arrival (a change queued behind a batch that waited out a locked
          * database would otherwise wait a second timeout). */
+        start = rg_log_enabled(RG_LOG_DEBUG) ? rg_monotonic_seconds() : 0;
         batched = api_batch_begin(w->ctx, waited_ms(batch[0]));
         for (size_t i = 0; batched && i < n; i++)
             run_job(w, batch[i]);
-        if (!batched || !api_batch_end(w->ctx, true, &err)) {
+        kept = batched && api_batch_end(w->ctx, true, &err);
+        if (!kept) {
             /* Nothing of the batch was kept. Run each request again on its own, so that each
              * gets its own outcome (the one that filled the disk fails; the others may not). */
             for (size_t i = 0; i < n; i++)
                 run_alone(w, batch[i]);
         }
+        if (start > 0)
+            rg_log(RG_LOG_DEBUG, "writer: %zu change%s in %.2f ms, %s", n, n == 1 ? "" : "s",
+                   (rg_monotonic_seconds() - start) * 1e3,
+                   kept ? "committed as one batch"
+                        : !batched ? "run one by one: the batch could not begin"
+                                   : "run one by one: the batch did not commit");
         /* Its keys are stored (or forgotten) now: a retry is answered from the store. */
         pthread_mutex_lock(&w->lock);
         w->n_batch = 0;

@@ -14,13 +14,18 @@ void rg_log_set_level(enum rg_log_level level)
     min_level = level;
 }
 
+bool rg_log_enabled(enum rg_log_level level)
+{
+    return level >= min_level;
+}
+
 void rg_log(enum rg_log_level level, const char *fmt, ...)
 {
     static const char *const names[] = {"debug", "info", "warn", "error"};
     char line[1024];
     va_list ap;
 
-    if (level < min_level)
+    if (!rg_log_enabled(level))
         return;
     va_start(ap, fmt);
     vsnprintf(line, sizeof(line), fmt, ap);

@@ -21,8 +21,11 @@ enum rg_log_level { RG_LOG_DEBUG, RG_LOG_INFO, RG_LOG_WARN, RG_LOG_ERROR };
 /* Writes one line "replgw: LEVEL: message" to stderr. Thread-safe (one fprintf per line). */
 void rg_log(enum rg_log_level level, const char *fmt, ...) RG_PRINTF(2, 3);
 
-/* Sets the lowest level that rg_log prints (default RG_LOG_INFO). */
+/* Sets the lowest level that rg_log prints (default RG_LOG_INFO); called before any thread
+ * starts, as rg_log reads it unlocked. */
 void rg_log_set_level(enum rg_log_level level);
+/* Whether rg_log prints level: for a debug line whose figures cost something to gather. */
+bool rg_log_enabled(enum rg_log_level level);
 
 /* Seconds on CLOCK_MONOTONIC: for durations and deadlines, which the wall clock may jump. */
 double rg_monotonic_seconds(void);

@@ -324,6 +324,26 @@ static void test_if_none_match_on_a_change(void **state)
     assert_int_equal(h_status(s, "DELETE", "/replication-groups/1", hdr, NULL), 204);
 }
 
+/* --verbose adds debug lines: the writer's batches and the connections; without it there are
+ * none. */
+static void test_verbose_logs_debug_lines(void **state)
+{
+    static const char *const verbose[] = {"--verbose", NULL};
+    struct h_server *v = h_new(verbose), *s = *state;
+    char cmd[1200];
+
+    (void)state;
+    assert_int_equal(h_status(v, "POST", "/replication-groups", NULL, "{}"), 201);
+    assert_int_equal(h_status(s, "POST", "/replication-groups", NULL, "{}"), 201);
+    snprintf(cmd, sizeof(cmd),
+             "grep -q 'replgw: debug: writer: 1 change in .* ms, committed as one batch' "
+             "'%s/server.log' && grep -q 'replgw: debug: connection from 127.0.0.1 port' "
+             "'%s/server.log' && ! grep -q 'replgw: debug:' '%s/server.log'",
+             v->dir, v->dir, s->dir);
+    assert_int_equal(system(cmd), 0);
+    h_free(v);
+}
+
 /* RFC 9110 13.1: a create's target is the collection, which exists and has no ETag, as a GET
  * of the list finds: If-Match holds only as "*", If-None-Match: * never. Nothing is written. */
 static void test_preconditions_on_a_create(void **state)
@@ -801,6 +821,7 @@ int main(void)
         T(test_cors),
         T(test_request_id_echoed_and_logged),
         T(test_preconditions_on_a_create),
+        T(test_verbose_logs_debug_lines),
         T(test_readyz_follows_the_database),
         T(test_readyz_sees_the_file_gone),
         T(test_metrics),

@@ -55,10 +55,15 @@ static void test_tokens(void **state)
     snprintf(file, sizeof(file), "%s/tokens", dir);
     snprintf(cmd, sizeof(cmd), "%s token add --tokens %s --scope read", bin(), file);
     assert_int_equal(run(cmd, read_tok, sizeof(read_tok)), 0);
-    /* Its options take "--name=value" as the server's do. */
-    snprintf(cmd, sizeof(cmd), "%s token add --tokens=%s --scope=write", bin(), file);
+    /* Its options take "--name=value" as the server's do; --tokens wins over REPLGW_TOKENS. */
+    snprintf(cmd, sizeof(cmd),
+             "REPLGW_TOKENS=/nonexistent/t %s token add --tokens=%s --scope=write", bin(), file);
     assert_int_equal(run(cmd, write_tok, sizeof(write_tok)), 0);
     assert_true(strlen(write_tok) > 40);
+    /* Without --tokens, the file is REPLGW_TOKENS, as the server's is. */
+    snprintf(cmd, sizeof(cmd), "REPLGW_TOKENS=%s %s token add --scope read >/dev/null && "
+             "[ $(wc -l < %s) = 3 ]", file, bin(), file);
+    assert_int_equal(run(cmd, v, sizeof(v)), 0);
     /* A scope given twice is a usage error, not the last one silently; --help is no error. */
     snprintf(cmd, sizeof(cmd), "%s token add --tokens %s --scope write --scope read 2>&1", bin(),
              file);
@@ -320,6 +325,17 @@ static void test_body_limits(void **state)
     assert_int_equal(h_req(&s, "POST", "/replication-groups", NULL, body, &r), 0);
     assert_int_equal(r.status, 400);
     assert_string_equal(h_str(r.json, "Parameter"), "GroupName");
+    h_resp_free(&r);
+    /* A string deeper down is named where it stands, as every other fault of it would be. */
+    snprintf(body, sizeof(body), "{\"Members\":[\"/logical-elements/1\",\"%0150d\"]}", 0);
+    assert_int_equal(h_req(&s, "POST", "/replication-groups", NULL, body, &r), 0);
+    assert_int_equal(r.status, 400);
+    assert_string_equal(h_str(r.json, "Parameter"), "Members[1]");
+    h_resp_free(&r);
+    snprintf(body, sizeof(body), "{\"ReplicationSettingData\":{\"Description\":\"%0150d\"}}", 0);
+    assert_int_equal(h_req(&s, "POST", "/replication-groups", NULL, body, &r), 0);
+    assert_int_equal(r.status, 400);
+    assert_string_equal(h_str(r.json, "Parameter"), "ReplicationSettingData.Description");
     h_resp_free(&r);
     assert_int_equal(h_req(&s, "POST", "/replication-groups", NULL,
                            "{\"Members\":[\"a\",\"b\",\"c\",\"d\"]}", &r),
