@@ -441,6 +441,9 @@ static int64_t parse_element_url(const char *text)
         p = strchr(p + scheme, '/');
         if (!p)
             return 0;
+        /* An http(s) URL names a host (RFC 9110 4.2.1), as a WBEM URI's "//" must. */
+        if (p == text + scheme && strncmp(p, URL_PREFIX, strlen(URL_PREFIX)) == 0)
+            return -1;
     }
     if (strncmp(p, URL_PREFIX, strlen(URL_PREFIX)) != 0)
         return 0;

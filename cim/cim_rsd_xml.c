@@ -77,6 +77,13 @@ static bool name_is(const char *name, size_t len, const char *word)
     return strlen(word) == len && memcmp(name, word, len) == 0;
 }
 
+/* XML 1.0 Char: tab, LF, CR and U+0020 up, less the surrogates and U+FFFE, U+FFFF. */
+static bool is_xml_char(uint32_t cp)
+{
+    return (cp >= 0x20 || cp == 0x9 || cp == 0xA || cp == 0xD) &&
+           !(cp >= 0xD800 && cp <= 0xDFFF) && cp != 0xFFFE && cp != 0xFFFF && cp <= 0x10FFFF;
+}
+
 /* Moves past the first s from x->pos on, or fails naming what was left open at start. */
 static enum cim_rv skip_past(struct xml *x, const char *s, size_t start, const char *what)
 {
@@ -90,6 +97,21 @@ static enum cim_rv skip_past(struct xml *x, const char *s, size_t start, const c
         x->pos++;
     }
     return fail_at(x, NULL, start, "unterminated %s", what);
+}
+
+/* Moves past the comment at x->pos, in which "--" may only start its end (XML 1.0 2.5). */
+static enum cim_rv skip_comment(struct xml *x)
+{
+    size_t start = x->pos;
+    enum cim_rv rv;
+
+    x->pos += 4;
+    rv = skip_past(x, "--", start, "comment");
+    if (rv == CIM_RV_SUCCESS && (x->pos >= x->len || x->text[x->pos] != '>'))
+        return fail_at(x, NULL, x->pos - 2, "'--' inside a comment (it may only end one)");
+    if (rv == CIM_RV_SUCCESS)
+        x->pos++;
+    return rv;
 }
 
 /* Whether an XML declaration starts at x->pos: a processing instruction whose target is "xml"
@@ -114,7 +136,7 @@ static enum cim_rv skip_misc(struct xml *x)
             x->pos++;
         start = x->pos;
         if (at(x, "<!--"))
-            rv = skip_past(x, "-->", start, "comment");
+            rv = skip_comment(x);
         else if (at_declaration(x))
             return fail_at(x, NULL, start, "an XML declaration may only open the text");
         else if (at(x, "<?"))
@@ -171,9 +193,7 @@ static enum cim_rv decode_ref(struct xml *x, size_t *p, const struct cim_prop_de
     }
     if (q >= x->len || digits == 0)
         return fail_at(x, NULL, start, "malformed character reference");
-    /* XML 1.0 Char: tab, LF, CR and U+0020 up, less the surrogates and U+FFFE, U+FFFF. */
-    if ((cp < 0x20 && cp != 0x9 && cp != 0xA && cp != 0xD) || (cp >= 0xD800 && cp <= 0xDFFF) ||
-        cp == 0xFFFE || cp == 0xFFFF || cp > 0x10FFFF)
+    if (!is_xml_char(cp))
         return fail_at(x, def, start, "character reference to U+%04X, which XML does not allow",
                        (unsigned)cp);
     x->n += cim_rsd_encode_utf8(cp, x->buf + x->n);
@@ -340,7 +360,7 @@ static enum cim_rv skip_element(struct xml *x, const struct xml_tag *start)
             return fail_at(x, NULL, start->pos, "unterminated <%.*s>", (int)start->name_len,
                            start->name);
         if (at(x, "<!--")) {
-            rv = skip_past(x, "-->", x->pos, "comment");
+            rv = skip_comment(x);
         } else if (at(x, "<![CDATA[")) {
             rv = skip_past(x, "]]>", x->pos, "CDATA section");
         } else if (at(x, "<?")) {
@@ -392,7 +412,7 @@ static enum cim_rv read_value_text(struct xml *x, const struct cim_prop_def *def
             x->pos += 3;
         } else if (at(x, "<!--") || at(x, "<?")) {
             rv = at(x, "<?") ? skip_past(x, "?>", x->pos, "processing instruction")
-                             : skip_past(x, "-->", x->pos, "comment");
+                             : skip_comment(x);
             if (rv != CIM_RV_SUCCESS)
                 return rv;
         } else if (t[x->pos] == '<') {
@@ -401,6 +421,8 @@ static enum cim_rv read_value_text(struct xml *x, const struct cim_prop_def *def
             rv = decode_ref(x, &x->pos, def);
             if (rv != CIM_RV_SUCCESS)
                 return rv;
+        } else if (at(x, "]]>")) {
+            return fail_at(x, NULL, x->pos, "']]>' outside a CDATA section (write it as ]]&gt;)");
         } else if (t[x->pos] == '\r') {
             x->buf[x->n++] = '\n';
             x->pos += x->pos + 1 < x->len && t[x->pos + 1] == '\n' ? 2 : 1;
@@ -710,10 +732,19 @@ static enum cim_rv parse_xml(const char *text, size_t len, char *buf, struct cim
                              struct cim_err *err)
 {
     struct xml x = {.text = text, .len = len, .buf = buf, .err = err};
-    const char *nul = memchr(text, '\0', len);
 
-    if (nul)
-        return fail_at(&x, NULL, (size_t)(nul - text), "a NUL byte is not XML");
+    /* The text holds only what XML allows, as references to it must (decode_ref). */
+    for (size_t p = 0, n; p < len; p += n) {
+        uint32_t cp;
+
+        if ((n = rg_utf8_char(text + p, len - p, &cp)) == 0)
+            return fail_at(&x, NULL, p, "the text is not UTF-8");
+        if (cp == 0)
+            return fail_at(&x, NULL, p, "a NUL byte is not XML");
+        if (!is_xml_char(cp))
+            return fail_at(&x, NULL, p, "U+%04X is a character XML does not allow",
+                           (unsigned)cp);
+    }
     return parse_instance(&x, into);
 }
 

@@ -143,6 +143,7 @@ static void test_resolve_rejections_name_the_parameter(void **state)
     static const char *const bad[] = {
         "", "/logical-elements/", "/logical-elements/0", "/logical-elements/7",
         "/logical-elements/01", /* its URL is 404: no other spelling of an id */
+        "http:///logical-elements/1", /* an http URL names a host */
         /* DeviceID is case-sensitive: a different element */
         "/root/cimv2/storage/iscsitarget:MSISCSITARGET_StorageVolume.CreationClassName="
         "\"MSISCSITARGET_StorageVolume\",DeviceID=\"V1\",SystemCreationClassName="

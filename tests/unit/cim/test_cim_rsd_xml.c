@@ -259,6 +259,21 @@ static void test_xml_refuses_malformed_xml(void **state)
         {OPEN "<QUALIFIER NAME=\"q\"><VALUE>x</QUALIFIER>" CLOSE, "</QUALIFIER> closes <VALUE>"},
         {OPEN "<QUALIFIER NAME=\"q\"><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a>",
          "nest deeper than 16 levels"},
+        /* What XML 1.0 forbids, written out as it is forbidden written as a reference. */
+        {OPEN "<PROPERTY NAME=\"Caption\" TYPE=\"string\"><VALUE>\xef\xbf\xbf</VALUE>"
+              "</PROPERTY>" CLOSE,
+         "U+FFFF is a character XML does not allow"},
+        {OPEN "<PROPERTY NAME=\"Caption\" TYPE=\"string\"><VALUE>a\x01</VALUE>"
+              "</PROPERTY>" CLOSE,
+         "U+0001 is a character XML does not allow"},
+        {OPEN "<!-- a -- b -->" CLOSE, "'--' inside a comment"},
+        {"<!-- a --->" OPEN CLOSE, "'--' inside a comment"},
+        {OPEN "<PROPERTY NAME=\"Caption\" TYPE=\"string\"><VALUE>a]]>b</VALUE>"
+              "</PROPERTY>" CLOSE,
+         "']]>' outside a CDATA section"},
+        {OPEN "<PROPERTY NAME=\"Caption\" TYPE=\"string\"><VALUE>\xe9</VALUE>"
+              "</PROPERTY>" CLOSE,
+         "the text is not UTF-8"},
     };
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
