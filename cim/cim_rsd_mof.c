@@ -5,8 +5,10 @@
  * The grammar is flat, so the parser needs no recursion: one token of lookahead, a cursor that
  * only moves forward, and every read checked against the text's length, because the fuzzer and
  * the clients feed it whatever they like.
- *   instance of <Class> { (<Property> = <value> ;)* } [;]
+ *   [qualifiers] instance of <Class> [as $<alias>] { ([qualifiers] <Property> = <value> ;)* } [;]
  *   value: TRUE | FALSE | NULL | integer | string+
+ * Qualifiers describe and set nothing: they are skipped, as is the alias, which names the
+ * instance only for other declarations of the same MOF file.
  */
 #include "cim/cim_rsd_int.h"
 
@@ -21,7 +23,9 @@ enum tok_kind {
     TOK_LBRACE,
     TOK_RBRACE,
     TOK_EQUALS,
-    TOK_SEMICOLON
+    TOK_SEMICOLON,
+    TOK_LBRACKET, /* a qualifier list's opening */
+    TOK_ALIAS     /* $name */
 };
 
 struct mof_token {
@@ -124,6 +128,13 @@ static enum cim_rv next_token(struct mof *m)
     c = t[p];
     if (c == '"')
         return scan_string(m);
+    if (c == '$' && p + 1 < m->len && (cim_rsd_is_alpha(t[p + 1]) || t[p + 1] == '_')) {
+        for (p += 2; p < m->len && is_ident_char(t[p]); p++)
+            ;
+        m->tok = (struct mof_token){TOK_ALIAS, m->pos, p - m->pos};
+        m->pos = p;
+        return CIM_RV_SUCCESS;
+    }
     if (cim_rsd_is_alpha(c) || c == '_' || cim_rsd_is_digit(c) ||
         ((c == '+' || c == '-') && p + 1 < m->len && cim_rsd_is_digit(t[p + 1]))) {
         /* A number takes in letters, '.' and '_' too, so that 1.5, 0x1G or 12abc become one
@@ -149,6 +160,9 @@ static enum cim_rv next_token(struct mof *m)
         break;
     case ';':
         m->tok.kind = TOK_SEMICOLON;
+        break;
+    case '[':
+        m->tok.kind = TOK_LBRACKET;
         break;
     default:
         if (c > 0x20 && c < 0x7F)
@@ -341,6 +355,30 @@ static enum cim_rv parse_untaken(struct mof *m)
     return cim_rsd_fail_undefined_at(m->err, m->text, name.start, m->text + name.start, name.len);
 }
 
+/* Skips the qualifier list whose '[' is the current token, up to its ']' (outside the strings
+ * of its values), and reads the token after it. */
+static enum cim_rv skip_qualifiers(struct mof *m)
+{
+    size_t start = m->tok.start;
+    enum cim_rv rv;
+
+    if (m->tok.kind != TOK_LBRACKET)
+        return CIM_RV_SUCCESS;
+    m->pos = start + 1;
+    while (m->pos < m->len && m->text[m->pos] != ']') {
+        if (m->text[m->pos] != '"') {
+            m->pos++;
+            continue;
+        }
+        if ((rv = scan_string(m)) != CIM_RV_SUCCESS)
+            return rv;
+    }
+    if (m->pos >= m->len)
+        return fail_at(m, NULL, start, "unterminated qualifier list (no ']')");
+    m->pos++;
+    return next_token(m);
+}
+
 /* <Property> = <value> ; with the current token on the property name. */
 static enum cim_rv parse_property(struct mof *m, struct cim_rsd *rsd)
 {
@@ -373,6 +411,8 @@ static enum cim_rv parse_instance(struct mof *m, struct cim_rsd *rsd)
     struct cim_err inner;
     enum cim_rv rv = next_token(m);
 
+    if (rv == CIM_RV_SUCCESS)
+        rv = skip_qualifiers(m);
     if (rv != CIM_RV_SUCCESS)
         return rv;
     if (!is_keyword(m, "instance"))
@@ -391,9 +431,16 @@ static enum cim_rv parse_instance(struct mof *m, struct cim_rsd *rsd)
     if (cim_rsd_set_class_n(rsd, m->text + m->tok.start, m->tok.len, &inner) != CIM_RV_SUCCESS)
         return relay_at(m, m->tok.start, &inner);
     rv = next_token(m);
+    if (rv == CIM_RV_SUCCESS && is_keyword(m, "as")) {
+        rv = next_token(m);
+        if (rv == CIM_RV_SUCCESS)
+            rv = expect(m, TOK_ALIAS, "an alias ($name) after 'as'");
+    }
     if (rv == CIM_RV_SUCCESS)
         rv = expect(m, TOK_LBRACE, "'{' after the class name");
     while (rv == CIM_RV_SUCCESS && m->tok.kind != TOK_RBRACE) {
+        if ((rv = skip_qualifiers(m)) != CIM_RV_SUCCESS)
+            return rv;
         if (m->tok.kind != TOK_IDENT)
             return fail_at(m, NULL, m->tok.start, "expected a property name or '}'");
         rv = parse_property(m, rsd);

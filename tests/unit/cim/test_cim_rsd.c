@@ -798,10 +798,20 @@ static void test_mof_rejects_missing_instance_keyword(void **state)
                 "expected 'instance' at 1:1");
 }
 
-static void test_mof_rejects_qualifiers_before_instance(void **state)
+/* DSP0004 instanceDeclaration: a qualifier list may stand before the instance and before each
+ * property; it describes and sets nothing, its strings may hold ']'. */
+static void test_mof_skips_qualifier_lists(void **state)
 {
-    parse_fails(*state, "[Description(\"x\")] instance of CIM_ReplicationSettingData {};", PARAM,
-                "unexpected character '[' at 1:1");
+    struct cim_rsd *rsd = *state;
+
+    parse_ok(rsd, "[Description(\"a ] b\"), Version(\"2.1\")] instance of "
+                  "CIM_ReplicationSettingData { [Key, Description(\"x\") : ToSubclass] "
+                  "Multihop = 2; };");
+    assert_int_equal(rsd->n_props, 1);
+    parse_fails(rsd, "[Description(\"x\") instance of CIM_ReplicationSettingData {};", PARAM,
+                "unterminated qualifier list (no ']') at 1:1");
+    parse_fails(rsd, "[Description(\"x)] instance of CIM_ReplicationSettingData {};", PARAM,
+                "unterminated string at 1:14");
 }
 
 static void test_mof_rejects_missing_of(void **state)
@@ -816,9 +826,16 @@ static void test_mof_rejects_missing_class_name(void **state)
                 "expected a class name after 'instance of' at 1:13");
 }
 
-static void test_mof_rejects_alias(void **state)
+/* An alias names the instance for other declarations of its file: nothing here. */
+static void test_mof_takes_an_alias(void **state)
 {
-    parse_fails(*state, "instance of CIM_ReplicationSettingData as $rsd { };", PARAM,
+    struct cim_rsd *rsd = *state;
+
+    parse_ok(rsd, "instance of CIM_ReplicationSettingData as $rsd_1 { Multihop = 2; };");
+    assert_int_equal(rsd->n_props, 1);
+    parse_fails(rsd, "instance of CIM_ReplicationSettingData as rsd { };", PARAM,
+                "expected an alias ($name) after 'as' at 1:43");
+    parse_fails(rsd, "instance of CIM_ReplicationSettingData $rsd { };", PARAM,
                 "expected '{' after the class name at 1:40");
 }
 
@@ -1278,10 +1295,10 @@ int main(void)
         T(test_mof_rejects_blank_text),
         T(test_mof_rejects_text_too_long),
         T(test_mof_rejects_missing_instance_keyword),
-        T(test_mof_rejects_qualifiers_before_instance),
+        T(test_mof_skips_qualifier_lists),
         T(test_mof_rejects_missing_of),
         T(test_mof_rejects_missing_class_name),
-        T(test_mof_rejects_alias),
+        T(test_mof_takes_an_alias),
         T(test_mof_rejects_missing_equals),
         T(test_mof_rejects_missing_value),
         T(test_mof_rejects_bare_word_value),
