@@ -1022,10 +1022,20 @@ unsigned srv_port(const struct srv *srv)
     return srv->port;
 }
 
+/* Waits up to seconds for the requests in flight to end. */
+static void wait_in_flight(struct srv *srv, double seconds)
+{
+    double deadline = rg_monotonic_seconds() + seconds;
+
+    while (atomic_load(&srv->in_flight) > 0 && rg_monotonic_seconds() < deadline) {
+        struct timespec pause = {.tv_nsec = 10 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+}
+
 void srv_stop(struct srv *srv)
 {
     MHD_socket listen_fd;
-    double deadline;
 
     if (!srv)
         return;
@@ -1035,17 +1045,16 @@ void srv_stop(struct srv *srv)
     listen_fd = MHD_quiesce_daemon(srv->daemon);
     if (listen_fd != MHD_INVALID_SOCKET)
         close(listen_fd);
-    deadline = rg_monotonic_seconds() + srv->cfg->shutdown_grace;
-    while (atomic_load(&srv->in_flight) > 0 && rg_monotonic_seconds() < deadline) {
-        struct timespec pause = {.tv_nsec = 10 * 1000 * 1000};
-        nanosleep(&pause, NULL);
-    }
-    if (atomic_load(&srv->in_flight) > 0)
-        rg_log(RG_LOG_WARN, "stopping with %d request(s) unfinished after --shutdown-grace %u s",
-               (int)atomic_load(&srv->in_flight), srv->cfg->shutdown_grace);
+    wait_in_flight(srv, srv->cfg->shutdown_grace);
     /* The writer answers what is still queued and resumes those connections; MHD must not be
-     * stopped with a connection suspended. */
+     * stopped with a connection suspended. A change it is running is finished, however long
+     * it waits for the database (up to --busy-timeout): its client gets what it did. */
     srv_writer_stop(&srv->writer);
+    /* Their answers go out before MHD closes the connections. */
+    wait_in_flight(srv, SRV_DRAIN_SECONDS);
+    if (atomic_load(&srv->in_flight) > 0)
+        rg_log(RG_LOG_WARN, "stopping with %d request(s) cut off after --shutdown-grace %u s",
+               (int)atomic_load(&srv->in_flight), srv->cfg->shutdown_grace);
     MHD_stop_daemon(srv->daemon);
     srv_conns_stop(&srv->conns);
     free_srv(srv);

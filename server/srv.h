@@ -67,8 +67,10 @@ struct srv_auth {
     size_t cap;
 };
 
-/* Reads a tokens file ("<sha256 hex> read|write" per line). On failure writes why and leaves
- * *out empty. */
+/* Reads a tokens file ("<sha256 hex> read|write" per line): a regular file of at most
+ * SRV_TOKENS_MAX_BYTES (about 13,000 tokens), no token listed twice. On failure writes why and
+ * leaves *out empty. */
+#define SRV_TOKENS_MAX_BYTES (1024 * 1024)
 int srv_auth_load(const char *path, struct srv_auth *out, char *why, size_t why_len);
 /* Logs what a server should not serve unremarked: a file with no token, one others can read. */
 void srv_auth_warn(const char *path, const struct srv_auth *a);
@@ -201,6 +203,9 @@ double srv_rate_take(struct srv_rate *r, const unsigned char *addr, size_t len, 
  * with more than SRV_QUERY_CLOSE parameters has its connection shut at once, before MHD
  * records them; up to that, more than SRV_MAX_QUERY is a 400. */
 #define SRV_CONN_MEMORY (32 * 1024)
+/* At a stop, how long the answers of the changes the writer finished past --shutdown-grace
+ * have to go out before the connections are closed. */
+#define SRV_DRAIN_SECONDS 1.0
 #define SRV_QUERY_CLOSE 256
 /* The URI log callback of MHD (MHD_OPTION_URI_LOG_CALLBACK): shuts the connection of a request
  * with more than SRV_QUERY_CLOSE query parameters. Returns NULL (no request state yet). */

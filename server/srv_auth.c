@@ -32,6 +32,7 @@ static int parse_line(const char *line, struct srv_token *t)
 {
     const char *p = line;
     char scope[16];
+    size_t len;
 
     for (int i = 0; i < HASH_LEN; i++, p += 2) {
         int hi = rg_hex_value(p[0]), lo = hi < 0 ? -1 : rg_hex_value(p[1]);
@@ -42,8 +43,13 @@ static int parse_line(const char *line, struct srv_token *t)
     }
     if (*p != ' ' && *p != '\t')
         return -1;
-    if (sscanf(p, " %15s", scope) != 1)
+    p += strspn(p, " \t");
+    len = strcspn(p, " \t");
+    /* One word, and nothing after it: "write extra" may mean something the server would not. */
+    if (len >= sizeof(scope) || p[len + strspn(p + len, " \t")] != '\0')
         return -1;
+    memcpy(scope, p, len);
+    scope[len] = '\0';
     if (strcmp(scope, "write") == 0)
         t->write = true;
     else if (strcmp(scope, "read") == 0)
@@ -56,12 +62,23 @@ static int parse_line(const char *line, struct srv_token *t)
 int srv_auth_load(const char *path, struct srv_auth *out, char *why, size_t why_len)
 {
     FILE *f = fopen(path, "r");
+    struct stat st;
     char line[256];
     int lineno = 0, rc = -1;
 
     memset(out, 0, sizeof(*out));
     if (!f) {
         snprintf(why, why_len, "cannot read the tokens file %s: %s", path, strerror(errno));
+        return -1;
+    }
+    /* A device or a FIFO (/dev/zero) would be read for ever, before the signals are heard. */
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) ||
+        st.st_size > SRV_TOKENS_MAX_BYTES) {
+        snprintf(why, why_len, "the tokens file %s is %s", path,
+                 S_ISDIR(st.st_mode)   ? "a directory"
+                 : !S_ISREG(st.st_mode) ? "not a regular file"
+                                        : "larger than 1 MiB");
+        fclose(f);
         return -1;
     }
     while (fgets(line, sizeof(line), f)) {
@@ -81,6 +98,14 @@ int srv_auth_load(const char *path, struct srv_auth *out, char *why, size_t why_
                      path, lineno);
             goto out;
         }
+        /* Which of two scopes would count is no guess to leave to the order of the lines. */
+        for (size_t i = 0; i < out->n; i++)
+            if (memcmp(out->tokens[i].hash, t.hash, HASH_LEN) == 0) {
+                snprintf(why, why_len,
+                         "%s line %d: the token is already listed above; keep one line for it",
+                         path, lineno);
+                goto out;
+            }
         if (out->n == out->cap) {
             size_t ncap = out->cap ? out->cap * 2 : 8;
             struct srv_token *grown = realloc(out->tokens, ncap * sizeof(*grown));

@@ -328,10 +328,31 @@ static const char *config_path(int argc, char **argv)
     return path;
 }
 
+/* Whether argv sets option o (--name, --name=value or --no-name): then a value the environment
+ * or the file gives it is not used, and so not judged. */
+static bool flag_given(int argc, char **argv, const struct opt *o)
+{
+    size_t n = strlen(o->name);
+
+    for (int a = 1; a < argc; a++) {
+        const char *arg = argv[a];
+
+        if (strncmp(arg, "--", 2) != 0)
+            continue;
+        arg += 2;
+        if (o->type == O_BOOL && strncmp(arg, "no-", 3) == 0)
+            arg += 3;
+        if (strncmp(arg, o->name, n) == 0 && (arg[n] == '\0' || arg[n] == '='))
+            return true;
+    }
+    return false;
+}
+
 /* Reads path into cfg->file_text and applies each "name = value" line (or "name value"; a
  * boolean name alone means true) as the flag --name would. Returns 0, or -1 after writing why
  * to err with the line's number. */
-static int apply_file(struct srv_config *cfg, const char *path, FILE *err)
+static int apply_file(struct srv_config *cfg, const char *path, int argc, char **argv,
+                      FILE *err)
 {
     FILE *f = fopen(path, "r");
     size_t len;
@@ -403,6 +424,8 @@ static int apply_file(struct srv_config *cfg, const char *path, FILE *err)
             return -1;
         }
         name[n] = '\0';
+        if (flag_given(argc, argv, o) || getenv(o->env))
+            continue; /* a stronger source sets it */
         if (!*value && o->type == O_BOOL)
             value = "true";
         if (apply(cfg, o, value, FROM_FILE) != 0) {
@@ -425,10 +448,10 @@ int srv_config_parse(struct srv_config *cfg, int argc, char **argv, FILE *out, F
             return 1;
         }
     path = config_path(argc, argv);
-    if (path && apply_file(cfg, path, err) != 0)
+    if (path && apply_file(cfg, path, argc, argv, err) != 0)
         return -1;
     for (size_t i = 0; i < RG_ARRAY_LEN(opts); i++) {
-        char *value = getenv(opts[i].env);
+        char *value = flag_given(argc, argv, &opts[i]) ? NULL : getenv(opts[i].env);
 
         /* The environment's strings are not ours to cut into tokens. */
         if (value && opts[i].type == O_LIST) {

@@ -2,6 +2,7 @@
  * restart, expiry), ETag with If-None-Match and If-Match, --require-if-match, list filters and
  * pagination that stays correct while rows change, CORS, request ids and the access log,
  * /readyz, /metrics and a SIGTERM with requests in flight. */
+#include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -794,9 +795,55 @@ static void test_sigterm_after_the_grace_says_so(void **state)
     assert_int_equal(h_stop(s), 0);
     close(fd);
     snprintf(cmd, sizeof(cmd),
-             "grep -q 'stopping with 1 request(s) unfinished after --shutdown-grace 1 s' "
+             "grep -q 'stopping with 1 request(s) cut off after --shutdown-grace 1 s' "
              "'%s/server.log'",
              s->dir);
+    assert_int_equal(system(cmd), 0);
+    h_free(s);
+}
+
+static void *commit_later(void *db)
+{
+    usleep_ms(1500);
+    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    return NULL;
+}
+
+/* A change still waiting for the database when the grace runs out is finished, not cut off: it
+ * commits once the lock is free, its client gets the 201, and the log cuts nothing off. */
+static void test_sigterm_finishes_a_change_past_the_grace(void **state)
+{
+    static const char *const args[] = {"--shutdown-grace", "1", "--busy-timeout", "5000", NULL};
+    static const char post[] = "POST /replication-groups HTTP/1.1\r\nHost: a\r\n"
+                               "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}";
+    struct h_server *s = h_new(args);
+    struct pollfd pfd = {.events = POLLIN};
+    char out[2048] = "", cmd[700];
+    sqlite3 *other;
+    pthread_t t;
+    ssize_t n;
+
+    (void)state;
+    assert_int_equal(sqlite3_open(s->db, &other), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    pfd.fd = h_connect(s);
+    assert_true(pfd.fd >= 0);
+    assert_int_equal(write(pfd.fd, post, sizeof(post) - 1), (ssize_t)(sizeof(post) - 1));
+    usleep_ms(200);
+    assert_int_equal(pthread_create(&t, NULL, commit_later, other), 0);
+    assert_int_equal(h_stop(s), 0);
+    pthread_join(t, NULL);
+    sqlite3_close(other);
+    assert_int_equal(poll(&pfd, 1, 2000), 1);
+    n = read(pfd.fd, out, sizeof(out) - 1);
+    assert_true(n > 0);
+    out[n] = '\0';
+    close(pfd.fd);
+    assert_true(strncmp(out, "HTTP/1.1 201 ", 13) == 0);
+    snprintf(cmd, sizeof(cmd),
+             "! grep -q 'cut off' '%s/server.log' && "
+             "grep -q '\"status\":201,.*\"completed\":true' '%s/server.log'",
+             s->dir, s->dir);
     assert_int_equal(system(cmd), 0);
     h_free(s);
 }
@@ -827,6 +874,7 @@ int main(void)
         T(test_metrics),
         T(test_sigterm_finishes_requests_in_flight),
         cmocka_unit_test(test_sigterm_after_the_grace_says_so),
+        cmocka_unit_test(test_sigterm_finishes_a_change_past_the_grace),
     };
 
     return cmocka_run_group_tests_name("automation_http", tests, NULL, NULL);

@@ -20,6 +20,9 @@
 
 #include "harness.h"
 
+/* A SHA-256 in hex, as a tokens file lists one. */
+#define HASH "a1cb0d4e5a8c4bd6d71c1f1c9a3a0a3f4b8ebd6aa1bbc54cd6a0f0e4e7dc3a43"
+
 static const char *bin(void)
 {
     return getenv("REPLGW_BIN") ? getenv("REPLGW_BIN") : "build/replgw";
@@ -167,6 +170,40 @@ static void test_token_add_after_a_last_line_without_newline(void **state)
         assert_int_equal(h_status(&s, "GET", "/replication-groups", auth, NULL), 200);
     }
     h_cleanup(&s);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* Tokens files the server refuses at start, each with a message and exit 1: one that never
+ * ends (read for ever, deaf to SIGTERM, before), a word after the scope, a token listed twice
+ * (which scope would count was the order of the lines). */
+static void test_tokens_file_refusals(void **state)
+{
+    static const char *const cases[][2] = {
+        {"/dev/zero", "is not a regular file"},
+        {"@" HASH " write extra", "line 1: expected a SHA-256 hex hash"},
+        {"@" HASH " write\n" HASH " read", "line 2: the token is already listed above"},
+    };
+    char dir[] = "/tmp/replgw-tokbad-XXXXXX", cmd[768], out[256], file[128];
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(file, sizeof(file), "%s/tokens", dir);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *path = cases[i][0];
+
+        if (path[0] == '@') {
+            snprintf(cmd, sizeof(cmd), "printf '%s\\n' > %s && chmod 600 %s", path + 1, file,
+                     file);
+            assert_int_equal(system(cmd), 0);
+            path = file;
+        }
+        snprintf(cmd, sizeof(cmd), "timeout 10 %s --port 0 --db %s/db --tokens %s 2>&1", bin(),
+                 dir, path);
+        assert_int_equal(run(cmd, out, sizeof(out)), 1);
+        if (!strstr(out, cases[i][1]))
+            fail_msg("%s: %s", cases[i][0], out);
+    }
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
     assert_int_equal(system(cmd), 0);
 }
@@ -841,6 +878,7 @@ int main(void)
         cmocka_unit_test(test_idle_connection_timeout),
         cmocka_unit_test(test_slow_body_is_cut_off),
         cmocka_unit_test(test_slow_headers_are_cut_off),
+        cmocka_unit_test(test_tokens_file_refusals),
         cmocka_unit_test(test_ambiguous_framing_is_refused),
         cmocka_unit_test(test_field_name_with_white_space_is_refused),
         cmocka_unit_test(test_white_space_after_a_value_is_cut),

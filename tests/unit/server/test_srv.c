@@ -436,6 +436,30 @@ static void test_config_file_rejects_bad_input(void **state)
     assert_int_equal(parse(&cfg, no_value), -1);
 }
 
+/* Only the value that is used is judged: a bad one that a stronger source overrides is not. */
+static void test_config_judges_the_value_used(void **state)
+{
+    const char *path = config_file("port = x\nnameable = maybe\n");
+    const char *flags[] = {"--config", path, "--port", "9300", "--no-nameable", NULL};
+    const char *file_only[] = {"--config", path, "--port", "9300", NULL};
+    struct srv_config cfg;
+
+    (void)state;
+    setenv("REPLGW_THREADS", "zero", 1);
+    assert_int_equal(parse(&cfg, (const char *[]){"--threads", "2", NULL}), 0);
+    assert_int_equal(cfg.threads, 2);
+    assert_int_equal(parse(&cfg, (const char *[]){NULL}), -1);
+    unsetenv("REPLGW_THREADS");
+    assert_int_equal(parse(&cfg, flags), 0);
+    assert_int_equal(cfg.port, 9300);
+    assert_false(cfg.caps.nameable);
+    assert_int_equal(parse(&cfg, file_only), -1); /* nameable = maybe is used, and bad */
+    setenv("REPLGW_NAMEABLE", "true", 1);
+    assert_int_equal(parse(&cfg, file_only), 0);
+    unsetenv("REPLGW_NAMEABLE");
+    unlink(path);
+}
+
 static void test_config_help(void **state)
 {
     static const char *const args[] = {"--help", NULL};
@@ -465,6 +489,7 @@ int main(void)
         cmocka_unit_test(test_config_file_then_environment_then_flags),
         cmocka_unit_test(test_config_access_points_follow_precedence),
         cmocka_unit_test(test_config_file_rejects_bad_input),
+        cmocka_unit_test(test_config_judges_the_value_used),
         cmocka_unit_test(test_config_help),
     };
 
