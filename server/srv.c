@@ -126,10 +126,6 @@ static void set_request_id(struct srv *srv, struct MHD_Connection *conn, struct 
              (unsigned long long)(atomic_fetch_add(&srv->next_id, 1) + 1));
 }
 
-/* The access log: one JSON object per request on standard error, begun when the request head
- * is in (method, path), given the answer's status and body size when it is queued, and written
- * when MHD is done with the request, saying whether the whole answer went out: a request whose
- * connection closed first (a body past --body-timeout, a client gone) still has its line. */
 /* s for a JSON string: each byte that starts no UTF-8 character written "%XX", as a request
  * target escapes it (MHD has unescaped the target already). A new string, NULL without memory. */
 static char *log_text(const char *s)
@@ -155,6 +151,10 @@ static char *log_text(const char *s)
     return b.p;
 }
 
+/* The access log: one JSON object per request on standard error, begun when the request head
+ * is in (method, path), given the answer's status and body size when it is queued, and written
+ * when MHD is done with the request, saying whether the whole answer went out: a request whose
+ * connection closed first (a body past --body-timeout, a client gone) still has its line. */
 static void log_begin(struct req_state *st, const char *method, const char *url)
 {
     char *m, *u;
@@ -645,8 +645,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             /* The stream past this head cannot be trusted to be framed as MHD framed it. */
             x.close = true;
             api_reply_problem(&reply, API_P_BAD_HEADER, false, field,
-                              "the header field name '%s' is not a token: no white space may "
-                              "stand before the colon (RFC 9112 5.1)",
+                              "the header field name '%s' is not a token (RFC 9110 5.6.2; RFC "
+                              "9112 5.1 refuses white space before the colon)",
                               field);
             break;
         case SRV_HEAD_TWICE:
