@@ -61,24 +61,31 @@ static int parse_line(const char *line, struct srv_token *t)
 
 int srv_auth_load(const char *path, struct srv_auth *out, char *why, size_t why_len)
 {
-    FILE *f = fopen(path, "r");
+    /* Not blocking: opening a FIFO to read would wait for a writer, with the stop signals
+     * already blocked. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    FILE *f = NULL;
     struct stat st;
     char line[256];
     int lineno = 0, rc = -1;
 
     memset(out, 0, sizeof(*out));
-    if (!f) {
+    if (fd < 0) {
         snprintf(why, why_len, "cannot read the tokens file %s: %s", path, strerror(errno));
         return -1;
     }
     /* A device or a FIFO (/dev/zero) would be read for ever, before the signals are heard. */
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) ||
-        st.st_size > SRV_TOKENS_MAX_BYTES) {
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > SRV_TOKENS_MAX_BYTES) {
         snprintf(why, why_len, "the tokens file %s is %s", path,
                  S_ISDIR(st.st_mode)   ? "a directory"
                  : !S_ISREG(st.st_mode) ? "not a regular file"
                                         : "larger than 1 MiB");
-        fclose(f);
+        close(fd);
+        return -1;
+    }
+    if (!(f = fdopen(fd, "r"))) {
+        snprintf(why, why_len, "cannot read the tokens file %s: %s", path, strerror(errno));
+        close(fd);
         return -1;
     }
     while (fgets(line, sizeof(line), f)) {

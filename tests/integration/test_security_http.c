@@ -181,6 +181,7 @@ static void test_tokens_file_refusals(void **state)
 {
     static const char *const cases[][2] = {
         {"/dev/zero", "is not a regular file"},
+        {"FIFO", "is not a regular file"}, /* opening it to read waited for a writer */
         {"@" HASH " write extra", "line 1: expected a SHA-256 hex hash"},
         {"@" HASH " write\n" HASH " read", "line 2: the token is already listed above"},
     };
@@ -192,9 +193,13 @@ static void test_tokens_file_refusals(void **state)
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         const char *path = cases[i][0];
 
-        if (path[0] == '@') {
-            snprintf(cmd, sizeof(cmd), "printf '%s\\n' > %s && chmod 600 %s", path + 1, file,
-                     file);
+        if (strcmp(path, "FIFO") == 0) {
+            snprintf(cmd, sizeof(cmd), "rm -f %s && mkfifo %s", file, file);
+            assert_int_equal(system(cmd), 0);
+            path = file;
+        } else if (path[0] == '@') {
+            snprintf(cmd, sizeof(cmd), "rm -f %s && printf '%s\\n' > %s && chmod 600 %s", file,
+                     path + 1, file, file);
             assert_int_equal(system(cmd), 0);
             path = file;
         }
