@@ -45,16 +45,20 @@ static int patch_flag(const json_t *j_req, const char *name, int *out, struct ap
 }
 
 /* A body refused for a group that does not exist gets the group's 404 instead (openapi.yaml:
- * an unknown id is checked before the body). Looked up only then: a change that reaches
- * cim_group_modify finds a missing group in the transaction that reads it anyway. */
-static void unknown_group_first(struct api_ctx *ctx, int64_t id, struct api_reply *reply)
+ * an unknown id is checked before the body), as method m tells it. Looked up only then: a
+ * change that reaches the cim layer finds a missing group in the transaction that reads it
+ * anyway. */
+static void unknown_group_first(struct api_ctx *ctx, int64_t id, enum api_method m,
+                                struct api_reply *reply)
 {
     struct cim_err err;
     int64_t generation;
 
+    if (reply->status != 400 && reply->status != 422)
+        return;
     cim_err_clear(&err);
     if (cim_group_generation(ctx->svc, id, &generation, &err) == CIM_RV_NOT_FOUND)
-        api_reply_cim(reply, &err, API_M_NONE);
+        api_reply_cim(reply, &err, m);
 }
 
 void api_groups_modify(struct api_ctx *ctx, const struct api_request *req, struct api_reply *reply)
@@ -108,8 +112,7 @@ void api_groups_modify(struct api_ctx *ctx, const struct api_request *req, struc
     }
     api_reply_group(reply, &group, API_GROUP_MODIFIED);
 out:
-    if (reply->status == 400 || reply->status == 422)
-        unknown_group_first(ctx, id, reply);
+    unknown_group_first(ctx, id, API_M_NONE, reply);
     cim_group_clear(&group);
     json_decref(j_req);
 }
@@ -229,8 +232,9 @@ static void change_members(struct api_ctx *ctx, const struct api_request *req,
     int64_t id;
 
     cim_err_clear(&err);
-    if (!group_id(req, &id, reply) ||
-        parse_members_body(ctx, req, remove, m, &j_req, &refs, &mreq, reply) != 0)
+    if (!group_id(req, &id, reply))
+        return;
+    if (parse_members_body(ctx, req, remove, m, &j_req, &refs, &mreq, reply) != 0)
         goto out;
     mreq.if_match = api_if_match(&if_match, req, 'g', id);
     rv = remove ? cim_group_remove_members(ctx->svc, id, &mreq, &group, &deleted, &err)
@@ -247,6 +251,7 @@ static void change_members(struct api_ctx *ctx, const struct api_request *req,
     }
     api_reply_group(reply, &group, API_GROUP_METHOD);
 out:
+    unknown_group_first(ctx, id, m, reply);
     cim_group_clear(&group);
     free(refs);
     json_decref(j_req);

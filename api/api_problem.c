@@ -149,10 +149,10 @@ static void write_problem(struct api_reply *reply, const struct problem_def *def
         return;
     }
     /* Parameter is always present after a CIM method call (null when no parameter is to blame)
-     * and otherwise only when one is, such as a bad query parameter. */
-    if ((rv >= 0 || *clean_param) &&
-        json_object_set_new(j, "Parameter",
-                            *clean_param ? json_string(clean_param) : json_null())) {
+     * and otherwise only when one is, such as a bad query parameter. A field named "" is
+     * named as "". */
+    if ((rv >= 0 || param) &&
+        json_object_set_new(j, "Parameter", param ? json_string(clean_param) : json_null())) {
         json_decref(j);
         return;
     }
@@ -162,11 +162,12 @@ static void write_problem(struct api_reply *reply, const struct problem_def *def
 void api_reply_cim(struct api_reply *reply, const struct cim_err *err, enum api_method m)
 {
     bool with_rv = m != API_M_NONE;
+    const char *param = err->param[0] ? err->param : NULL; /* cim_err keeps "" for none */
 
     for (size_t i = 0; i < RG_ARRAY_LEN(method_defs); i++) {
         if (method_defs[i].method == m && method_defs[i].rv == err->rv) {
             write_problem(reply, &method_defs[i].def, method_defs[i].wire_rv,
-                          method_defs[i].def.title, err->param, err->detail);
+                          method_defs[i].def.title, param, err->detail);
             return;
         }
     }
@@ -175,7 +176,7 @@ void api_reply_cim(struct api_reply *reply, const struct cim_err *err, enum api_
         return;
     }
     if (err->rv == CIM_RV_PRECONDITION) {
-        write_problem(reply, &transport_defs[API_P_PRECONDITION_FAILED], -1, NULL, err->param,
+        write_problem(reply, &transport_defs[API_P_PRECONDITION_FAILED], -1, NULL, param,
                       err->detail);
         return;
     }
@@ -192,7 +193,7 @@ void api_reply_cim(struct api_reply *reply, const struct cim_err *err, enum api_
         return;
     }
     write_problem(reply, &rv_defs[err->rv], with_rv ? (int)err->rv : -1, rv_defs[err->rv].title,
-                  err->param, err->detail);
+                  param, err->detail);
     if (err->rv == CIM_RV_TIMEOUT)
         reply->retry_after = 1;
 }

@@ -579,8 +579,8 @@ enum cim_rv cim_group_generation(struct cim_service *svc, int64_t id, int64_t *g
     int rc = db_group_generation(svc->db, id, generation);
 
     if (rc == DB_NOTFOUND)
-        return cim_err_set(err, CIM_RV_NOT_FOUND, NULL, "no replication group with id %lld",
-                           (long long)id);
+        return cim_err_set(err, CIM_RV_NOT_FOUND, "ReplicationGroup",
+                           "no replication group with id %lld", (long long)id);
     return cim_rv_from_db(rc, err, "read group");
 }
 
@@ -594,8 +594,8 @@ static enum cim_rv group_get(struct cim_service *svc, int64_t id, struct cim_gro
 
     rc = db_group_get(svc->db, id, &row);
     if (rc == DB_NOTFOUND)
-        return cim_err_set(err, CIM_RV_NOT_FOUND, NULL, "no replication group with id %lld",
-                           (long long)id);
+        return cim_err_set(err, CIM_RV_NOT_FOUND, "ReplicationGroup",
+                           "no replication group with id %lld", (long long)id);
     if (rc != DB_OK)
         return cim_rv_from_db(rc, err, "read group");
     out->id = row.id;

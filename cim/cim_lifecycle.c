@@ -113,17 +113,21 @@ struct members_ctx {
     struct cim_err *err;
 };
 
-static enum cim_rv check_members_req(struct cim_service *svc, const struct cim_members_req *req,
-                                     struct cim_err *err)
+/* Loads the group of an AddMembers or RemoveMembers for its change, then judges the access
+ * point and the Members list: a group that does not exist (7) is told before the values. */
+static enum cim_rv load_for_members(struct db *db, struct members_ctx *c, struct db_group *row)
 {
-    enum cim_rv rv = cim_check_access_point(svc, req->service_access_point, err);
+    enum cim_rv rv = load_for_change(db, c->id, c->req->if_match, row, c->err);
 
     if (rv != CIM_RV_SUCCESS)
         return rv;
-    if (req->n_members == 0)
-        return cim_err_set(err, CIM_RV_INVALID_PARAMETER, "Members",
-                           "Members must name at least one element");
-    return CIM_RV_SUCCESS;
+    rv = cim_check_access_point(c->svc, c->req->service_access_point, c->err);
+    if (rv == CIM_RV_SUCCESS && c->req->n_members == 0)
+        rv = cim_err_set(c->err, CIM_RV_INVALID_PARAMETER, "Members",
+                         "Members must name at least one element");
+    if (rv != CIM_RV_SUCCESS)
+        db_group_clear(row);
+    return rv;
 }
 
 /* add_members_txn once the members are resolved and their group's host is known. */
@@ -186,7 +190,7 @@ static int add_members_txn(struct db *db, void *cls)
     enum cim_rv rv;
     int rc;
 
-    if ((rv = load_for_change(db, c->id, c->req->if_match, &row, c->err)) != CIM_RV_SUCCESS)
+    if ((rv = load_for_members(db, c, &row)) != CIM_RV_SUCCESS)
         return rv;
     system_id = row.system_id;
     db_group_clear(&row);
@@ -212,7 +216,7 @@ static int remove_members_txn(struct db *db, void *cls)
     enum cim_rv rv;
     int rc;
 
-    if ((rv = load_for_change(db, c->id, c->req->if_match, &row, c->err)) != CIM_RV_SUCCESS)
+    if ((rv = load_for_members(db, c, &row)) != CIM_RV_SUCCESS)
         return rv;
     /* CIM RemoveMembers/DeleteOnEmptyElement: the request's value overrides the group's. */
     delete_on_empty = c->req->delete_on_empty >= 0 ? c->req->delete_on_empty > 0
@@ -257,10 +261,9 @@ static enum cim_rv run_members(struct cim_service *svc, int64_t id,
     memset(out, 0, sizeof(*out));
     if (deleted)
         *deleted = false;
-    if ((rv = check_members_req(svc, req, err)) != CIM_RV_SUCCESS)
-        return rv;
-    c.ids = calloc(req->n_members, sizeof(*c.ids));
-    c.paths = fn == add_members_txn ? calloc(req->n_members, sizeof(*c.paths)) : NULL;
+    /* At least one of each, so that an empty list still reaches the transaction. */
+    c.ids = calloc(req->n_members + 1, sizeof(*c.ids));
+    c.paths = fn == add_members_txn ? calloc(req->n_members + 1, sizeof(*c.paths)) : NULL;
     if (!c.ids || (fn == add_members_txn && !c.paths)) {
         free(c.ids);
         free(c.paths);

@@ -204,6 +204,16 @@ static void test_add_members_errors(void **state)
          "{\"Members\":[\"/logical-elements/2\"]}", &r);
     assert_problem(&r, 404, 7, NULL); /* CIM AddMembers/ReturnValue=7 */
     h_resp_free(&r);
+    /* A missing group is told before what the body holds, as for PATCH. */
+    static const char *const bodies[] = {"{\"Members\":[]}", "{\"Membrs\":[]}", "{bad"};
+    for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+        call(s, "POST", "/replication-groups/9/add-members", bodies[i], &r);
+        assert_problem(&r, 404, 7, "ReplicationGroup");
+        h_resp_free(&r);
+        call(s, "POST", "/replication-groups/9/remove-members", bodies[i], &r);
+        assert_problem(&r, 404, 7, "ReplicationGroup");
+        h_resp_free(&r);
+    }
     call(s, "POST", "/replication-groups/2/add-members",
          "{\"Members\":[\"/logical-elements/2\",\"/logical-elements/77\"]}", &r);
     assert_problem(&r, 422, 5, "Members[1]");

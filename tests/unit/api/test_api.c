@@ -220,6 +220,7 @@ static void test_strict_json(void **state)
         {"{\"GroupName\":\"x\",\"Extra\":true}", "Extra"},
         {"{\"DeleteOnEmptyElement\":1}", "DeleteOnEmptyElement"},
         {"{\"ServiceAccessPoint\":[]}", "ServiceAccessPoint"},
+        {"{\"\":1}", ""}, /* an empty name is named, not left null */
     };
     struct api_reply r;
 
@@ -399,6 +400,10 @@ static void test_bad_types_before_bad_values(void **state)
     };
     struct api_reply r;
 
+    /* Group 1, for AddMembers: a missing group would be told first. */
+    call(f, api_groups_create, NULL, "{}", &r);
+    assert_int_equal(r.status, 201);
+    api_reply_clear(&r);
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         call(f, cases[i].h, cases[i].h == api_groups_create ? NULL : "1", cases[i].body, &r);
         assert_int_equal(r.status, 400);
