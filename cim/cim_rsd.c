@@ -78,42 +78,42 @@ static const char *const target_goal_labels[RG_ARRAY_LEN(target_goal_values)] = 
 
 static const struct cim_prop_def defs[] = {
     /* Inherited from CIM_ManagedElement and CIM_SettingData. */
-    {"InstanceID", CIM_T_STRING, NULL, 0, STRING_MAX},
-    {"ElementName", CIM_T_STRING, NULL, 0, STRING_MAX},
-    {"Caption", CIM_T_STRING, NULL, 0, 64},
-    {"Description", CIM_T_STRING, NULL, 0, STRING_MAX},
-    {"ChangeableType", CIM_T_UINT16, VALUE_MAP(changeable_type), 0},
-    {"ConfigurationName", CIM_T_STRING, NULL, 0, STRING_MAX},
-    {"SoID", CIM_T_STRING, NULL, 0, STRING_MAX},
-    {"SoOrgID", CIM_T_STRING, NULL, 0, STRING_MAX},
-    {"Generation", CIM_T_UINT64, NULL, 0, 0},
+    {"InstanceID", CIM_T_STRING, NULL, 0, STRING_MAX, false},
+    {"ElementName", CIM_T_STRING, NULL, 0, STRING_MAX, false},
+    {"Caption", CIM_T_STRING, NULL, 0, 64, false},
+    {"Description", CIM_T_STRING, NULL, 0, STRING_MAX, false},
+    {"ChangeableType", CIM_T_UINT16, VALUE_MAP(changeable_type), 0, false},
+    {"ConfigurationName", CIM_T_STRING, NULL, 0, STRING_MAX, false},
+    {"SoID", CIM_T_STRING, NULL, 0, STRING_MAX, false},
+    {"SoOrgID", CIM_T_STRING, NULL, 0, STRING_MAX, false},
+    {"Generation", CIM_T_UINT64, NULL, 0, 0, false},
     /* CIM_ReplicationSettingData's own. */
-    {"ConsistentPointInTime", CIM_T_BOOLEAN, NULL, 0, 0},
-    {"DesiredCopyMethodology", CIM_T_UINT16, VALUE_MAP(copy_methodology), 0},
-    {"Multihop", CIM_T_UINT16, NULL, 0, 0},
-    {"OnGroupOrListError", CIM_T_UINT16, VALUE_MAP(on_error), 0},
-    {"UnequalGroupsAction", CIM_T_UINT16, VALUE_MAP(unequal_groups), 0},
-    {"TargetElementSupplier", CIM_T_UINT16, VALUE_MAP(supplier), 0},
-    {"ThinProvisioningPolicy", CIM_T_UINT16, VALUE_MAP(thin), 0},
-    {"Pairing", CIM_T_UINT16, VALUE_MAP(pairing), 0},
-    {"FailedCopyStopsHostIO", CIM_T_BOOLEAN, NULL, 0, 0},
-    {"CopyRecoveryMode", CIM_T_UINT16, VALUE_MAP(recovery), 0},
-    {"UnequalListsAction", CIM_T_UINT16, VALUE_MAP(unequal_lists), 0},
-    {"DeltaUpdateInterval", CIM_T_DATETIME, NULL, 0, 0},
-    {"DeltaUpdateBlocks", CIM_T_UINT64, NULL, 0, 0},
-    {"ReadOnly", CIM_T_UINT16, VALUE_MAP(read_only), 0},
-    {"CopyPriority", CIM_T_UINT16, VALUE_MAP(priority), 0},
-    {"StorageCompressionPolicy", CIM_T_UINT16, VALUE_MAP(compression), 0},
-    {"AutoDelete", CIM_T_BOOLEAN, NULL, 0, 0},
-    {"RRCHardwareCompressionEnabled", CIM_T_BOOLEAN, NULL, 0, 0},
-    {"RRCSoftwareCompressionEnabled", CIM_T_BOOLEAN, NULL, 0, 0},
-    {"TargetElementGoal", CIM_T_UINT16, VALUE_MAP(target_goal), 0},
-    {"TargetElementResourcePool", CIM_T_UINT16, VALUE_MAP(target_goal), 0},
-    {"TimeBeforeRemoval", CIM_T_DATETIME, NULL, 0, 0},
-    {"ConsistencyExempt", CIM_T_BOOLEAN, NULL, 0, 0},
-    {"ConsistentAsyncCopy", CIM_T_BOOLEAN, NULL, 0, 0},
-    {"DesiredRPO", CIM_T_DATETIME, NULL, 0, 0},
-    {"MaximumSkew", CIM_T_UINT64, NULL, 0, 0},
+    {"ConsistentPointInTime", CIM_T_BOOLEAN, NULL, 0, 0, false},
+    {"DesiredCopyMethodology", CIM_T_UINT16, VALUE_MAP(copy_methodology), 0, false},
+    {"Multihop", CIM_T_UINT16, NULL, 0, 0, false},
+    {"OnGroupOrListError", CIM_T_UINT16, VALUE_MAP(on_error), 0, false},
+    {"UnequalGroupsAction", CIM_T_UINT16, VALUE_MAP(unequal_groups), 0, false},
+    {"TargetElementSupplier", CIM_T_UINT16, VALUE_MAP(supplier), 0, false},
+    {"ThinProvisioningPolicy", CIM_T_UINT16, VALUE_MAP(thin), 0, false},
+    {"Pairing", CIM_T_UINT16, VALUE_MAP(pairing), 0, false},
+    {"FailedCopyStopsHostIO", CIM_T_BOOLEAN, NULL, 0, 0, false},
+    {"CopyRecoveryMode", CIM_T_UINT16, VALUE_MAP(recovery), 0, false},
+    {"UnequalListsAction", CIM_T_UINT16, VALUE_MAP(unequal_lists), 0, false},
+    {"DeltaUpdateInterval", CIM_T_DATETIME, NULL, 0, 0, true},
+    {"DeltaUpdateBlocks", CIM_T_UINT64, NULL, 0, 0, false},
+    {"ReadOnly", CIM_T_UINT16, VALUE_MAP(read_only), 0, false},
+    {"CopyPriority", CIM_T_UINT16, VALUE_MAP(priority), 0, false},
+    {"StorageCompressionPolicy", CIM_T_UINT16, VALUE_MAP(compression), 0, false},
+    {"AutoDelete", CIM_T_BOOLEAN, NULL, 0, 0, false},
+    {"RRCHardwareCompressionEnabled", CIM_T_BOOLEAN, NULL, 0, 0, false},
+    {"RRCSoftwareCompressionEnabled", CIM_T_BOOLEAN, NULL, 0, 0, false},
+    {"TargetElementGoal", CIM_T_UINT16, VALUE_MAP(target_goal), 0, false},
+    {"TargetElementResourcePool", CIM_T_UINT16, VALUE_MAP(target_goal), 0, false},
+    {"TimeBeforeRemoval", CIM_T_DATETIME, NULL, 0, 0, false},
+    {"ConsistencyExempt", CIM_T_BOOLEAN, NULL, 0, 0, false},
+    {"ConsistentAsyncCopy", CIM_T_BOOLEAN, NULL, 0, 0, false},
+    {"DesiredRPO", CIM_T_DATETIME, NULL, 0, 0, true},
+    {"MaximumSkew", CIM_T_UINT64, NULL, 0, 0, false},
 };
 
 /* Each property is added at most once, so rsd->props can never overflow. */
@@ -490,10 +490,11 @@ static unsigned days_in_month(const char *s)
     return month == 2 && leap ? 29 : days[month - 1];
 }
 
-/* Returns NULL when s is a DSP0004 datetime, else what is wrong with it. A timestamp is
- * yyyymmddhhmmss.mmmmmmsutc (s is '+' or '-'); an interval ddddddddhhmmss.mmmmmm:000. The '*'
- * wildcards DSP0004 also allows are refused: a setting needs a definite value. */
-static const char *check_datetime(const char *s, size_t len)
+/* Returns NULL when s is a DSP0004 datetime (an interval when interval_only), else what is
+ * wrong with it. A timestamp is yyyymmddhhmmss.mmmmmmsutc (s is '+' or '-'); an interval
+ * ddddddddhhmmss.mmmmmm:000. The '*' wildcards DSP0004 also allows are refused: a setting needs
+ * a definite value. */
+static const char *check_datetime(const char *s, size_t len, bool interval_only)
 {
     bool interval;
 
@@ -503,6 +504,8 @@ static const char *check_datetime(const char *s, size_t len)
         return "character 15 must be '.'";
     if (s[21] != '+' && s[21] != '-' && s[21] != ':')
         return "character 22 must be '+', '-' (timestamp) or ':' (interval)";
+    if (interval_only && s[21] != ':')
+        return "character 22 must be ':' (a timestamp is not an interval)";
     for (size_t i = 0; i < DATETIME_LEN; i++)
         if (i != 14 && i != 21 && !cim_rsd_is_digit(s[i]))
             return "all other characters must be digits";
@@ -545,12 +548,13 @@ static enum cim_rv check_string(const struct cim_prop_def *def, const char *s, s
     const char *why;
 
     if (def->type == CIM_T_DATETIME) {
-        why = check_datetime(s, len);
+        why = check_datetime(s, len, def->interval);
         if (why)
-            return cim_rsd_fail_prop(err, def,
-                                     "%s must be a DSP0004 timestamp yyyymmddhhmmss.mmmmmmsutc or "
-                                     "interval ddddddddhhmmss.mmmmmm:000: %s",
-                                     def->name, why);
+            return cim_rsd_fail_prop(err, def, "%s must be a DSP0004 %s: %s", def->name,
+                                     def->interval ? "interval ddddddddhhmmss.mmmmmm:000"
+                                                   : "timestamp yyyymmddhhmmss.mmmmmmsutc or "
+                                                     "interval ddddddddhhmmss.mmmmmm:000",
+                                     why);
         return CIM_RV_SUCCESS;
     }
     if (def->max_len && len > def->max_len)

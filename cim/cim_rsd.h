@@ -28,6 +28,7 @@ struct cim_prop_def {
     const uint16_t *values; /* uint16 value map; NULL = any value of the type */
     size_t n_values;
     size_t max_len; /* strings: longest value in bytes; 0 = no limit of its own */
+    bool interval;  /* datetimes: an interval only, never a timestamp */
 };
 
 struct cim_prop {

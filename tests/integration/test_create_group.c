@@ -807,6 +807,19 @@ static void test_create_rsd_cim_xml_string(void **state)
     post_group(s, "{\"GroupName\":\"x\",\"ReplicationSettingData\":\"<INSTANCE>\"}", &r);
     assert_problem(&r, 422, 5, "ReplicationSettingData");
     h_resp_free(&r);
+    /* An interval property is no timestamp, in JSON as in MOF (CIM-NOTES.md section 6). */
+    post_group(s,
+               "{\"GroupName\":\"x\",\"ReplicationSettingData\":"
+               "{\"DeltaUpdateInterval\":\"20240101120000.000000+000\"}}",
+               &r);
+    assert_problem(&r, 422, 5, "ReplicationSettingData.DeltaUpdateInterval");
+    h_resp_free(&r);
+    post_group(s,
+               "{\"GroupName\":\"x\",\"ReplicationSettingData\":\"instance of "
+               "CIM_ReplicationSettingData { DesiredRPO = \\\"20240101120000.000000+000\\\"; };\"}",
+               &r);
+    assert_problem(&r, 422, 5, "ReplicationSettingData.DesiredRPO");
+    h_resp_free(&r);
     assert_int_equal(h_db_count(s, "SELECT count(*) FROM rgroup"), 1);
     assert_int_equal(h_db_count(s, COUNT_SETTINGS), 2);
 }

@@ -596,14 +596,27 @@ static void test_add_datetime_rejects_malformed_values(void **state)
     };
 
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-        add_string_fails(*state, "DeltaUpdateInterval", bad[i].value, bad[i].why);
+        add_string_fails(*state, "TimeBeforeRemoval", bad[i].value, bad[i].why);
 }
 
 static void test_add_datetime_message_names_both_forms(void **state)
 {
-    add_string_fails(*state, "DesiredRPO", "soon",
-                     "DesiredRPO must be a DSP0004 timestamp yyyymmddhhmmss.mmmmmmsutc or "
+    add_string_fails(*state, "TimeBeforeRemoval", "soon",
+                     "TimeBeforeRemoval must be a DSP0004 timestamp yyyymmddhhmmss.mmmmmmsutc or "
                      "interval ddddddddhhmmss.mmmmmm:000");
+}
+
+/* CIM_ReplicationSettingData types DeltaUpdateInterval and DesiredRPO as intervals
+ * (CIM-NOTES.md section 6): a well-formed timestamp is no value of theirs. */
+static void test_add_interval_refuses_timestamp(void **state)
+{
+    add_string_fails(*state, "DeltaUpdateInterval", "20240101120000.000000+000",
+                     "DeltaUpdateInterval must be a DSP0004 interval "
+                     "ddddddddhhmmss.mmmmmm:000: character 22 must be ':'");
+    add_string_fails(*state, "DesiredRPO", "20240101120000.000000-060",
+                     "a timestamp is not an interval");
+    add_string_fails(*state, "DesiredRPO", "soon",
+                     "DesiredRPO must be a DSP0004 interval ddddddddhhmmss.mmmmmm:000: it must be");
 }
 
 /* ---- MOF: what is accepted ---- */
@@ -1276,6 +1289,7 @@ int main(void)
         T(test_add_datetime_accepts_interval_and_timestamp),
         T(test_add_datetime_rejects_malformed_values),
         T(test_add_datetime_message_names_both_forms),
+        T(test_add_interval_refuses_timestamp),
         T(test_mof_parses_the_notes_example),
         T(test_mof_keywords_and_names_ignore_case),
         T(test_mof_accepts_a_subclass),
