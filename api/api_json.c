@@ -285,6 +285,73 @@ static bool has_long_string(const json_t *j, size_t max, char *path, size_t len,
     return false;
 }
 
+/* Where the scan of key_path_at stands in one object or array of the text. */
+struct key_frame {
+    bool object;
+    size_t index;        /* arrays: the element being read */
+    size_t key, key_len; /* objects: the last key read, quotes included, as it stands */
+};
+
+/* Names the object key that ends at byte pos of text, jansson's position for a duplicate key,
+ * as Parameter does ("GroupName", "ReplicationSettingData.Pairing", "Members[0].x"), in path
+ * (cap bytes). Returns false, path empty, when it cannot tell (OOM, or no key before pos). The
+ * text is known to be valid JSON up to pos, so the scan needs no more than its structure. */
+static bool key_path_at(const char *text, size_t pos, char *path, size_t cap)
+{
+    struct key_frame *frames = calloc(nesting_depth(text, pos) + 1, sizeof(*frames));
+    size_t depth = 0, len = 0;
+    bool want_key = false;
+
+    path[0] = '\0';
+    if (!frames)
+        return false;
+    for (size_t i = 0; i < pos; i++) {
+        char c = text[i];
+
+        if (c == '"') {
+            size_t start = i;
+
+            while (++i < pos && text[i] != '"')
+                if (text[i] == '\\')
+                    i++;
+            if (want_key && i < pos) {
+                frames[depth - 1].key = start;
+                frames[depth - 1].key_len = i + 1 - start;
+                want_key = false;
+            }
+        } else if (c == '{' || c == '[') {
+            frames[depth++] = (struct key_frame){.object = c == '{'};
+            want_key = c == '{';
+        } else if ((c == '}' || c == ']') && depth > 0) {
+            depth--;
+            want_key = false;
+        } else if (c == ',' && depth > 0) {
+            want_key = frames[depth - 1].object;
+            frames[depth - 1].index++;
+        }
+    }
+    for (size_t d = 0; d < depth; d++) {
+        json_t *key;
+
+        if (!frames[d].object) {
+            len = path_add(path, len, cap, "[%zu]", frames[d].index);
+            continue;
+        }
+        key = frames[d].key_len
+                  ? json_loadb(text + frames[d].key, frames[d].key_len, JSON_DECODE_ANY, NULL)
+                  : NULL;
+        if (!json_is_string(key)) {
+            json_decref(key);
+            path[0] = '\0';
+            break;
+        }
+        len = path_add(path, len, cap, len ? ".%s" : "%s", json_string_value(key));
+        json_decref(key);
+    }
+    free(frames);
+    return path[0] != '\0';
+}
+
 char *api_json_text(const json_t *j)
 {
     json_malloc_t jmalloc;
@@ -326,6 +393,14 @@ json_t *api_json_body(const struct api_request *req, const struct api_limits *li
         j = load_big_ints(req, reply, with_rv, &answered);
         if (answered)
             return NULL;
+    }
+    if (!j && json_error_code(&jerr) == json_error_duplicate_key && jerr.position > 0 &&
+        (size_t)jerr.position <= req->body_len &&
+        key_path_at(req->body, (size_t)jerr.position, where, sizeof(where))) {
+        api_reply_problem(reply, API_P_BAD_REQUEST, with_rv, where,
+                          "%s is given more than once (line %d, column %d)", where, jerr.line,
+                          jerr.column);
+        return NULL;
     }
     if (!j) {
         api_reply_problem(reply, API_P_BAD_REQUEST, with_rv, NULL,

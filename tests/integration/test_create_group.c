@@ -925,7 +925,9 @@ static void test_create_malformed_json(void **state)
     assert_string_equal(h_str(r.json, "detail"), "the request body must be a JSON object");
     h_resp_free(&r);
     post_group(s, "{\"GroupName\":\"a\",\"GroupName\":\"b\"}", &r);
-    assert_problem(&r, 400, 5, NULL);
+    assert_problem(&r, 400, 5, "GroupName");
+    assert_string_equal(h_str(r.json, "detail"),
+                        "GroupName is given more than once (line 1, column 28)");
     h_resp_free(&r);
     post_group(s, "{\"Colour\":\"red\"}", &r);
     assert_problem(&r, 400, 5, "Colour");

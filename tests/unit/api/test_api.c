@@ -216,7 +216,12 @@ static void test_strict_json(void **state)
     static const char *const bodies[][2] = {
         {"", NULL},
         {"nope", NULL},
-        {"{\"a\":1,\"a\":2}", NULL},
+        /* A duplicate key is named where it stands, whatever the text around it holds. */
+        {"{\"a\":1,\"a\":2}", "a"},
+        {"{\"ReplicationSettingData\":{\"Pairing\":3,\"Pairing\":3}}",
+         "ReplicationSettingData.Pairing"},
+        {"{\"Members\":[\"x\", {\"b\":[1,{}],\"a\":1 , \"a\":1}]}", "Members[1].a"},
+        {"{\"s\":\"\\\"{[,\",\"q\\\"\\u0041\":{},\"q\\\"A\":0}", "q\"A"},
         {"{\"GroupName\":\"x\",\"Extra\":true}", "Extra"},
         {"{\"DeleteOnEmptyElement\":1}", "DeleteOnEmptyElement"},
         {"{\"ServiceAccessPoint\":[]}", "ServiceAccessPoint"},
@@ -230,6 +235,8 @@ static void test_strict_json(void **state)
         assert_int_equal(num(&r, "ReturnValue"), 5);
         if (bodies[i][1])
             assert_string_equal(str(&r, "Parameter"), bodies[i][1]);
+        else
+            assert_true(json_is_null(json_object_get(r.body, "Parameter")));
         api_reply_clear(&r);
     }
 }
